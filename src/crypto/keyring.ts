@@ -19,3 +19,11 @@ export interface Keyring {
   /** HMAC-SHA256 under the server pepper, domain-separated by `purpose`. */
   keyedHash(purpose: string, data: string | Uint8Array): Buffer;
 }
+
+/**
+ * Associated data for a factor's sealed secret. Binding tenant, user and factor
+ * id means a ciphertext moved to another row (or tenant) no longer opens.
+ */
+export function factorSecretAad(tenantId: string, userId: string, factorId: string): string {
+  return JSON.stringify(["twofold/factor-secret/v1", tenantId, userId, factorId]);
+}
