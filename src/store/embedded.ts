@@ -1,0 +1,51 @@
+import { mkdirSync } from "node:fs";
+import { join } from "node:path";
+import { PGlite, type Transaction } from "@electric-sql/pglite";
+import type { Db, Queryable, QueryResult } from "./db.js";
+
+const BYTEA_OID = 17;
+
+interface PgliteLike {
+  query<T>(sql: string, params?: unknown[]): Promise<{ rows: T[]; rowCount?: number; affectedRows?: number }>;
+  exec(script: string): Promise<unknown>;
+}
+
+function adapt(target: PgliteLike): Queryable {
+  return {
+    async query<R>(sql: string, params?: readonly unknown[]): Promise<QueryResult<R>> {
+      const r = await target.query<R>(sql, params === undefined ? undefined : [...params]);
+      return { rows: r.rows, rowCount: r.rowCount ?? r.affectedRows ?? 0 };
+    },
+    async exec(script: string): Promise<void> {
+      await target.exec(script);
+    },
+  };
+}
+
+/** bytea as a Buffer, as pg returns it, so domain code sees one type. */
+function parseBytea(text: string): Buffer {
+  return Buffer.from(text.startsWith("\\x") ? text.slice(2) : text, "hex");
+}
+
+/**
+ * Embedded Postgres (PGlite, WASM) in `<dataDir>/pgdata`, so the service runs
+ * with no setup. One in-process connection: PGlite serialises statements and
+ * transactions itself.
+ */
+export async function openEmbeddedDb(dataDir: string): Promise<Db> {
+  const dir = join(dataDir, "pgdata");
+  mkdirSync(dir, { recursive: true, mode: 0o700 });
+  const pglite = await PGlite.create(dir, { parsers: { [BYTEA_OID]: parseBytea } });
+  const base = adapt(pglite as unknown as PgliteLike);
+  return {
+    kind: "embedded",
+    query: base.query,
+    exec: base.exec,
+    transaction<T>(fn: (tx: Queryable) => Promise<T>): Promise<T> {
+      return pglite.transaction((tx: Transaction) => fn(adapt(tx as unknown as PgliteLike)));
+    },
+    async close() {
+      await pglite.close();
+    },
+  };
+}

@@ -1,0 +1,107 @@
+import pg from "pg";
+import type { Db, Queryable, QueryResult } from "./db.js";
+
+/** Options for the Postgres-server backend. */
+export interface PgDbOptions {
+  url: string;
+  poolSize: number;
+  /** Server-side statement_timeout per connection, so a stuck query cannot hold a connection forever. */
+  statementTimeoutMs?: number;
+  /** How long to wait for a free connection or a new one before failing (UNAVAILABLE upstream). */
+  connectionTimeoutMs?: number;
+}
+
+const INT8_OID = 20;
+
+/**
+ * int8 decodes as a JS number, like PGlite does, so domain code sees the same
+ * types on both backends (TOTP steps, counters and audit ids stay far below 2^53).
+ */
+const types = {
+  getTypeParser(oid: number, format?: "text" | "binary") {
+    if (oid === INT8_OID && format !== "binary") return (v: string) => Number(v);
+    return format === "binary" ? pg.types.getTypeParser(oid, "binary") : pg.types.getTypeParser(oid, "text");
+  },
+} as pg.CustomTypesConfig;
+
+function adapt(client: pg.Pool | pg.PoolClient): Queryable {
+  return {
+    async query<R>(sql: string, params?: readonly unknown[]): Promise<QueryResult<R>> {
+      const r = await client.query(sql, params === undefined ? undefined : [...params]);
+      return { rows: r.rows as R[], rowCount: r.rowCount ?? 0 };
+    },
+    async exec(script: string): Promise<void> {
+      // Without parameters pg uses the simple protocol, which accepts several statements.
+      await client.query(script);
+    },
+  };
+}
+
+/**
+ * A `Db` over a pg Pool. Connection errors (ECONNREFUSED, 57P01, 08xxx) are
+ * passed through untouched so the rpc layer can answer UNAVAILABLE.
+ */
+export function createPgDb(opts: PgDbOptions): Db {
+  const pool = new pg.Pool({
+    connectionString: opts.url,
+    max: opts.poolSize,
+    types,
+    connectionTimeoutMillis: opts.connectionTimeoutMs ?? 5_000,
+    statement_timeout: opts.statementTimeoutMs ?? 10_000,
+    idle_in_transaction_session_timeout: 60_000,
+    application_name: "twofold",
+  });
+  // An idle client losing its connection (server restart) must not crash the process;
+  // the next query on a fresh client reports the failure to its caller.
+  pool.on("error", () => {});
+  const base = adapt(pool);
+  return {
+    kind: "pg",
+    query: base.query,
+    exec: base.exec,
+    async transaction<T>(fn: (tx: Queryable) => Promise<T>): Promise<T> {
+      const client = await pool.connect();
+      let broken = false;
+      try {
+        await client.query("BEGIN");
+        try {
+          const result = await fn(adapt(client));
+          await client.query("COMMIT");
+          return result;
+        } catch (err) {
+          try {
+            await client.query("ROLLBACK");
+          } catch {
+            broken = true;
+          }
+          throw err;
+        }
+      } catch (err) {
+        broken ||= isConnectionError(err);
+        throw err;
+      } finally {
+        client.release(broken);
+      }
+    },
+    async close() {
+      await pool.end();
+    },
+  };
+}
+
+/** True for errors meaning the database is unreachable, not that a statement was wrong. */
+export function isConnectionError(err: unknown): boolean {
+  if (typeof err !== "object" || err === null) return false;
+  const code = (err as { code?: unknown }).code;
+  if (typeof code !== "string") return false;
+  return (
+    code === "ECONNREFUSED" ||
+    code === "ECONNRESET" ||
+    code === "ETIMEDOUT" ||
+    code === "ENOTFOUND" ||
+    code === "57P01" ||
+    code === "57P02" ||
+    code === "57P03" ||
+    code.startsWith("08")
+  );
+}

@@ -1,0 +1,65 @@
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { listMigrations, migrate } from "../../src/store/migrate.js";
+import { createPgDb } from "../../src/store/pg.js";
+import type { Db } from "../../src/store/db.js";
+import { createTestDatabase, type TestDatabase } from "../support/database.js";
+
+const allNames = listMigrations().map((m) => m.name);
+
+async function fresh(): Promise<{ database: TestDatabase; db: Db }> {
+  const database = await createTestDatabase();
+  return { database, db: createPgDb({ url: database.url, poolSize: 4 }) };
+}
+
+describe("migrations on a Postgres server", () => {
+  let database: TestDatabase;
+  let db: Db;
+
+  beforeAll(async () => {
+    ({ database, db } = await fresh());
+  });
+  afterAll(async () => {
+    await db.close();
+    await database.drop();
+  });
+
+  it("finds the migration files in order, starting with the foundation", () => {
+    expect(allNames[0]).toBe("001_foundation");
+    expect([...allNames].sort()).toEqual(allNames);
+  });
+
+  it("applies every migration to an empty database", async () => {
+    expect(await migrate(db)).toEqual(allNames);
+    const tables = await db.query<{ table_name: string }>(
+      "SELECT table_name FROM information_schema.tables WHERE table_schema = 'public'",
+    );
+    expect(tables.rows.map((r) => r.table_name)).toEqual(
+      expect.arrayContaining(["api_keys", "factors", "login_transactions", "throttles", "audit_events", "schema_migrations"]),
+    );
+  });
+
+  it("applies nothing the second time", async () => {
+    expect(await migrate(db)).toEqual([]);
+    const recorded = await db.query<{ name: string }>("SELECT name FROM schema_migrations ORDER BY name");
+    expect(recorded.rows.map((r) => r.name)).toEqual(allNames);
+  });
+});
+
+describe("migrations started together", () => {
+  it("apply each migration once when two replicas migrate the same database at once", async () => {
+    const { database, db } = await fresh();
+    const other = createPgDb({ url: database.url, poolSize: 2 });
+    try {
+      const [a, b] = await Promise.all([migrate(db), migrate(other)]);
+      expect([...a, ...b].sort()).toEqual([...allNames].sort());
+      const recorded = await db.query<{ name: string; n: number }>(
+        "SELECT name, count(*)::int AS n FROM schema_migrations GROUP BY name ORDER BY name",
+      );
+      expect(recorded.rows).toEqual(allNames.map((name) => ({ name, n: 1 })));
+    } finally {
+      await other.close();
+      await db.close();
+      await database.drop();
+    }
+  });
+});
