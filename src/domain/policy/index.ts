@@ -1,0 +1,11 @@
+/** Who must use a second factor: the tenant's enforcement policy and its decision. */
+export { defaultEnforcementPolicy, isEnforced, type EnforcementPolicy } from "./enforcement.js";
+export { enrolmentRequired } from "./enrolment-required.js";
+export { loadEnforcementPolicy } from "./policy-store.js";
+export { setEnforcementPolicy } from "./set-enforcement-policy.js";
+export {
+  MAX_GROUP_CHARS,
+  MAX_POLICY_GROUPS,
+  parseEnforcementPolicy,
+  type EnforcementPolicyInput,
+} from "./validate-policy.js";

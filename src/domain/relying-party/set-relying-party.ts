@@ -1,0 +1,33 @@
+import type { AppDeps } from "../../app.js";
+import { writeAdminAudit } from "../admin/admin-audit.js";
+import type { RequestMeta } from "../caller.js";
+import { saveRelyingParty, type RelyingParty } from "./relying-party.js";
+import { parseRelyingParty, type RelyingPartyInput } from "./validate-relying-party.js";
+
+/**
+ * Validates and stores the caller's tenant's relying party, audited in the
+ * same transaction. Returns it as stored (normalised). Existing credentials
+ * stay: ones registered under another RP ID simply stop verifying, which is
+ * what moving a relying party means in WebAuthn.
+ */
+export async function setRelyingParty(
+  deps: Pick<AppDeps, "db" | "clock">,
+  meta: RequestMeta,
+  input: RelyingPartyInput,
+): Promise<RelyingParty> {
+  const rp = parseRelyingParty(input);
+  const at = deps.clock.now();
+  await deps.db.transaction(async (tx) => {
+    await saveRelyingParty(tx, meta.caller.tenant, rp, at, meta.caller.keyId);
+    await writeAdminAudit(tx, meta, at, {
+      userId: "",
+      kind: "admin.relying_party_set",
+      details: {
+        rp_id: rp.rpId,
+        allowed_origins: rp.allowedOrigins.join(" "),
+        allowed_aaguids: String(rp.allowedAaguids.length),
+      },
+    });
+  });
+  return rp;
+}
