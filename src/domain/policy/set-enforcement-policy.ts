@@ -11,7 +11,7 @@ import { parseEnforcementPolicy, type EnforcementPolicyInput } from "./validate-
  * exactly what will be enforced.
  */
 export async function setEnforcementPolicy(
-  deps: Pick<AppDeps, "db" | "clock">,
+  deps: Pick<AppDeps, "db" | "clock" | "logger">,
   meta: RequestMeta,
   input: EnforcementPolicyInput,
 ): Promise<EnforcementPolicy> {
@@ -19,7 +19,7 @@ export async function setEnforcementPolicy(
   const at = deps.clock.now();
   await deps.db.transaction(async (tx) => {
     await saveEnforcementPolicy(tx, meta.caller.tenant, policy, at, meta.caller.keyId);
-    await writeAdminAudit(tx, meta, at, {
+    await writeAdminAudit(tx, deps.logger, meta, at, {
       userId: "",
       kind: "admin.enforcement_policy_set",
       details: {

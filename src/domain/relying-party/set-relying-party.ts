@@ -11,7 +11,7 @@ import { parseRelyingParty, type RelyingPartyInput } from "./validate-relying-pa
  * what moving a relying party means in WebAuthn.
  */
 export async function setRelyingParty(
-  deps: Pick<AppDeps, "db" | "clock">,
+  deps: Pick<AppDeps, "db" | "clock" | "logger">,
   meta: RequestMeta,
   input: RelyingPartyInput,
 ): Promise<RelyingParty> {
@@ -19,7 +19,7 @@ export async function setRelyingParty(
   const at = deps.clock.now();
   await deps.db.transaction(async (tx) => {
     await saveRelyingParty(tx, meta.caller.tenant, rp, at, meta.caller.keyId);
-    await writeAdminAudit(tx, meta, at, {
+    await writeAdminAudit(tx, deps.logger, meta, at, {
       userId: "",
       kind: "admin.relying_party_set",
       details: {

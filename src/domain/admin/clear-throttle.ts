@@ -1,0 +1,23 @@
+import type { AppDeps } from "../../app.js";
+import type { RequestMeta } from "../caller.js";
+import { writeAdminAudit } from "./admin-audit.js";
+import { deleteThrottle } from "./throttle-state.js";
+import { assertUserId } from "./user-id.js";
+
+/**
+ * Lets a throttled user try again at once (an admin who has confirmed the
+ * user's identity). Throttling never locks out for good, so this is a
+ * convenience, not a way out of a lockout. Audited with the failures it forgot.
+ */
+export async function clearThrottle(deps: Pick<AppDeps, "db" | "clock" | "logger">, meta: RequestMeta, userId: string): Promise<void> {
+  assertUserId(userId);
+  const at = deps.clock.now();
+  await deps.db.transaction(async (tx) => {
+    const failures = await deleteThrottle(tx, meta.caller.tenant, userId);
+    await writeAdminAudit(tx, deps.logger, meta, at, {
+      userId,
+      kind: "admin.throttle_cleared",
+      details: { failures: String(failures) },
+    });
+  });
+}

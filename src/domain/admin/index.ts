@@ -1,0 +1,15 @@
+/** Administration of one tenant's users: state, resets, throttles, audit. */
+export { clearThrottle } from "./clear-throttle.js";
+export { getUserState, type UserState } from "./get-user-state.js";
+export {
+  DEFAULT_AUDIT_PAGE_SIZE,
+  MAX_AUDIT_PAGE_SIZE,
+  listAuditEvents,
+  type AuditEventPage,
+  type AuditEventRecord,
+  type ListAuditEventsInput,
+} from "./list-audit-events.js";
+export { isResetScope, resetSecondFactor, type ResetResult, type ResetScopeName } from "./reset-second-factor.js";
+export type { ThrottleView } from "./throttle-state.js";
+export type { AdminFactorView, FactorKindName } from "./user-factors.js";
+export { assertUserId, checkUserId, userIdProblem } from "./user-id.js";

@@ -1,0 +1,81 @@
+import type { AppDeps } from "../../app.js";
+import type { RequestMeta } from "../caller.js";
+import { invalidArgument, type FieldViolation } from "../errors.js";
+import { writeAdminAudit } from "./admin-audit.js";
+import { deleteBackupCodeList, deleteFactorsOfKinds, revokeAllAppPasswords } from "./reset-store.js";
+import { FACTOR_KINDS, type FactorKindName } from "./user-factors.js";
+import { checkUserId } from "./user-id.js";
+
+/** What a reset removes: one kind, or everything (every factor, the backup codes, the app passwords). */
+export type ResetScopeName = FactorKindName | "backup_codes" | "app_passwords" | "all";
+
+const SCOPES: readonly ResetScopeName[] = [...FACTOR_KINDS, "backup_codes", "app_passwords", "all"];
+
+/** Narrows a scope name; anything else (including "" for an unspecified scope) is invalid. */
+export function isResetScope(s: string): s is ResetScopeName {
+  return (SCOPES as readonly string[]).includes(s);
+}
+
+export interface ResetResult {
+  factorsRemoved: number;
+  backupCodesRemoved: boolean;
+  appPasswordsRevoked: number;
+}
+
+/**
+ * Disables one kind or all of a user's second factors, for a user who lost a
+ * device. Afterwards nothing of that kind can be used: factors (pending too)
+ * are deleted, the backup code list is deleted, app passwords are revoked
+ * (kept, so their history stays listable). When nothing is left, the login
+ * flow's Challenge finds no factor and reports second_factor_required false,
+ * so the user can log in with the first factor and enrol again.
+ *
+ * One transaction: the removals and their audit events commit together or
+ * not at all. Audited with the admin key that asked.
+ */
+export async function resetSecondFactor(
+  deps: Pick<AppDeps, "db" | "clock" | "logger">,
+  meta: RequestMeta,
+  userId: string,
+  scope: string,
+): Promise<ResetResult> {
+  const violations: FieldViolation[] = [];
+  checkUserId(userId, violations);
+  if (!isResetScope(scope)) {
+    violations.push({ field: "scope", description: "must be one of ALL, TOTP, HOTP, WEBAUTHN, PASSWORDLESS, BACKUP_CODES, APP_PASSWORDS" });
+  }
+  if (violations.length > 0 || !isResetScope(scope)) throw invalidArgument(violations);
+
+  const tenant = meta.caller.tenant;
+  const at = deps.clock.now();
+  const kinds: readonly FactorKindName[] =
+    scope === "all" ? FACTOR_KINDS : (FACTOR_KINDS as readonly string[]).includes(scope) ? [scope as FactorKindName] : [];
+
+  return deps.db.transaction(async (tx) => {
+    const removed = kinds.length > 0 ? await deleteFactorsOfKinds(tx, tenant, userId, kinds) : [];
+    const backupCodesRemoved =
+      scope === "all" || scope === "backup_codes" ? await deleteBackupCodeList(tx, tenant, userId) : false;
+    const appPasswordsRevoked =
+      scope === "all" || scope === "app_passwords" ? await revokeAllAppPasswords(tx, tenant, userId, at) : 0;
+
+    for (const f of removed) {
+      await writeAdminAudit(tx, deps.logger, meta, at, {
+        userId,
+        kind: "factor.removed",
+        factorId: f.id,
+        details: { factor_kind: f.kind, cause: "admin_reset" },
+      });
+    }
+    await writeAdminAudit(tx, deps.logger, meta, at, {
+      userId,
+      kind: "admin.second_factor_reset",
+      details: {
+        scope,
+        factors_removed: String(removed.length),
+        backup_codes_removed: String(backupCodesRemoved),
+        app_passwords_revoked: String(appPasswordsRevoked),
+      },
+    });
+    return { factorsRemoved: removed.length, backupCodesRemoved, appPasswordsRevoked };
+  });
+}
