@@ -1,0 +1,53 @@
+import { setTimeout as sleep } from "node:timers/promises";
+import type { ServiceImpl } from "@connectrpc/connect";
+import { Code, ConnectError } from "@connectrpc/connect";
+import { Health, HealthCheckResponse_ServingStatus as Status } from "../gen/grpc/health/v1/health_pb.js";
+
+/** How often Watch re-evaluates readiness; a change is pushed at most this late. */
+const watchIntervalMs = 2000;
+
+/**
+ * grpc.health.v1.Health (grpc/grpc-proto health/v1): "" and every served
+ * service are SERVING while `ready()` holds, NOT_SERVING otherwise (e.g.
+ * database unreachable), so load balancers drain a replica that cannot work.
+ */
+export function healthImpl(
+  serviceNames: readonly string[],
+  ready: () => Promise<boolean>,
+  draining: AbortSignal,
+): Partial<ServiceImpl<typeof Health>> {
+  const known = new Set(["", ...serviceNames]);
+  const status = async (): Promise<Status> => {
+    if (draining.aborted) return Status.NOT_SERVING;
+    try {
+      return (await ready()) ? Status.SERVING : Status.NOT_SERVING;
+    } catch {
+      return Status.NOT_SERVING;
+    }
+  };
+  return {
+    async check(req) {
+      // The spec: Check for an unknown service fails with NOT_FOUND.
+      if (!known.has(req.service)) throw new ConnectError("unknown service", Code.NotFound);
+      return { status: await status() };
+    },
+    async *watch(req, ctx) {
+      // The spec: Watch for an unknown service reports SERVICE_UNKNOWN and keeps the call open.
+      const isKnown = known.has(req.service);
+      let last: Status | undefined;
+      const signal = AbortSignal.any([ctx.signal, draining]);
+      while (!signal.aborted) {
+        const now = isKnown ? await status() : Status.SERVICE_UNKNOWN;
+        if (now !== last) {
+          last = now;
+          yield { status: now };
+        }
+        try {
+          await sleep(watchIntervalMs, undefined, { signal });
+        } catch {
+          break;
+        }
+      }
+    },
+  };
+}
