@@ -1,0 +1,95 @@
+#!/usr/bin/env node
+import { parseArgs } from "node:util";
+import type { Logger } from "pino";
+import { DomainError } from "../domain/errors.js";
+import { createLogger } from "../log.js";
+import { EXIT_USAGE, UsageError, loadConfigOrExit, openPlatform } from "./boot.js";
+import { helpText } from "./help.js";
+
+const print = (line: string): void => {
+  process.stdout.write(`${line}\n`);
+};
+
+/**
+ * The `twofold` command. Everything but `serve` logs to stderr only, so
+ * stdout carries just the command's answer (the new API key on the last line).
+ */
+async function main(argv: string[], env: Record<string, string | undefined>): Promise<number> {
+  const { values, positionals } = parseArgs({
+    args: argv,
+    allowPositionals: true,
+    strict: true,
+    options: {
+      tenant: { type: "string" },
+      role: { type: "string" },
+      name: { type: "string" },
+      id: { type: "string" },
+      help: { type: "boolean", short: "h" },
+    },
+  });
+  const [command, action] = positionals;
+  if (values.help === true || command === undefined || command === "help") {
+    process.stdout.write(helpText());
+    return command === undefined && values.help !== true ? EXIT_USAGE : 0;
+  }
+
+  if (command === "keys" && action === "generate") {
+    const { generateKeyLine } = await import("./keys.js");
+    print(generateKeyLine(new Date(), values.id));
+    return 0;
+  }
+
+  const config = loadConfigOrExit(env);
+  if (command === "serve") {
+    const logger = createLogger(config);
+    const { serve } = await import("./serve.js");
+    await serve(config, logger, env);
+    return -1; // keeps running until a signal
+  }
+
+  const logger: Logger = createLogger({ logLevel: config.logLevel === "info" ? "warn" : config.logLevel }, 2);
+  if (!["migrate", "api-keys", "keys"].includes(command)) throw new UsageError(`unknown command ${command}`);
+  const { deps, migrations } = await openPlatform(config, logger, env);
+  try {
+    switch (command) {
+      case "migrate":
+        print(migrations.length === 0 ? "no migrations to apply" : `applied: ${migrations.join(", ")}`);
+        return 0;
+      case "api-keys": {
+        const { apiKeysCommand } = await import("./api-keys.js");
+        await apiKeysCommand(deps, action, values, print);
+        return 0;
+      }
+      case "keys": {
+        if (action !== "rotate") throw new UsageError("keys needs one of: generate, rotate");
+        const { rotateCommand } = await import("./keys.js");
+        return (await rotateCommand(deps, print)) ? 0 : 1;
+      }
+      default:
+        throw new UsageError(`unknown command ${command}`);
+    }
+  } finally {
+    await deps.db.close();
+  }
+}
+
+main(process.argv.slice(2), process.env).then(
+  (code) => {
+    if (code >= 0) process.exitCode = code;
+  },
+  (err: unknown) => {
+    if (err instanceof UsageError || (err instanceof TypeError && "code" in err && String(err.code).startsWith("ERR_PARSE_ARGS"))) {
+      process.stderr.write(`twofold: ${err.message}\nRun twofold --help for usage.\n`);
+      process.exitCode = EXIT_USAGE;
+    } else if (err instanceof DomainError) {
+      const fields = err.details.violations?.map((v) => `  ${v.field}: ${v.description}`) ?? [];
+      process.stderr.write(`twofold: ${err.message}\n${fields.join("\n")}${fields.length > 0 ? "\n" : ""}`);
+      process.exitCode = err.kind === "invalid_argument" ? EXIT_USAGE : 1;
+    } else {
+      // A failure of ours (database down, damaged file): say what, without secrets.
+      const message = err instanceof Error ? err.message : String(err);
+      process.stderr.write(`twofold: ${message}\n`);
+      process.exitCode = 1;
+    }
+  },
+);

@@ -1,0 +1,56 @@
+import { pino, type Logger } from "pino";
+import type { Config } from "./config/config.js";
+
+/** Field names that may carry a secret; their values are replaced before a line is written. */
+const SECRET_FIELDS = [
+  "authorization",
+  "password",
+  "secret",
+  "key",
+  "keys",
+  "token",
+  "apiKey",
+  "api_key",
+  "pepper",
+  "otp",
+  "code1",
+  "code2",
+  "backupCode",
+  "backup_code",
+];
+
+/**
+ * Top level and one level down (`req.authorization`, `request.password`), plus
+ * the usual header spots. `code` only where it is an OTP (top level, request
+ * bodies, proofs), so `err.code` (ECONNREFUSED, 57P01) stays readable.
+ */
+export const REDACT_PATHS: string[] = [
+  ...SECRET_FIELDS.flatMap((f) => [f, `*.${f}`]),
+  "headers.authorization",
+  "req.headers.authorization",
+  'req.headers["x-api-key"]',
+  "code",
+  "req.code",
+  "request.code",
+  "body.code",
+  "proof.code",
+  "*.proof.code",
+  "*.otp.code",
+];
+
+/** The service logger: JSON lines on stdout at the configured level, secret-ish fields redacted. */
+export function createLogger(
+  config: Pick<Config, "logLevel">,
+  destination: NodeJS.WritableStream | number = 1,
+): Logger {
+  return pino(
+    {
+      level: config.logLevel,
+      base: { service: "twofold" },
+      timestamp: pino.stdTimeFunctions.isoTime,
+      redact: { paths: REDACT_PATHS, censor: "[redacted]" },
+      formatters: { level: (label) => ({ level: label }) },
+    },
+    typeof destination === "number" ? pino.destination({ fd: destination, sync: true }) : destination,
+  );
+}
