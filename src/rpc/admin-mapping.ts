@@ -1,0 +1,122 @@
+import type { MessageInitShape } from "@bufbuild/protobuf";
+import { timestampFromDate } from "@bufbuild/protobuf/wkt";
+import type { AuditEventRecord, ResetScopeName, ThrottleView } from "../domain/admin/index.js";
+import type { AdminFactorView, FactorKindName } from "../domain/admin/user-factors.js";
+import type { BackupCodeStatus } from "../domain/backup-codes/status.js";
+import type { EnforcementPolicy } from "../domain/policy/enforcement.js";
+import type { RelyingParty } from "../domain/relying-party/relying-party.js";
+import {
+  ResetScope,
+  type AuditEventSchema,
+  type EnforcementPolicySchema,
+  type RelyingPartySchema,
+  type ThrottleStateSchema,
+} from "../gen/twofold/v1/admin_pb.js";
+import {
+  FactorKind,
+  FactorState,
+  OtpAlgorithm,
+  TokenProfile,
+  type BackupCodeStatusSchema,
+  type FactorSchema,
+} from "../gen/twofold/v1/types_pb.js";
+
+/**
+ * Wire forms of the admin domain's values, and the one enum mapping in.
+ * The domain never sees protobuf types; this file is the boundary.
+ */
+
+/** ResetScope to the domain's scope name; "" for UNSPECIFIED or a number this build does not know. */
+export function resetScopeName(scope: ResetScope): ResetScopeName | "" {
+  switch (scope) {
+    case ResetScope.ALL:
+      return "all";
+    case ResetScope.TOTP:
+      return "totp";
+    case ResetScope.HOTP:
+      return "hotp";
+    case ResetScope.WEBAUTHN:
+      return "webauthn";
+    case ResetScope.PASSWORDLESS:
+      return "passwordless";
+    case ResetScope.BACKUP_CODES:
+      return "backup_codes";
+    case ResetScope.APP_PASSWORDS:
+      return "app_passwords";
+    default:
+      return "";
+  }
+}
+
+const factorKind: Record<FactorKindName, FactorKind> = {
+  totp: FactorKind.TOTP,
+  hotp: FactorKind.HOTP,
+  webauthn: FactorKind.WEBAUTHN,
+  passwordless: FactorKind.PASSWORDLESS,
+};
+
+const otpAlgorithm = { SHA1: OtpAlgorithm.SHA1, SHA256: OtpAlgorithm.SHA256, SHA512: OtpAlgorithm.SHA512 } as const;
+
+const tokenProfile: Record<string, TokenProfile> = {
+  software: TokenProfile.UNSPECIFIED,
+  generic: TokenProfile.GENERIC,
+  nitrokey_pro: TokenProfile.NITROKEY_PRO,
+  nitrokey_storage: TokenProfile.NITROKEY_STORAGE,
+};
+
+/** A factor as listed in GetUserState; never the secret (the view has none). */
+export function adminFactorToProto(f: AdminFactorView): MessageInitShape<typeof FactorSchema> {
+  return {
+    id: f.id,
+    kind: factorKind[f.kind],
+    label: f.label,
+    state: f.state === "active" ? FactorState.ACTIVE : FactorState.PENDING,
+    createdAt: timestampFromDate(f.createdAt),
+    ...(f.confirmedAt === undefined ? {} : { confirmedAt: timestampFromDate(f.confirmedAt) }),
+    ...(f.lastUsedAt === undefined ? {} : { lastUsedAt: timestampFromDate(f.lastUsedAt) }),
+    ...(f.pendingExpiresAt === undefined ? {} : { pendingExpiresAt: timestampFromDate(f.pendingExpiresAt) }),
+    algorithm: f.algorithm === undefined ? OtpAlgorithm.UNSPECIFIED : otpAlgorithm[f.algorithm],
+    digits: f.digits ?? 0,
+    periodSeconds: f.periodSeconds ?? 0,
+    driftSeconds: f.driftSeconds,
+    tokenProfile: tokenProfile[f.tokenProfile] ?? TokenProfile.GENERIC,
+    counter: BigInt(f.counter ?? 0),
+  };
+}
+
+export function backupCodeStatusToProto(s: BackupCodeStatus): MessageInitShape<typeof BackupCodeStatusSchema> {
+  return {
+    total: s.total,
+    remaining: s.remaining,
+    ...(s.generatedAt === undefined ? {} : { generatedAt: timestampFromDate(s.generatedAt) }),
+  };
+}
+
+export function throttleToProto(t: ThrottleView): MessageInitShape<typeof ThrottleStateSchema> {
+  return {
+    consecutiveFailures: t.consecutiveFailures,
+    ...(t.lastFailureAt === undefined ? {} : { lastFailureAt: timestampFromDate(t.lastFailureAt) }),
+    ...(t.blockedUntil === undefined ? {} : { blockedUntil: timestampFromDate(t.blockedUntil) }),
+  };
+}
+
+export function enforcementPolicyToProto(p: EnforcementPolicy): MessageInitShape<typeof EnforcementPolicySchema> {
+  return { enforced: p.enforced, includeGroups: p.includeGroups, excludeGroups: p.excludeGroups };
+}
+
+export function relyingPartyToProto(rp: RelyingParty): MessageInitShape<typeof RelyingPartySchema> {
+  return { rpId: rp.rpId, rpName: rp.rpName, allowedOrigins: rp.allowedOrigins, allowedAaguids: rp.allowedAaguids };
+}
+
+export function auditEventToProto(e: AuditEventRecord): MessageInitShape<typeof AuditEventSchema> {
+  return {
+    id: String(e.id),
+    userId: e.userId,
+    kind: e.kind,
+    factorId: e.factorId,
+    time: timestampFromDate(e.at),
+    apiKeyId: e.apiKeyId,
+    clientIp: e.clientIp,
+    details: e.details,
+  };
+}

@@ -1,0 +1,90 @@
+import type { ServiceImpl } from "@connectrpc/connect";
+import type { AppDeps } from "../app.js";
+import { clearThrottle, getUserState, listAuditEvents, resetSecondFactor } from "../domain/admin/index.js";
+import { loadEnforcementPolicy, setEnforcementPolicy } from "../domain/policy/index.js";
+import { relyingPartyFor, setRelyingParty } from "../domain/relying-party/index.js";
+import { AdminService } from "../gen/twofold/v1/admin_pb.js";
+import { appPasswordToProto } from "./app-password-mapping.js";
+import {
+  adminFactorToProto,
+  auditEventToProto,
+  backupCodeStatusToProto,
+  enforcementPolicyToProto,
+  relyingPartyToProto,
+  resetScopeName,
+  throttleToProto,
+} from "./admin-mapping.js";
+import { callerOf, requestMeta } from "./context.js";
+
+/**
+ * AdminService: a tenant's user state, resets, policy, relying party, audit.
+ * Admin keys only; the transport refuses `service` keys before these run.
+ * Each handler hands the request's plain values to one domain function
+ * (which validates, naming every bad field) and maps the result; the caller's
+ * tenant always comes from its key, never from the request.
+ */
+export function adminServiceImpl(deps: AppDeps): Partial<ServiceImpl<typeof AdminService>> {
+  return {
+    async getUserState(req, ctx) {
+      const state = await getUserState(deps, callerOf(ctx).tenant, req.userId);
+      return {
+        factors: state.factors.map(adminFactorToProto),
+        backupCodes: backupCodeStatusToProto(state.backupCodes),
+        appPasswords: state.appPasswords.map(appPasswordToProto),
+        throttle: throttleToProto(state.throttle),
+      };
+    },
+
+    async resetSecondFactor(req, ctx) {
+      const result = await resetSecondFactor(deps, requestMeta(ctx, ""), req.userId, resetScopeName(req.scope));
+      return {
+        factorsRemoved: result.factorsRemoved,
+        backupCodesRemoved: result.backupCodesRemoved,
+        appPasswordsRevoked: result.appPasswordsRevoked,
+      };
+    },
+
+    async setEnforcementPolicy(req, ctx) {
+      const policy = await setEnforcementPolicy(deps, requestMeta(ctx, ""), {
+        enforced: req.enforced,
+        includeGroups: req.includeGroups,
+        excludeGroups: req.excludeGroups,
+      });
+      return { policy: enforcementPolicyToProto(policy) };
+    },
+
+    async getEnforcementPolicy(_req, ctx) {
+      const policy = await loadEnforcementPolicy(deps.db, callerOf(ctx).tenant);
+      return { policy: enforcementPolicyToProto(policy) };
+    },
+
+    async setRelyingParty(req, ctx) {
+      const rp = await setRelyingParty(deps, requestMeta(ctx, ""), {
+        rpId: req.rpId,
+        rpName: req.rpName,
+        allowedOrigins: req.allowedOrigins,
+        allowedAaguids: req.allowedAaguids,
+      });
+      return { relyingParty: relyingPartyToProto(rp) };
+    },
+
+    async getRelyingParty(_req, ctx) {
+      const rp = await relyingPartyFor(deps, callerOf(ctx).tenant);
+      return { relyingParty: relyingPartyToProto(rp) };
+    },
+
+    async listAuditEvents(req, ctx) {
+      const page = await listAuditEvents(deps, callerOf(ctx).tenant, {
+        userId: req.userId,
+        pageSize: req.pageSize,
+        pageToken: req.pageToken,
+      });
+      return { events: page.events.map(auditEventToProto), nextPageToken: page.nextPageToken };
+    },
+
+    async clearThrottle(req, ctx) {
+      await clearThrottle(deps, requestMeta(ctx, ""), req.userId);
+      return {};
+    },
+  };
+}
