@@ -51,13 +51,14 @@ export async function createAppPassword(
     if ((await countLive(tx, tenant, input.userId, now)) >= MAX_LIVE_APP_PASSWORDS) {
       throw failedPrecondition(`a user may hold at most ${MAX_LIVE_APP_PASSWORDS} live app passwords`, "APP_PASSWORD_LIMIT");
     }
-    return insertAppPassword(tx, tenant, input.userId, row);
-  });
-  await writeAudit(deps, meta, now, {
-    userId: input.userId,
-    kind: "app_password.created",
-    factorId: appPassword.id,
-    details: { scopes: appPassword.scopes.join(" "), expires: appPassword.expiresAt !== undefined },
+    const inserted = await insertAppPassword(tx, tenant, input.userId, row);
+    await writeAudit(deps, tx, meta, now, {
+      userId: input.userId,
+      kind: "app_password.created",
+      factorId: inserted.id,
+      details: { scopes: inserted.scopes.join(" "), expires: inserted.expiresAt !== undefined },
+    });
+    return inserted;
   });
   return { appPassword, password: groupSymbols(symbols, APP_PASSWORD_GROUP) };
 }

@@ -23,5 +23,5 @@ export async function revokeAppPassword(
     if ((await selectById(deps.db, tenant, userId, appPasswordId)) === undefined) throw notFound("app password");
     return;
   }
-  await writeAudit(deps, meta, now, { userId, kind: "app_password.revoked", factorId: revoked.id });
+  await writeAudit(deps, deps.db, meta, now, { userId, kind: "app_password.revoked", factorId: revoked.id });
 }

@@ -3,11 +3,11 @@ import type { AppDeps } from "../../app.js";
 import { writeAudit } from "../backup-codes/audit.js";
 import { normaliseCrockford } from "../backup-codes/crockford.js";
 import type { RequestMeta } from "../caller.js";
+import { admitAttempt, throttleSuccess } from "../throttle/index.js";
 import { DomainError } from "../errors.js";
 import { isLive, type AppPasswordView } from "./app-password.js";
 import { APP_PASSWORD_HASH_PURPOSE, APP_PASSWORD_SYMBOLS } from "./rules.js";
 import { recordUse, selectById, selectByHash } from "./store.js";
-import { assertNotThrottled, noteFailure, noteSuccess } from "./throttle-adapter.js";
 
 export interface VerifyAppPasswordInput {
   userId: string;
@@ -29,14 +29,14 @@ export type VerifyAppPasswordOutcome =
  * Checks an app password for a scope, bypassing the second factor only for
  * the scopes it was created with.
  *
- * A throttled user is refused with RESOURCE_EXHAUSTED before the password is
- * looked at. The password is normalised, hashed under the server pepper and
- * found with one index probe on (tenant, user, hash); the stored hash is
- * re-compared in constant time. A miss counts toward the user's throttle, a
- * success resets it and records the time and client ip of the use. A right
- * password that is revoked, expired or out of scope is refused without
- * counting as a guess: no secret was guessed, and a stale device retrying
- * would otherwise lock its owner out of logging in.
+ * The attempt first passes the user's shared throttle (the one the login
+ * flow uses, across providers): a waiting user is refused with
+ * RESOURCE_EXHAUSTED before the password is looked at. The password is
+ * normalised, hashed under the server pepper and found with one index probe
+ * on (tenant, user, hash); the stored hash is re-compared in constant time.
+ * Every refusal (wrong, revoked, expired, out of scope) stays counted as a
+ * failure; only a success resets the throttle, and records the time and
+ * client ip of the use.
  */
 export async function verifyAppPassword(
   deps: Pick<AppDeps, "db" | "keyring" | "clock" | "logger">,
@@ -46,8 +46,8 @@ export async function verifyAppPassword(
   const tenant = meta.caller.tenant;
   const { userId } = input;
   const now = deps.clock.now();
-  const refused = async (reason: AppPasswordRefusal | "throttled", appPasswordId = ""): Promise<void> => {
-    await writeAudit(deps, meta, now, {
+  const refused = async (reason: AppPasswordRefusal, appPasswordId = ""): Promise<void> => {
+    await writeAudit(deps, deps.db, meta, now, {
       userId,
       kind: "app_password.refused",
       factorId: appPasswordId,
@@ -56,10 +56,13 @@ export async function verifyAppPassword(
   };
 
   // Ensure the user is not waiting out earlier failures; the password is not evaluated if so.
+  // The attempt counts as a failure from here until a success resets it.
   try {
-    await assertNotThrottled(deps, tenant, userId);
+    await admitAttempt(deps, tenant, userId);
   } catch (err) {
-    if (err instanceof DomainError && err.kind === "resource_exhausted") await refused("throttled");
+    if (err instanceof DomainError && err.kind === "resource_exhausted") {
+      await writeAudit(deps, deps.db, meta, now, { userId, kind: "throttle.blocked", details: { via: "app_password", scope: input.requiredScope } });
+    }
     throw err;
   }
 
@@ -68,7 +71,6 @@ export async function verifyAppPassword(
   const hash = deps.keyring.keyedHash(APP_PASSWORD_HASH_PURPOSE, normalised ?? "");
   const found = normalised === undefined ? undefined : await selectByHash(deps.db, tenant, userId, hash);
   if (found === undefined || found.hash.length !== hash.length || !timingSafeEqual(found.hash, hash)) {
-    await noteFailure(deps, tenant, userId);
     await refused("wrong_code");
     return { ok: false, reason: "wrong_code" };
   }
@@ -88,8 +90,8 @@ export async function verifyAppPassword(
     await refused(late, current.id);
     return { ok: false, reason: late, appPassword: current };
   }
-  await noteSuccess(deps, tenant, userId);
-  await writeAudit(deps, meta, now, { userId, kind: "app_password.verified", factorId: used.id, details: { scope: input.requiredScope } });
+  await throttleSuccess(deps, tenant, userId);
+  await writeAudit(deps, deps.db, meta, now, { userId, kind: "app_password.verified", factorId: used.id, details: { scope: input.requiredScope } });
   return { ok: true, appPassword: used };
 }
 

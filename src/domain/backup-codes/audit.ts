@@ -1,44 +1,40 @@
 import type { Logger } from "pino";
-import type { RequestMeta } from "../caller.js";
 import type { Queryable } from "../../store/db.js";
+import { recordAudit, type AuditDetails, type AuditKind } from "../audit/index.js";
+import type { RequestMeta } from "../caller.js";
 
-/**
- * A minimal audit writer for backup codes and app passwords, used until the
- * shared audit module is wired in. It writes the same row shape as
- * 001_foundation.sql (tenant, user, kind, factor, time, caller key, client ip)
- * and one structured log line. Callers pass only non-secret details.
- */
-export interface AuditEntry {
+/** The audit events of backup codes and app passwords. */
+export type CredentialAuditKind =
+  | "backup_codes.generated"
+  | "backup_codes.redeemed"
+  | "backup_codes.running_low"
+  | "app_password.created"
+  | "app_password.revoked"
+  | "app_password.verified"
+  | "app_password.refused";
+
+export interface CredentialAuditEntry {
+  kind: CredentialAuditKind | AuditKind;
   userId: string;
-  kind: string;
-  /** The factor or app password the event is about, else empty. */
+  /** The app password the event is about, else empty. */
   factorId?: string;
-  details?: Record<string, string | number | boolean>;
+  /** Non-secret facts only: never a code, a password or a hash. */
+  details?: AuditDetails;
 }
 
+/**
+ * Records a backup code or app password event through the shared audit
+ * module (one row, one log line). Pass a transaction as `q` to make the row
+ * part of the change it records. The shared AuditKind union does not list
+ * these kinds yet; once it does, the widening below can go.
+ */
 export async function writeAudit(
-  deps: { db: Queryable; logger: Logger },
+  deps: { logger: Logger },
+  q: Queryable,
   meta: RequestMeta,
   at: Date,
-  entry: AuditEntry,
+  entry: CredentialAuditEntry,
 ): Promise<void> {
-  const details = entry.details ?? {};
-  await deps.db.query(
-    `INSERT INTO audit_events (tenant_id, user_id, kind, factor_id, at, api_key_id, client_ip, details)
-     VALUES ($1::text, $2::text, $3::text, $4::text, $5::timestamptz, $6::text, $7::text, $8::jsonb)`,
-    [meta.caller.tenant, entry.userId, entry.kind, entry.factorId ?? "", at, meta.caller.keyId, meta.clientIp, JSON.stringify(details)],
-  );
-  deps.logger.info(
-    {
-      audit: entry.kind,
-      tenant: meta.caller.tenant,
-      userId: entry.userId,
-      factorId: entry.factorId ?? "",
-      apiKeyId: meta.caller.keyId,
-      clientIp: meta.clientIp,
-      requestId: meta.requestId,
-      ...details,
-    },
-    "audit",
-  );
+  const kind: string = entry.kind;
+  await recordAudit(deps, q, meta, at, { ...entry, kind: kind as AuditKind });
 }

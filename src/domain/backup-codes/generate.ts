@@ -37,7 +37,7 @@ export async function generateBackupCodes(
     await upsertList(tx, tenant, userId, generatedAt, total);
     await deleteCodes(tx, tenant, userId);
     await insertCodes(tx, tenant, userId, hashes);
+    await writeAudit(deps, tx, meta, generatedAt, { userId, kind: "backup_codes.generated", details: { count: total } });
   });
-  await writeAudit(deps, meta, generatedAt, { userId, kind: "backup_codes.generated", details: { count: total } });
   return { codes: [...symbols].map((s) => groupSymbols(s, BACKUP_CODE_GROUP)), generatedAt };
 }

@@ -46,9 +46,9 @@ export async function redeemBackupCode(deps: RedeemDeps, meta: RequestMeta, user
   if (!(await consumeCode(deps.db, tenant, userId, hash, at))) return { ok: false, reason: "wrong_code" };
 
   const remaining = await countUnused(deps.db, tenant, userId);
-  await writeAudit(deps, meta, at, { userId, kind: "backup_codes.redeemed", details: { remaining } });
+  await writeAudit(deps, deps.db, meta, at, { userId, kind: "backup_codes.redeemed", details: { remaining } });
   if (remaining <= BACKUP_CODES_LOW) {
-    await writeAudit(deps, meta, at, { userId, kind: "backup_codes.running_low", details: { remaining } });
+    await writeAudit(deps, deps.db, meta, at, { userId, kind: "backup_codes.running_low", details: { remaining } });
   }
   return { ok: true, remaining };
 }
