@@ -1,0 +1,71 @@
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { openEmbeddedDb } from "../../src/store/embedded.js";
+import { listMigrations, migrate } from "../../src/store/migrate.js";
+import { openDb } from "../../src/store/open.js";
+import type { Db } from "../../src/store/db.js";
+
+/** One PGlite data folder for the file: creating one (initdb in WASM) takes seconds. */
+describe("the embedded backend (PGlite)", () => {
+  const dataDir = mkdtempSync(join(tmpdir(), "twofold-embedded-"));
+  let db: Db;
+
+  beforeAll(async () => {
+    db = await openDb({ databaseUrl: undefined, dataDir, dbPoolSize: 1, requestTimeoutMs: 10_000 });
+  }, 120_000);
+  afterAll(async () => {
+    await db?.close();
+    rmSync(dataDir, { recursive: true, force: true });
+  });
+
+  it("is chosen when no DATABASE_URL is set", () => {
+    expect(db.kind).toBe("embedded");
+  });
+
+  it("runs the same migration set, once", async () => {
+    expect(await migrate(db)).toEqual(listMigrations().map((m) => m.name));
+    expect(await migrate(db)).toEqual([]);
+  });
+
+  it("decodes values as the pg backend does and reports affected rows", async () => {
+    const ins = await db.query(
+      `INSERT INTO api_keys (tenant_id, id, role, name, key_hash, created_at)
+       VALUES ('acme', 'k1', 'admin', 'kept', $1, $2), ('acme', 'k2', 'service', '', $3, $2)`,
+      [Buffer.from([1, 2, 3]), new Date("2026-01-02T03:04:05Z"), Buffer.from([4])],
+    );
+    expect(ins.rowCount).toBe(2);
+    const r = await db.query<{ key_hash: Buffer; created_at: Date; n: number }>(
+      "SELECT key_hash, created_at, 5::bigint AS n FROM api_keys WHERE id = 'k1'",
+    );
+    expect(Buffer.isBuffer(r.rows[0]?.key_hash)).toBe(true);
+    expect(r.rows[0]?.key_hash.equals(Buffer.from([1, 2, 3]))).toBe(true);
+    expect(r.rows[0]?.created_at).toEqual(new Date("2026-01-02T03:04:05Z"));
+    expect(r.rows[0]?.n).toBe(5);
+    const upd = await db.query("UPDATE api_keys SET name = 'x' WHERE tenant_id = 'acme' AND id = 'k2' AND name = ''");
+    expect(upd.rowCount).toBe(1);
+  });
+
+  it("rolls a failed transaction back", async () => {
+    await expect(
+      db.transaction(async (tx) => {
+        await tx.query("UPDATE api_keys SET name = 'lost' WHERE id = 'k1'");
+        throw new Error("boom");
+      }),
+    ).rejects.toThrow("boom");
+    const r = await db.query<{ name: string }>("SELECT name FROM api_keys WHERE id = 'k1'");
+    expect(r.rows[0]?.name).toBe("kept");
+  });
+
+  it("keeps its data across a close and reopen", async () => {
+    await db.close();
+    db = await openEmbeddedDb(dataDir);
+    const r = await db.query<{ id: string; name: string }>("SELECT id, name FROM api_keys ORDER BY id");
+    expect(r.rows).toEqual([
+      { id: "k1", name: "kept" },
+      { id: "k2", name: "x" },
+    ]);
+    expect(await migrate(db)).toEqual([]);
+  }, 60_000);
+});

@@ -1,0 +1,64 @@
+import { Writable } from "node:stream";
+import { describe, expect, it } from "vitest";
+import { createLogger } from "../../src/log.js";
+
+function capture(): { stream: Writable; lines: () => Record<string, unknown>[] } {
+  const chunks: string[] = [];
+  const stream = new Writable({
+    write(chunk: Buffer, _enc, done) {
+      chunks.push(chunk.toString("utf8"));
+      done();
+    },
+  });
+  return {
+    stream,
+    lines: () =>
+      chunks
+        .join("")
+        .split("\n")
+        .filter((l) => l !== "")
+        .map((l) => JSON.parse(l) as Record<string, unknown>),
+  };
+}
+
+describe("the logger", () => {
+  it("writes JSON lines with the level as a word", () => {
+    const out = capture();
+    createLogger({ logLevel: "info" }, out.stream).info({ tenant: "acme" }, "hello");
+    expect(out.lines()[0]).toMatchObject({ level: "info", msg: "hello", tenant: "acme", service: "twofold" });
+  });
+
+  it("redacts secret-ish fields at the top level and one level down", () => {
+    const out = capture();
+    const secrets = {
+      authorization: "Bearer tf_aaaa",
+      password: "hunter2-pw",
+      code: "123456",
+      secret: "JBSWY3DPEHPK3PXP",
+      key: "k-material",
+      req: { headers: { authorization: "Bearer tf_bbbb" }, password: "pw-two" },
+      proof: { code: "654321" },
+    };
+    createLogger({ logLevel: "info" }, out.stream).info(secrets, "request");
+    const text = JSON.stringify(out.lines());
+    for (const v of ["tf_aaaa", "hunter2-pw", "123456", "JBSWY3DPEHPK3PXP", "k-material", "tf_bbbb", "pw-two", "654321"]) {
+      expect(text).not.toContain(v);
+    }
+    expect(text).toContain("[redacted]");
+  });
+
+  it("keeps an error's code readable (ECONNREFUSED is not a secret)", () => {
+    const out = capture();
+    const err = Object.assign(new Error("connect failed"), { code: "ECONNREFUSED" });
+    createLogger({ logLevel: "info" }, out.stream).error({ err }, "database down");
+    expect(out.lines()[0]?.["err"]).toMatchObject({ code: "ECONNREFUSED" });
+  });
+
+  it("writes nothing below the configured level", () => {
+    const out = capture();
+    const log = createLogger({ logLevel: "warn" }, out.stream);
+    log.info("quiet");
+    log.warn("loud");
+    expect(out.lines().map((l) => l["msg"])).toEqual(["loud"]);
+  });
+});
