@@ -56,7 +56,7 @@ export function clientsFor(deps: AppDeps, caller: Caller = CALLER): Clients {
 /** A pino logger at info level whose lines land in `lines`, to search for secrets. */
 export function capturingLogger(): { logger: Logger; lines: string[] } {
   const lines: string[] = [];
-  const logger = pino({ level: "info" }, { write: (line: string) => void lines.push(line) });
+  const logger = pino({ level: "info" }, { write: (line: string) => { lines.push(line); if (process.env["TF_DEBUG_LOG"]) process.stderr.write(line); } });
   return { logger, lines };
 }
 

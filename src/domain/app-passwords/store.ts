@@ -40,10 +40,8 @@ function toView(r: Row): AppPasswordView {
  * small constant).
  */
 export async function lockUserForCreate(tx: Queryable, tenant: string, userId: string): Promise<void> {
-  await tx.query(`SELECT pg_advisory_xact_lock(hashtextextended('app-passwords' || chr(0) || $1::text || chr(0) || $2::text, 0))`, [
-    tenant,
-    userId,
-  ]);
+  // JSON keeps ("a", "bc") and ("ab", "c") apart.
+  await tx.query(`SELECT pg_advisory_xact_lock(hashtextextended($1::text, 0))`, [JSON.stringify(["app-passwords", tenant, userId])]);
 }
 
 /** Neither revoked nor expired at `now`. */
