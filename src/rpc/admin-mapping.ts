@@ -1,8 +1,8 @@
 import type { MessageInitShape } from "@bufbuild/protobuf";
 import { timestampFromDate } from "@bufbuild/protobuf/wkt";
 import type { AuditEventRecord, ResetScopeName, ThrottleView } from "../domain/admin/index.js";
-import type { AdminFactorView, FactorKindName } from "../domain/admin/user-factors.js";
 import type { BackupCodeStatus } from "../domain/backup-codes/status.js";
+import { driftSeconds, type Factor, type FactorKind as FactorKindName, type TokenProfile as TokenProfileName } from "../domain/factors/index.js";
 import type { EnforcementPolicy } from "../domain/policy/enforcement.js";
 import type { RelyingParty } from "../domain/relying-party/relying-party.js";
 import {
@@ -57,15 +57,15 @@ const factorKind: Record<FactorKindName, FactorKind> = {
 
 const otpAlgorithm = { SHA1: OtpAlgorithm.SHA1, SHA256: OtpAlgorithm.SHA256, SHA512: OtpAlgorithm.SHA512 } as const;
 
-const tokenProfile: Record<string, TokenProfile> = {
+const tokenProfile: Record<TokenProfileName, TokenProfile> = {
   software: TokenProfile.UNSPECIFIED,
   generic: TokenProfile.GENERIC,
   nitrokey_pro: TokenProfile.NITROKEY_PRO,
   nitrokey_storage: TokenProfile.NITROKEY_STORAGE,
 };
 
-/** A factor as listed in GetUserState; never the secret (the view has none). */
-export function adminFactorToProto(f: AdminFactorView): MessageInitShape<typeof FactorSchema> {
+/** A factor as listed in GetUserState; never the secret (the domain Factor has none). */
+export function adminFactorToProto(f: Factor): MessageInitShape<typeof FactorSchema> {
   return {
     id: f.id,
     kind: factorKind[f.kind],
@@ -74,13 +74,12 @@ export function adminFactorToProto(f: AdminFactorView): MessageInitShape<typeof 
     createdAt: timestampFromDate(f.createdAt),
     ...(f.confirmedAt === undefined ? {} : { confirmedAt: timestampFromDate(f.confirmedAt) }),
     ...(f.lastUsedAt === undefined ? {} : { lastUsedAt: timestampFromDate(f.lastUsedAt) }),
-    ...(f.pendingExpiresAt === undefined ? {} : { pendingExpiresAt: timestampFromDate(f.pendingExpiresAt) }),
+    ...(f.state === "pending" && f.pendingExpiresAt !== undefined ? { pendingExpiresAt: timestampFromDate(f.pendingExpiresAt) } : {}),
     algorithm: f.algorithm === undefined ? OtpAlgorithm.UNSPECIFIED : otpAlgorithm[f.algorithm],
     digits: f.digits ?? 0,
     periodSeconds: f.periodSeconds ?? 0,
-    driftSeconds: f.driftSeconds,
-    tokenProfile: tokenProfile[f.tokenProfile] ?? TokenProfile.GENERIC,
-    counter: BigInt(f.counter ?? 0),
+    driftSeconds: f.kind === "totp" ? driftSeconds(f) : 0,
+    tokenProfile: tokenProfile[f.tokenProfile],
   };
 }
 

@@ -1,7 +1,8 @@
 import type { AppDeps } from "../../app.js";
 import type { RequestMeta } from "../caller.js";
 import { writeAdminAudit } from "./admin-audit.js";
-import { deleteThrottle } from "./throttle-state.js";
+import { throttleSuccess } from "../throttle/index.js";
+import { selectThrottle } from "./throttle-state.js";
 import { assertUserId } from "./user-id.js";
 
 /**
@@ -13,11 +14,13 @@ export async function clearThrottle(deps: Pick<AppDeps, "db" | "clock" | "logger
   assertUserId(userId);
   const at = deps.clock.now();
   await deps.db.transaction(async (tx) => {
-    const failures = await deleteThrottle(tx, meta.caller.tenant, userId);
+    const before = await selectThrottle(tx, meta.caller.tenant, userId, at);
+    // Forgetting the failures is exactly what a successful login does.
+    await throttleSuccess({ db: tx }, meta.caller.tenant, userId);
     await writeAdminAudit(tx, deps.logger, meta, at, {
       userId,
       kind: "admin.throttle_cleared",
-      details: { failures: String(failures) },
+      details: { failures: String(before.consecutiveFailures) },
     });
   });
 }

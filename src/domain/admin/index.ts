@@ -11,5 +11,4 @@ export {
 } from "./list-audit-events.js";
 export { isResetScope, resetSecondFactor, type ResetResult, type ResetScopeName } from "./reset-second-factor.js";
 export type { ThrottleView } from "./throttle-state.js";
-export type { AdminFactorView, FactorKindName } from "./user-factors.js";
 export { assertUserId, checkUserId, userIdProblem } from "./user-id.js";

@@ -1,13 +1,16 @@
 import type { AppDeps } from "../../app.js";
 import type { RequestMeta } from "../caller.js";
 import { invalidArgument, type FieldViolation } from "../errors.js";
+import { recordAudit } from "../audit/index.js";
+import type { FactorKind } from "../factors/index.js";
 import { writeAdminAudit } from "./admin-audit.js";
 import { deleteBackupCodeList, deleteFactorsOfKinds, revokeAllAppPasswords } from "./reset-store.js";
-import { FACTOR_KINDS, type FactorKindName } from "./user-factors.js";
 import { checkUserId } from "./user-id.js";
 
+const FACTOR_KINDS: readonly FactorKind[] = ["totp", "hotp", "webauthn", "passwordless"];
+
 /** What a reset removes: one kind, or everything (every factor, the backup codes, the app passwords). */
-export type ResetScopeName = FactorKindName | "backup_codes" | "app_passwords" | "all";
+export type ResetScopeName = FactorKind | "backup_codes" | "app_passwords" | "all";
 
 const SCOPES: readonly ResetScopeName[] = [...FACTOR_KINDS, "backup_codes", "app_passwords", "all"];
 
@@ -48,8 +51,8 @@ export async function resetSecondFactor(
 
   const tenant = meta.caller.tenant;
   const at = deps.clock.now();
-  const kinds: readonly FactorKindName[] =
-    scope === "all" ? FACTOR_KINDS : (FACTOR_KINDS as readonly string[]).includes(scope) ? [scope as FactorKindName] : [];
+  const kinds: readonly FactorKind[] =
+    scope === "all" ? FACTOR_KINDS : (FACTOR_KINDS as readonly string[]).includes(scope) ? [scope as FactorKind] : [];
 
   return deps.db.transaction(async (tx) => {
     const removed = kinds.length > 0 ? await deleteFactorsOfKinds(tx, tenant, userId, kinds) : [];
@@ -59,7 +62,7 @@ export async function resetSecondFactor(
       scope === "all" || scope === "app_passwords" ? await revokeAllAppPasswords(tx, tenant, userId, at) : 0;
 
     for (const f of removed) {
-      await writeAdminAudit(tx, deps.logger, meta, at, {
+      await recordAudit(deps, tx, meta, at, {
         userId,
         kind: "factor.removed",
         factorId: f.id,

@@ -1,6 +1,6 @@
 import type { Queryable } from "../../store/db.js";
 import { deleteCodes } from "../backup-codes/store.js";
-import type { FactorKindName } from "./user-factors.js";
+import type { FactorKind } from "../factors/index.js";
 
 /**
  * The statements of ResetSecondFactor, each one conditional statement run
@@ -12,9 +12,9 @@ export async function deleteFactorsOfKinds(
   tx: Queryable,
   tenant: string,
   userId: string,
-  kinds: readonly FactorKindName[],
-): Promise<{ id: string; kind: FactorKindName }[]> {
-  const r = await tx.query<{ id: string; kind: FactorKindName }>(
+  kinds: readonly FactorKind[],
+): Promise<{ id: string; kind: FactorKind }[]> {
+  const r = await tx.query<{ id: string; kind: FactorKind }>(
     `DELETE FROM factors
      WHERE tenant_id = $1::text AND user_id = $2::text
        AND kind IN (SELECT jsonb_array_elements_text($3::jsonb))

@@ -8,7 +8,11 @@ export interface ThrottleView {
   blockedUntil: Date | undefined;
 }
 
-/** The user's throttle row (zeros when there is none); a wait that has passed reads as none. */
+/**
+ * The user's throttle row (zeros when there is none); a wait that has passed
+ * reads as none. Its own query because the shared throttleState has no
+ * last_failure_at, which GetUserState reports.
+ */
 export async function selectThrottle(q: Queryable, tenant: string, userId: string, now: Date): Promise<ThrottleView> {
   const r = await q.query<{ failures: number; last_failure_at: Date | null; blocked_until: Date | null }>(
     `SELECT failures, last_failure_at, blocked_until FROM throttles WHERE tenant_id = $1::text AND user_id = $2::text`,
@@ -22,13 +26,4 @@ export async function selectThrottle(q: Queryable, tenant: string, userId: strin
     lastFailureAt: row.last_failure_at ?? undefined,
     blockedUntil: blocked ? (row.blocked_until ?? undefined) : undefined,
   };
-}
-
-/** Forgets the user's failures; returns how many there were (0 when there was no row). */
-export async function deleteThrottle(q: Queryable, tenant: string, userId: string): Promise<number> {
-  const r = await q.query<{ failures: number }>(
-    `DELETE FROM throttles WHERE tenant_id = $1::text AND user_id = $2::text RETURNING failures`,
-    [tenant, userId],
-  );
-  return r.rows[0]?.failures ?? 0;
 }
