@@ -1,0 +1,43 @@
+/**
+ * The kinds of audit event this module writes. A closed set, so a reader (or
+ * an alert rule) can rely on the names.
+ */
+export type AuditKind =
+  | "factor.enrolled"
+  | "factor.confirmed"
+  | "factor.confirm_failed"
+  | "factor.renamed"
+  | "factor.removed"
+  | "factor.expired"
+  | "login.challenged"
+  | "verify.succeeded"
+  | "verify.failed"
+  | "throttle.blocked";
+
+/**
+ * Non-secret facts about an event: reasons, providers, drift, counts. Values
+ * are scalars only, which keeps a code or a secret from riding along inside
+ * some nested object.
+ */
+export type AuditDetails = Record<string, string | number | boolean>;
+
+export interface AuditEntry {
+  kind: AuditKind;
+  userId: string;
+  /** The factor the event is about, else empty. */
+  factorId?: string;
+  details?: AuditDetails;
+}
+
+/** An event as read back. */
+export interface AuditEvent {
+  id: number;
+  tenant: string;
+  userId: string;
+  kind: string;
+  factorId: string;
+  at: Date;
+  apiKeyId: string;
+  clientIp: string;
+  details: Record<string, unknown>;
+}

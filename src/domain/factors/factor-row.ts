@@ -1,0 +1,58 @@
+import type { OtpAlgorithm, OtpDigits, TotpPeriod } from "../../core/index.js";
+import type { Factor, FactorKind, FactorState, TokenProfile } from "./factor.js";
+
+/** A factors row as the store reads it (the columns of 001_foundation.sql). */
+export interface FactorRow {
+  tenant_id: string;
+  user_id: string;
+  id: string;
+  kind: FactorKind;
+  label: string;
+  state: FactorState;
+  created_at: Date;
+  confirmed_at: Date | null;
+  last_used_at: Date | null;
+  pending_expires_at: Date | null;
+  algorithm: OtpAlgorithm | null;
+  digits: number | null;
+  period_seconds: number | null;
+  token_profile: TokenProfile;
+  secret_sealed: Buffer | null;
+  last_step: number | string;
+  drift_steps: number;
+  resync_step: number | string | null;
+  resync_offset: number | null;
+}
+
+/** Every column a FactorRow needs, for SELECT and RETURNING lists. */
+export const FACTOR_COLUMNS =
+  "tenant_id, user_id, id::text AS id, kind, label, state, created_at, confirmed_at, last_used_at, pending_expires_at, " +
+  "algorithm, digits, period_seconds, token_profile, secret_sealed, last_step, drift_steps, resync_step, resync_offset";
+
+/** The public view of a row: everything but the secret and the replay/resync bookkeeping. */
+export function factorFromRow(row: FactorRow): Factor {
+  return {
+    id: row.id,
+    kind: row.kind,
+    label: row.label,
+    state: row.state,
+    createdAt: row.created_at,
+    confirmedAt: row.confirmed_at ?? undefined,
+    lastUsedAt: row.last_used_at ?? undefined,
+    pendingExpiresAt: row.state === "pending" ? (row.pending_expires_at ?? undefined) : undefined,
+    algorithm: row.algorithm ?? undefined,
+    digits: row.digits === 6 || row.digits === 8 ? (row.digits as OtpDigits) : undefined,
+    periodSeconds: row.period_seconds === 30 || row.period_seconds === 60 ? (row.period_seconds as TotpPeriod) : undefined,
+    driftSteps: row.drift_steps,
+    tokenProfile: row.token_profile,
+  };
+}
+
+/** Replay and resync bookkeeping of an OTP row, as numbers. */
+export function otpStateOf(row: FactorRow): { lastStep: number; resyncStep: number | undefined; resyncOffset: number | undefined } {
+  return {
+    lastStep: Number(row.last_step),
+    resyncStep: row.resync_step === null ? undefined : Number(row.resync_step),
+    resyncOffset: row.resync_offset ?? undefined,
+  };
+}

@@ -1,0 +1,42 @@
+import type { OtpAlgorithm, OtpDigits, TotpPeriod } from "../../core/index.js";
+
+export type FactorKind = "totp" | "hotp" | "webauthn" | "passwordless";
+export type FactorState = "pending" | "active";
+
+/**
+ * The device an OTP secret is for. Hardware profiles limit what a spec may ask
+ * for (DESIGN "Factors and their rules"); `software` is an authenticator app.
+ */
+export type TokenProfile = "software" | "generic" | "nitrokey_pro" | "nitrokey_storage";
+
+/** One factor as domain code and callers see it: never the secret. */
+export interface Factor {
+  id: string;
+  kind: FactorKind;
+  label: string;
+  state: FactorState;
+  createdAt: Date;
+  confirmedAt: Date | undefined;
+  lastUsedAt: Date | undefined;
+  pendingExpiresAt: Date | undefined;
+  algorithm: OtpAlgorithm | undefined;
+  digits: OtpDigits | undefined;
+  periodSeconds: TotpPeriod | undefined;
+  /** TOTP: learned clock offset, steps. */
+  driftSteps: number;
+  tokenProfile: TokenProfile;
+}
+
+/** How long an enrolment may stay pending before it lapses. */
+export const PENDING_TTL_MS = 10 * 60 * 1000;
+
+/** Most factors (pending ones included) one user may hold; more is a mistake or abuse. */
+export const MAX_FACTORS_PER_USER = 20;
+
+/** Labels users recognise factors by: 1–64 characters, no control characters. */
+export const MAX_LABEL_CHARS = 64;
+
+/** The drift in seconds a TOTP factor reports. */
+export function driftSeconds(factor: Pick<Factor, "driftSteps" | "periodSeconds">): number {
+  return factor.driftSteps * (factor.periodSeconds ?? 0);
+}

@@ -1,0 +1,5 @@
+/**
+ * Why a proof did not succeed: an ordinary outcome, not an error (DESIGN
+ * "Results and errors"). Mapped one to one onto the proto FailureReason.
+ */
+export type FailureReason = "wrong_code" | "replayed" | "resync_needed" | "unknown_factor";

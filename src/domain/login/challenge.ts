@@ -1,0 +1,58 @@
+import type { AppDeps } from "../../app.js";
+import { recordAudit } from "../audit/index.js";
+import type { RequestMeta } from "../caller.js";
+import { enrolmentRequired } from "../policy/index.js";
+import type { ProviderOption } from "./provider.js";
+import { loginProviders } from "./providers.js";
+import { insertTransaction, TRANSACTION_TTL_MS } from "./transaction-store.js";
+
+export interface ChallengeInput {
+  userId: string;
+  userGroups: readonly string[];
+}
+
+export interface ChallengeResult {
+  transactionId: string;
+  expiresAt: Date;
+  /** The user has an active second factor and must use it. */
+  secondFactorRequired: boolean;
+  /** The tenant's policy enforces 2FA for the user, and nothing is enrolled yet. */
+  enrolmentRequired: boolean;
+  providers: ProviderOption[];
+}
+
+/**
+ * Opens a second-factor login transaction (5 minutes, single use, bound to
+ * tenant, user and purpose) and lists what the user can answer with. A user
+ * the service has never seen gets an ordinary transaction with no providers,
+ * indistinguishable from a known user without factors.
+ */
+export async function challenge(
+  deps: Pick<AppDeps, "db" | "keyring" | "clock" | "random" | "config" | "logger">,
+  meta: RequestMeta,
+  input: ChallengeInput,
+): Promise<ChallengeResult> {
+  const tenant = meta.caller.tenant;
+  const now = deps.clock.now();
+  const providers: ProviderOption[] = [];
+  for (const p of loginProviders) {
+    const option = await p.options(deps, tenant, input.userId);
+    if (option !== undefined) providers.push(option);
+  }
+  const secondFactorRequired = providers.some((p) => p.turnsOnSecondFactor && p.factors.length > 0);
+  const mustEnrol = await enrolmentRequired(deps, tenant, input.userGroups, secondFactorRequired);
+  const transactionId = deps.random.uuid();
+  const expiresAt = new Date(now.getTime() + TRANSACTION_TTL_MS);
+  await insertTransaction(deps.db, { tenant, userId: input.userId, id: transactionId, purpose: "second_factor", createdAt: now, expiresAt });
+  await recordAudit(deps, deps.db, meta, now, {
+    kind: "login.challenged",
+    userId: input.userId,
+    details: {
+      transaction_id: transactionId,
+      providers: providers.map((p) => p.provider).join(","),
+      second_factor_required: secondFactorRequired,
+      enrolment_required: mustEnrol,
+    },
+  });
+  return { transactionId, expiresAt, secondFactorRequired, enrolmentRequired: mustEnrol, providers };
+}

@@ -1,0 +1,88 @@
+import type { AppDeps } from "../../app.js";
+import { recordAudit } from "../audit/index.js";
+import type { RequestMeta } from "../caller.js";
+import { failedPrecondition, notFound } from "../errors.js";
+import type { FailureReason } from "../factors/failure-reason.js";
+import { driftSeconds, type Factor } from "../factors/factor.js";
+import { factorFromRow } from "../factors/factor-row.js";
+import { acceptOtpStep, findFactor, rememberResync } from "../factors/factor-store.js";
+import { admitOrAudit, throttleSuccess } from "../throttle/index.js";
+import { checkTotpFactor } from "./check-totp-factor.js";
+
+/** Confirmation checks ±1 step around a new factor's zero drift (DESIGN "Factors and their rules"). */
+export const CONFIRM_WINDOW = 1;
+
+export interface ConfirmTotpInput {
+  userId: string;
+  factorId: string;
+  code: string;
+}
+
+export type ConfirmTotpResult =
+  | { confirmed: true; factor: Factor }
+  | { confirmed: false; factor: Factor; reason: FailureReason };
+
+/**
+ * Proves a pending TOTP enrolment with one code. The proving code's step is
+ * burnt (last_step) and its offset learned as the drift, in the one
+ * conditional UPDATE that activates the factor. A wrong code is an ordinary
+ * outcome and counts as a throttle failure.
+ */
+export async function confirmTotpEnrolment(
+  deps: Pick<AppDeps, "db" | "keyring" | "clock" | "logger">,
+  meta: RequestMeta,
+  input: ConfirmTotpInput,
+): Promise<ConfirmTotpResult> {
+  const tenant = meta.caller.tenant;
+  const now = deps.clock.now();
+  const row = await findFactor(deps.db, tenant, input.userId, input.factorId);
+  // Ensure the factor exists for this tenant and user, is TOTP, and is still pending.
+  if (row === undefined || row.kind !== "totp") throw notFound("factor");
+  if (row.state === "active") throw failedPrecondition("the factor is already confirmed", "ALREADY_CONFIRMED");
+  if (row.pending_expires_at === null || row.pending_expires_at.getTime() <= now.getTime()) {
+    throw failedPrecondition("the enrolment has expired; enrol again", "ENROLMENT_EXPIRED");
+  }
+
+  // Ensure the user is not waiting out failures; the code is not evaluated if so.
+  await admitOrAudit(deps, meta, input.userId, now);
+
+  const decision = checkTotpFactor(deps.keyring, row, input.code, now, CONFIRM_WINDOW);
+  let reason: FailureReason;
+  if (decision.kind === "accept") {
+    const accepted = await acceptOtpStep(deps.db, {
+      tenant,
+      userId: input.userId,
+      id: row.id,
+      step: decision.step,
+      driftSteps: decision.driftSteps,
+      now,
+      from: "pending",
+      resyncStep: decision.resyncedFrom,
+    });
+    if (accepted !== undefined) {
+      const factor = factorFromRow(accepted);
+      await throttleSuccess(deps, tenant, input.userId);
+      await recordAudit(deps, deps.db, meta, now, {
+        kind: "factor.confirmed",
+        userId: input.userId,
+        factorId: row.id,
+        details: { provider: "totp", drift_seconds: driftSeconds(factor), resynced: decision.resyncedFrom !== undefined },
+      });
+      return { confirmed: true, factor };
+    }
+    reason = "replayed";
+  } else if (decision.kind === "resync_needed") {
+    await rememberResync(deps.db, tenant, input.userId, row.id, decision.step, decision.offset);
+    reason = "resync_needed";
+  } else {
+    reason = decision.kind;
+  }
+  await recordAudit(deps, deps.db, meta, now, {
+    kind: "factor.confirm_failed",
+    userId: input.userId,
+    factorId: row.id,
+    details: { provider: "totp", reason },
+  });
+  const current = await findFactor(deps.db, tenant, input.userId, row.id);
+  return { confirmed: false, factor: factorFromRow(current ?? row), reason };
+}
