@@ -58,6 +58,8 @@ class UnaryCall {
   private chunks: Buffer[] = [];
   private received = 0;
   private deadlineMs = 0;
+  private authenticated = false;
+  private bodyComplete = false;
 
   constructor(
     private readonly stream: ServerHttp2Stream,
@@ -88,17 +90,19 @@ class UnaryCall {
     this.deadlineMs = deadline;
     this.timer = setTimeout(() => this.fail(new ConnectError("deadline exceeded", Code.DeadlineExceeded)), deadline);
 
-    // Authenticate while the body arrives; a refusal is answered once it has.
-    const auth = authorize(this.route.access, headerString(headers.authorization), this.opts.authenticate);
+    // Authenticate while the body arrives; a refusal is answered at once.
+    authorize(this.route.access, headerString(headers.authorization), this.opts.authenticate).then(
+      (caller) => {
+        this.caller = caller;
+        this.authenticated = true;
+        if (this.bodyComplete) this.onEnd();
+      },
+      (err: unknown) => this.fail(toConnectError(err, this.opts.logger)),
+    );
     stream.on("data", (chunk: Buffer) => this.onData(chunk));
     stream.on("end", () => {
-      auth.then(
-        (caller) => {
-          this.caller = caller;
-          this.onEnd();
-        },
-        (err: unknown) => this.fail(toConnectError(err, this.opts.logger)),
-      );
+      this.bodyComplete = true;
+      if (this.authenticated) this.onEnd();
     });
   }
 
@@ -181,6 +185,13 @@ class UnaryCall {
 
   private succeed(output: unknown): void {
     if (this.done) return;
+    // Ensure an answer that arrives after the deadline (or shutdown) is not sent as a success.
+    const signal = this.context?.signal;
+    if (signal?.aborted === true) {
+      const reason: unknown = signal.reason;
+      this.fail(reason instanceof ConnectError ? reason : new ConnectError("deadline exceeded", Code.DeadlineExceeded));
+      return;
+    }
     const outputDesc = this.route.method.output;
     let bytes: Uint8Array;
     try {

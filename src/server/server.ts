@@ -101,10 +101,11 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
     connectHandler,
   );
   h2.setTimeout(limits.idleTimeoutMs);
+  const http1RequestTimeoutMs = config.requestTimeoutMs + limits.http1RequestSlackMs;
   const h1 = http.createServer(
     {
-      headersTimeout: limits.http1HeadersTimeoutMs,
-      requestTimeout: config.requestTimeoutMs + limits.http1RequestSlackMs,
+      headersTimeout: Math.min(limits.http1HeadersTimeoutMs, http1RequestTimeoutMs),
+      requestTimeout: http1RequestTimeoutMs,
       keepAliveTimeout: limits.http1KeepAliveTimeoutMs,
       connectionsCheckingInterval: limits.http1CheckIntervalMs,
       maxHeaderSize: limits.maxHeaderListBytes,
