@@ -12,7 +12,18 @@ export type AuditKind =
   | "login.challenged"
   | "verify.succeeded"
   | "verify.failed"
-  | "throttle.blocked";
+  | "throttle.blocked"
+  | "backup_codes.generated"
+  | "backup_codes.redeemed"
+  | "backup_codes.running_low"
+  | "app_password.created"
+  | "app_password.revoked"
+  | "app_password.verified"
+  | "app_password.refused"
+  | "admin.second_factor_reset"
+  | "admin.throttle_cleared"
+  | "admin.enforcement_policy_set"
+  | "admin.relying_party_set";
 
 /**
  * Non-secret facts about an event: reasons, providers, drift, counts. Values
