@@ -2,6 +2,7 @@ import { mkdirSync } from "node:fs";
 import { join } from "node:path";
 import { PGlite, type Transaction } from "@electric-sql/pglite";
 import type { Db, Queryable, QueryResult } from "./db.js";
+import { lockEmbeddedDir } from "./embedded-lock.js";
 
 const BYTEA_OID = 17;
 
@@ -30,12 +31,20 @@ function parseBytea(text: string): Buffer {
 /**
  * Embedded Postgres (PGlite, WASM) in `<dataDir>/pgdata`, so the service runs
  * with no setup. One in-process connection: PGlite serialises statements and
- * transactions itself.
+ * transactions itself. One process at a time: a pid file in the data folder
+ * refuses a second opener.
  */
 export async function openEmbeddedDb(dataDir: string): Promise<Db> {
   const dir = join(dataDir, "pgdata");
   mkdirSync(dir, { recursive: true, mode: 0o700 });
-  const pglite = await PGlite.create(dir, { parsers: { [BYTEA_OID]: parseBytea } });
+  const unlock = lockEmbeddedDir(dataDir);
+  let pglite: PGlite;
+  try {
+    pglite = await PGlite.create(dir, { parsers: { [BYTEA_OID]: parseBytea } });
+  } catch (err) {
+    unlock();
+    throw err;
+  }
   const base = adapt(pglite as unknown as PgliteLike);
   return {
     kind: "embedded",
@@ -45,7 +54,11 @@ export async function openEmbeddedDb(dataDir: string): Promise<Db> {
       return pglite.transaction((tx: Transaction) => fn(adapt(tx as unknown as PgliteLike)));
     },
     async close() {
-      await pglite.close();
+      try {
+        await pglite.close();
+      } finally {
+        unlock();
+      }
     },
   };
 }

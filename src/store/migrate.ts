@@ -40,6 +40,8 @@ export function listMigrations(dir: string = migrationsDir()): { name: string; s
 export async function migrate(db: Db, dir?: string): Promise<string[]> {
   const migrations = listMigrations(dir);
   return db.transaction(async (tx) => {
+    // A migration may legitimately outlast the per-request statement timeout, and so may waiting for the lock.
+    await tx.exec("SET LOCAL statement_timeout = 0");
     await tx.query("SELECT pg_advisory_xact_lock($1::bigint)", [MIGRATION_LOCK_KEY]);
     await tx.exec(
       `CREATE TABLE IF NOT EXISTS schema_migrations (

@@ -1,8 +1,9 @@
-import { mkdtempSync, rmSync } from "node:fs";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { openEmbeddedDb } from "../../src/store/embedded.js";
+import { lockEmbeddedDir } from "../../src/store/embedded-lock.js";
 import { listMigrations, migrate } from "../../src/store/migrate.js";
 import { openDb } from "../../src/store/open.js";
 import type { Db } from "../../src/store/db.js";
@@ -58,6 +59,10 @@ describe("the embedded backend (PGlite)", () => {
     expect(r.rows[0]?.name).toBe("kept");
   });
 
+  it("refuses a second opener while the folder is in use", async () => {
+    await expect(openEmbeddedDb(dataDir)).rejects.toThrow("already open");
+  });
+
   it("keeps its data across a close and reopen", async () => {
     await db.close();
     db = await openEmbeddedDb(dataDir);
@@ -68,4 +73,21 @@ describe("the embedded backend (PGlite)", () => {
     ]);
     expect(await migrate(db)).toEqual([]);
   }, 60_000);
+});
+
+describe("the embedded database lock", () => {
+  it("refuses a folder another live process holds, and takes over one a dead process left", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "twofold-lock-"));
+    try {
+      // Our parent is alive and is not us.
+      writeFileSync(join(dir, "embedded.lock"), `${process.ppid}\n`);
+      expect(() => lockEmbeddedDir(dir)).toThrow(`in use by process ${process.ppid}`);
+      // A pid that cannot exist.
+      writeFileSync(join(dir, "embedded.lock"), "2147483646\n");
+      const unlock = lockEmbeddedDir(dir);
+      unlock();
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
 });
