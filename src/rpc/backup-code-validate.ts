@@ -39,3 +39,18 @@ export function clientIpViolation(field: string, ip: string): FieldViolation | u
 export function present(...vs: (FieldViolation | undefined)[]): FieldViolation[] {
   return vs.filter((v): v is FieldViolation => v !== undefined);
 }
+
+/** Longest backup code input evaluated (a code is 19 characters with dashes; room for spaces). */
+export const MAX_BACKUP_CODE_INPUT_CHARS = 64;
+
+/**
+ * Verify's `backup_code.code`: only empty, oversized or control-character
+ * input is bad input. Anything else is evaluated, and a well-formed wrong code
+ * is an ordinary WRONG_CODE outcome, not an error.
+ */
+export function backupCodeProofViolation(field: string, code: string): FieldViolation | undefined {
+  if (code === "") return { field, description: "must not be empty" };
+  if (code.length > MAX_BACKUP_CODE_INPUT_CHARS) return { field, description: `must be at most ${MAX_BACKUP_CODE_INPUT_CHARS} characters` };
+  if (CONTROL.test(code) || code.includes("\uFFFD")) return { field, description: "must not contain control characters or U+FFFD" };
+  return undefined;
+}

@@ -3,8 +3,7 @@ import type { AppDeps } from "../../app.js";
 import { writeAudit } from "../backup-codes/audit.js";
 import { normaliseCrockford } from "../backup-codes/crockford.js";
 import type { RequestMeta } from "../caller.js";
-import { admitAttempt, throttleSuccess } from "../throttle/index.js";
-import { DomainError } from "../errors.js";
+import { admitOrAudit, throttleSuccess } from "../throttle/index.js";
 import { isLive, type AppPasswordView } from "./app-password.js";
 import { APP_PASSWORD_HASH_PURPOSE, APP_PASSWORD_SYMBOLS } from "./rules.js";
 import { recordUse, selectById, selectByHash } from "./store.js";
@@ -57,14 +56,7 @@ export async function verifyAppPassword(
 
   // Ensure the user is not waiting out earlier failures; the password is not evaluated if so.
   // The attempt counts as a failure from here until a success resets it.
-  try {
-    await admitAttempt(deps, tenant, userId);
-  } catch (err) {
-    if (err instanceof DomainError && err.kind === "resource_exhausted") {
-      await writeAudit(deps, deps.db, meta, now, { userId, kind: "throttle.blocked", details: { via: "app_password", scope: input.requiredScope } });
-    }
-    throw err;
-  }
+  await admitOrAudit(deps, meta, userId, now);
 
   // Ensure the password is one of the user's (malformed input simply does not match).
   const normalised = normaliseCrockford(input.password, APP_PASSWORD_SYMBOLS);
