@@ -1,0 +1,71 @@
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { pino } from "pino";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import type { AppDeps } from "../../src/app.js";
+import { createKeyring } from "../../src/crypto/keyring-aes.js";
+import { clearThrottle, getUserState, listAuditEvents, resetSecondFactor } from "../../src/domain/admin/index.js";
+import { generateBackupCodes } from "../../src/domain/backup-codes/generate.js";
+import { FixedClock } from "../../src/domain/clock.js";
+import { enrolmentRequired, loadEnforcementPolicy, setEnforcementPolicy } from "../../src/domain/policy/index.js";
+import { systemRandom } from "../../src/domain/random.js";
+import { relyingPartyFor, setRelyingParty } from "../../src/domain/relying-party/index.js";
+import { openEmbeddedDb } from "../../src/store/embedded.js";
+import { migrate } from "../../src/store/migrate.js";
+import { testConfig } from "../support/app.js";
+import { adminCaller, insertFactor, metaOf } from "./admin-client.js";
+
+const T0 = new Date("2026-03-01T10:00:00Z");
+
+/** The same admin operations on the embedded store (PGlite), which `twofold serve` uses without DATABASE_URL. */
+describe("admin on the embedded store", () => {
+  let dir: string;
+  let deps: AppDeps;
+  const meta = metaOf(adminCaller("acme", "admin-key-e"));
+  beforeAll(async () => {
+    dir = mkdtempSync(join(tmpdir(), "twofold-admin-"));
+    const db = await openEmbeddedDb(dir);
+    await migrate(db);
+    const config = testConfig();
+    deps = {
+      config,
+      db,
+      keyring: createKeyring(config.keys, config.pepper ?? Buffer.alloc(32)),
+      clock: new FixedClock(T0),
+      random: systemRandom,
+      logger: pino({ level: "silent" }),
+    };
+  });
+  afterAll(async () => {
+    await deps.db.close();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  it("stores and reads the policy and the relying party", async () => {
+    await setEnforcementPolicy(deps, meta, { enforced: false, includeGroups: ["ops", "ops"], excludeGroups: ["svc"] });
+    expect(await loadEnforcementPolicy(deps.db, "acme")).toEqual({ enforced: false, includeGroups: ["ops"], excludeGroups: ["svc"] });
+    expect(await enrolmentRequired(deps, "acme", ["ops"], false)).toBe(true);
+    await setRelyingParty(deps, meta, { rpId: "acme.test", rpName: "ACME", allowedOrigins: ["https://acme.test/"], allowedAaguids: [] });
+    expect(await relyingPartyFor(deps, "acme")).toEqual({ rpId: "acme.test", rpName: "ACME", allowedOrigins: ["https://acme.test"], allowedAaguids: [] });
+  });
+
+  it("resets a user, clears the throttle and pages through the audit trail", async () => {
+    await insertFactor(deps.db, "acme", "bob", "totp", { id: "00000000-0000-4000-8000-0000000000e1", at: T0 });
+    await generateBackupCodes(deps, meta, "bob", 10);
+    const res = await resetSecondFactor(deps, meta, "bob", "all");
+    expect(res).toEqual({ factorsRemoved: 1, backupCodesRemoved: true, appPasswordsRevoked: 0 });
+    await clearThrottle(deps, meta, "bob");
+    const state = await getUserState(deps, "acme", "bob");
+    expect(state.factors).toEqual([]);
+    expect(state.backupCodes.remaining).toBe(0);
+
+    const first = await listAuditEvents(deps, "acme", { userId: "", pageSize: 2, pageToken: "" });
+    const rest = await listAuditEvents(deps, "acme", { userId: "", pageSize: 500, pageToken: first.nextPageToken });
+    const ids = [...first.events, ...rest.events].map((e) => e.id);
+    expect(ids.length).toBeGreaterThanOrEqual(6);
+    expect(ids).toEqual([...ids].sort((a, b) => b - a));
+    expect(new Set(ids).size).toBe(ids.length);
+    expect(first.events[0]?.kind).toBe("admin.throttle_cleared");
+  });
+});
