@@ -6,6 +6,8 @@ import { generateBackupCodes } from "../../src/domain/backup-codes/generate.js";
 import { redeemBackupCode } from "../../src/domain/backup-codes/redeem.js";
 import type { Caller } from "../../src/domain/caller.js";
 import { FixedClock } from "../../src/domain/clock.js";
+import { challenge } from "../../src/domain/login/index.js";
+import { setEnforcementPolicy } from "../../src/domain/policy/index.js";
 import { ResetScope } from "../../src/gen/twofold/v1/admin_pb.js";
 import { FactorKind } from "../../src/gen/twofold/v1/types_pb.js";
 import { createTestApp, type TestApp } from "../support/app.js";
@@ -174,5 +176,21 @@ describe("ResetSecondFactor", () => {
     const kinds = state.factors.map((f) => FactorKind[f.kind]).sort();
     expect(kinds).toEqual(["HOTP", "PASSWORDLESS", "TOTP", "TOTP", "WEBAUTHN"]);
     expect(state.factors.filter((f) => f.pendingExpiresAt !== undefined)).toHaveLength(1);
+  });
+
+  it("lets the user log in with the first factor alone once nothing is left, or sends them to enrol where policy enforces", async () => {
+    const userId = "login-after-reset";
+    await insertFactor(app.db, "acme", userId, "totp", { id: nextUuid(), at: T0 });
+    const before = await challenge(app.deps, metaOf(acme), { userId, userGroups: ["finance"] });
+    expect(before.secondFactorRequired).toBe(true);
+
+    await adminClient(app.deps, acme).resetSecondFactor({ userId, scope: ResetScope.ALL });
+
+    const after = await challenge(app.deps, metaOf(acme), { userId, userGroups: ["finance"] });
+    expect(after.secondFactorRequired).toBe(false);
+    expect(after.enrolmentRequired).toBe(false);
+    await setEnforcementPolicy(app.deps, metaOf(acme), { enforced: false, includeGroups: ["finance"], excludeGroups: [] });
+    const enforced = await challenge(app.deps, metaOf(acme), { userId, userGroups: ["finance"] });
+    expect(enforced).toMatchObject({ secondFactorRequired: false, enrolmentRequired: true });
   });
 });
