@@ -1,0 +1,50 @@
+import { timestampFromDate } from "@bufbuild/protobuf/wkt";
+import { Code, ConnectError, type ServiceImpl } from "@connectrpc/connect";
+import type { AppDeps } from "../app.js";
+import { challenge, verifyLogin } from "../domain/login/index.js";
+import { AuthenticationService } from "../gen/twofold/v1/authentication_pb.js";
+import { requestMeta } from "./context.js";
+import { factorToProto, failureReasonToProto, providerToProto } from "./factor-mapping.js";
+import { parseChallenge, parseVerify } from "./validate/authentication.js";
+
+/**
+ * AuthenticationService: Challenge opens a login transaction, Verify checks
+ * one proof. OTP proofs are implemented; passwordless, WebAuthn and backup
+ * code proofs answer UNIMPLEMENTED until their issues land.
+ */
+export function authenticationServiceImpl(deps: AppDeps): Partial<ServiceImpl<typeof AuthenticationService>> {
+  return {
+    async challenge(req, ctx) {
+      const input = parseChallenge(req);
+      if (input.purpose === "passwordless") throw new ConnectError("passwordless login is not implemented yet", Code.Unimplemented);
+      const result = await challenge(deps, requestMeta(ctx, input.clientIp), input);
+      return {
+        transactionId: result.transactionId,
+        expiresAt: timestampFromDate(result.expiresAt),
+        secondFactorRequired: result.secondFactorRequired,
+        enrolmentRequired: result.enrolmentRequired,
+        providers: result.providers.map((p) => ({ provider: providerToProto(p.provider), factors: p.factors.map(factorToProto) })),
+      };
+    },
+
+    async verify(req, ctx) {
+      const input = parseVerify(req);
+      if (input.kind !== "otp") throw new ConnectError(`${input.kind} proofs are not implemented yet`, Code.Unimplemented);
+      const result = await verifyLogin(deps, requestMeta(ctx, input.clientIp), input);
+      if (!result.verified) return { verified: false, reason: failureReasonToProto(result.reason) };
+      const c = result.context;
+      return {
+        verified: true,
+        context: {
+          userId: c.userId,
+          factorId: c.factorId,
+          provider: providerToProto(c.provider),
+          amr: c.amr,
+          verifiedAt: timestampFromDate(c.verifiedAt),
+          driftSeconds: c.driftSeconds,
+          backupCodesRemaining: c.backupCodesRemaining,
+        },
+      };
+    },
+  };
+}

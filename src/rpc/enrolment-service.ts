@@ -1,0 +1,81 @@
+import { Code, ConnectError, type ServiceImpl } from "@connectrpc/connect";
+import type { AppDeps } from "../app.js";
+import { listFactors, removeFactor, renameFactor } from "../domain/factors/index.js";
+import { confirmTotpEnrolment, enrolTotp } from "../domain/totp/index.js";
+import { EnrolmentService } from "../gen/twofold/v1/enrolment_pb.js";
+import { FailureReason } from "../gen/twofold/v1/types_pb.js";
+import { callerOf, requestMeta } from "./context.js";
+import { factorToProto, failureReasonToProto } from "./factor-mapping.js";
+import {
+  parseConfirmEnrolment,
+  parseEnrol,
+  parseListFactors,
+  parseRemoveFactor,
+  parseRenameFactor,
+} from "./validate/enrolment.js";
+
+/** HOTP, WebAuthn and explicit resync arrive with their own issues. */
+function notYet(what: string): ConnectError {
+  return new ConnectError(`${what} is not implemented yet`, Code.Unimplemented);
+}
+
+/**
+ * EnrolmentService: thin handlers that validate, call one domain function and
+ * map the result. TOTP is implemented; HOTP, WebAuthn and ResyncFactor answer
+ * UNIMPLEMENTED until their issues land.
+ */
+export function enrolmentServiceImpl(deps: AppDeps): Partial<ServiceImpl<typeof EnrolmentService>> {
+  return {
+    async enrol(req, ctx) {
+      const input = parseEnrol(req);
+      if (input.kind !== "totp") throw notYet(`${input.kind} enrolment`);
+      const { factor, enrolment } = await enrolTotp(deps, requestMeta(ctx, ""), input);
+      return {
+        factor: factorToProto(factor),
+        enrolment: {
+          case: "otp",
+          value: {
+            secretBase32: enrolment.secretBase32,
+            secretHex: enrolment.secretHex,
+            otpauthUri: enrolment.otpauthUri,
+            qrSvg: enrolment.qrSvg,
+            qrPng: enrolment.qrPng,
+          },
+        },
+      };
+    },
+
+    async confirmEnrolment(req, ctx) {
+      const input = parseConfirmEnrolment(req);
+      if (input.kind !== "otp") throw notYet("WebAuthn enrolment");
+      const result = await confirmTotpEnrolment(deps, requestMeta(ctx, ""), input);
+      return {
+        factor: factorToProto(result.factor),
+        confirmed: result.confirmed,
+        reason: result.confirmed ? FailureReason.UNSPECIFIED : failureReasonToProto(result.reason),
+      };
+    },
+
+    async listFactors(req, ctx) {
+      const input = parseListFactors(req);
+      const factors = await listFactors(deps, callerOf(ctx).tenant, input.userId);
+      return { factors: factors.map(factorToProto) };
+    },
+
+    async renameFactor(req, ctx) {
+      const input = parseRenameFactor(req);
+      const factor = await renameFactor(deps, requestMeta(ctx, ""), input);
+      return { factor: factorToProto(factor) };
+    },
+
+    async removeFactor(req, ctx) {
+      const input = parseRemoveFactor(req);
+      await removeFactor(deps, requestMeta(ctx, ""), input);
+      return {};
+    },
+
+    resyncFactor() {
+      throw notYet("ResyncFactor (hardware OTP)");
+    },
+  };
+}

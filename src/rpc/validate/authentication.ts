@@ -1,0 +1,56 @@
+import { invalidArgument } from "../../domain/errors.js";
+import type { LoginProof } from "../../domain/login/index.js";
+import { MAX_GROUP_CHARS, MAX_POLICY_GROUPS } from "../../domain/policy/index.js";
+import type { ChallengeRequest, VerifyRequest } from "../../gen/twofold/v1/authentication_pb.js";
+import { Purpose } from "../../gen/twofold/v1/types_pb.js";
+import { checkClientIp, checkEnum, checkOneofSet, checkOtpCode, checkText, checkUserId, checkUuid, type Violations } from "./fields.js";
+
+/** Request validation for AuthenticationService (see enrolment.ts for the approach). */
+
+const KNOWN_PURPOSES = [Purpose.UNSPECIFIED, Purpose.SECOND_FACTOR, Purpose.PASSWORDLESS];
+
+export interface ChallengeInput {
+  /** UNSPECIFIED means a second-factor challenge, the common case. */
+  purpose: "second_factor" | "passwordless";
+  userId: string;
+  userGroups: string[];
+  clientIp: string;
+}
+
+export function parseChallenge(req: ChallengeRequest): ChallengeInput {
+  const v: Violations = [];
+  checkEnum(v, "purpose", req.purpose, KNOWN_PURPOSES);
+  const purpose = req.purpose === Purpose.PASSWORDLESS ? "passwordless" : "second_factor";
+  if (purpose === "second_factor") checkUserId(v, "user_id", req.userId);
+  else if (req.userId !== "") v.push({ field: "user_id", description: "must be empty for PURPOSE_PASSWORDLESS" });
+  if (req.userGroups.length > MAX_POLICY_GROUPS) {
+    v.push({ field: "user_groups", description: `at most ${MAX_POLICY_GROUPS} groups` });
+  } else {
+    req.userGroups.forEach((g, i) => checkText(v, `user_groups[${i}]`, g, { min: 1, max: MAX_GROUP_CHARS }));
+  }
+  checkClientIp(v, "client_ip", req.clientIp);
+  if (v.length > 0) throw invalidArgument(v);
+  return { purpose, userId: req.userId, userGroups: req.userGroups, clientIp: req.clientIp };
+}
+
+export type VerifyInput =
+  | { kind: "otp"; transactionId: string; clientIp: string; proof: LoginProof }
+  | { kind: "webauthn" | "backup_code"; transactionId: string; clientIp: string };
+
+export function parseVerify(req: VerifyRequest): VerifyInput {
+  const v: Violations = [];
+  checkUuid(v, "transaction_id", req.transactionId);
+  checkClientIp(v, "client_ip", req.clientIp);
+  checkOneofSet(v, "proof", req.proof.case);
+  const transactionId = req.transactionId.toLowerCase();
+  if (req.proof.case === "otp") {
+    const otp = req.proof.value;
+    checkOtpCode(v, "proof.otp.code", otp.code);
+    checkUuid(v, "proof.otp.factor_id", otp.factorId, true);
+    if (v.length > 0) throw invalidArgument(v);
+    const factorId = otp.factorId === "" ? undefined : otp.factorId.toLowerCase();
+    return { kind: "otp", transactionId, clientIp: req.clientIp, proof: { kind: "otp", code: otp.code, factorId } };
+  }
+  if (v.length > 0) throw invalidArgument(v);
+  return { kind: req.proof.case === "backupCode" ? "backup_code" : "webauthn", transactionId, clientIp: req.clientIp };
+}
