@@ -119,7 +119,7 @@ export class WebAuthnClient {
     const parsedKey = publicKeyFromAuthData(authData, made.credentialId.length);
     const transports = authenticator.kind === "fido2" ? [...authenticator.profile.transports].sort() : ["usb"];
     const extensions: RegistrationResponseJSON["clientExtensionResults"] = {};
-    if (options.extensions?.["credProps"] === true) extensions.credProps = { rk: made.rk };
+    if (options.extensions?.credProps === true) extensions.credProps = { rk: made.rk };
     const id = toBase64Url(made.credentialId);
     return {
       id,

@@ -12,6 +12,14 @@ export interface PublicKeyCredentialDescriptorJSON {
   transports?: string[];
 }
 
+/** Client extension inputs; only credProps has an effect here, the rest are ignored as an unsupporting browser would. */
+export interface ClientExtensionInputs {
+  credProps?: boolean;
+  appid?: string;
+  uvm?: boolean;
+  hmacCreateSecret?: boolean;
+}
+
 /** PublicKeyCredentialCreationOptionsJSON. */
 export interface PublicKeyCredentialCreationOptionsJSON {
   rp: { id?: string; name: string };
@@ -29,7 +37,7 @@ export interface PublicKeyCredentialCreationOptionsJSON {
   hints?: string[];
   attestation?: string;
   attestationFormats?: string[];
-  extensions?: Record<string, unknown>;
+  extensions?: ClientExtensionInputs;
 }
 
 /** PublicKeyCredentialRequestOptionsJSON. */
@@ -40,7 +48,7 @@ export interface PublicKeyCredentialRequestOptionsJSON {
   allowCredentials?: PublicKeyCredentialDescriptorJSON[];
   userVerification?: string;
   hints?: string[];
-  extensions?: Record<string, unknown>;
+  extensions?: ClientExtensionInputs;
 }
 
 /** Client extension outputs this client produces. */
