@@ -8,7 +8,8 @@ import type { FieldViolation } from "../domain/errors.js";
  * every bad field into one INVALID_ARGUMENT.
  */
 
-const CONTROL = /[\p{Cc}\u2028\u2029]/u;
+/** Control characters, line/paragraph separators, and lone surrogates (which no UTF-8 can carry). */
+const CONTROL = /[\p{Cc}\p{Cs}\u2028\u2029]/u;
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 /**

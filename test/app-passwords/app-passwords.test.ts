@@ -48,6 +48,13 @@ describe("creating an app password", () => {
     const res = await rpc.apps.createAppPassword({ userId: "alice", name: "phone", scopes: ["caldav"], ttl: { seconds: 3600n } });
     expect(res.appPassword?.expiresAt && timestampDate(res.appPassword.expiresAt)).toEqual(new Date(clock.now().getTime() + HOUR));
   });
+
+  it("accepts a ttl of exactly one minute and of exactly ten years", async () => {
+    const shortest = await rpc.apps.createAppPassword({ userId: "alice", name: "min", scopes: ["imap"], ttl: { seconds: 60n } });
+    expect(shortest.appPassword?.expiresAt && timestampDate(shortest.appPassword.expiresAt)).toEqual(new Date(clock.now().getTime() + 60_000));
+    const longest = await rpc.apps.createAppPassword({ userId: "alice", name: "max", scopes: ["imap"], ttl: { seconds: 10n * 36525n * 864n } });
+    expect(longest.appPassword?.expiresAt && timestampDate(longest.appPassword.expiresAt).getUTCFullYear()).toBe(clock.now().getUTCFullYear() + 10);
+  });
 });
 
 describe("verifying an app password", () => {

@@ -83,6 +83,20 @@ describe("GetBackupCodeStatus", () => {
     expect(await redeemBackupCode(app.deps, metaFor(), "bob", second.codes[5] ?? "")).toEqual({ ok: true, remaining: 9 });
   });
 
+  it("leaves exactly one whole list when two regenerations race", async () => {
+    const [a, b] = await Promise.all([
+      rpc.backup.generateBackupCodes({ userId: "racer", count: 7 }),
+      rpc.backup.generateBackupCodes({ userId: "racer", count: 9 }),
+    ]);
+    const status = await rpc.backup.getBackupCodeStatus({ userId: "racer" });
+    const rows = await app.db.query<{ code_hash: Buffer }>("SELECT code_hash FROM backup_codes WHERE user_id = 'racer'");
+    const stored = rows.rows.map((r) => r.code_hash.toString("hex")).sort();
+    const hashesOf = (codes: string[]) => codes.map((c) => app.deps.keyring.keyedHash("backup-code", c.replace(/-/g, "")).toString("hex")).sort();
+    const survivor = stored.length === 7 ? a : b;
+    expect(stored).toEqual(hashesOf(survivor.codes));
+    expect([status.total, status.remaining]).toEqual([survivor.codes.length, survivor.codes.length]);
+  });
+
   it("keeps tenants apart", async () => {
     await rpc.backup.generateBackupCodes({ userId: "shared-name", count: 4 });
     const other = clientsFor(app.deps, { tenant: "tenant-b", keyId: "key-b", role: "service" });
@@ -101,6 +115,7 @@ describe("bad input to the backup code RPCs", () => {
     ["a huge count", () => rpc.backup.generateBackupCodes({ userId: "carol", count: 4_000_000_000 }), ["count"]],
     ["two bad fields at once", () => rpc.backup.generateBackupCodes({ userId: "", count: 99 }), ["user_id", "count"]],
     ["a status request with an empty user_id", () => rpc.backup.getBackupCodeStatus({ userId: "" }), ["user_id"]],
+    ["a user_id with a lone surrogate", () => rpc.backup.generateBackupCodes({ userId: "a\ud800", count: 5 }), ["user_id"]],
     ["a status request with a DEL character", () => rpc.backup.getBackupCodeStatus({ userId: "x\u007f" }), ["user_id"]],
   ];
   it.each(cases)("answers INVALID_ARGUMENT naming the field for %s, changing nothing", async (_what, call, fields) => {

@@ -18,7 +18,8 @@ export const MAX_TTL_MS = 10 * 365.25 * 24 * 3600 * 1000;
 export const MAX_PASSWORD_INPUT_CHARS = 128;
 
 const SCOPE = /^[a-z0-9._:-]{1,64}$/;
-const CONTROL = /[\p{Cc}\u2028\u2029]/u;
+/** Control characters, line/paragraph separators, and lone surrogates (which no UTF-8 can carry). */
+const CONTROL = /[\p{Cc}\p{Cs}\u2028\u2029]/u;
 
 /** A device name is 1..64 characters of printable text (not only spaces). */
 export function nameViolation(field: string, name: string): FieldViolation | undefined {
