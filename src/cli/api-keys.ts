@@ -6,36 +6,52 @@ import { UsageError } from "./boot.js";
 export type Print = (line: string) => void;
 
 export interface ApiKeyArgs {
-  tenant?: string;
-  role?: string;
-  name?: string;
-  id?: string;
+  tenant?: string | undefined;
+  role?: string | undefined;
+  name?: string | undefined;
+  id?: string | undefined;
 }
+
+/** A checked `api-keys` command line, ready to run. */
+export type ApiKeysCommand =
+  | { action: "create"; tenant: string; role: string; name: string }
+  | { action: "list"; tenant: string }
+  | { action: "revoke"; tenant: string; id: string };
 
 function need(value: string | undefined, flag: string): string {
   if (value === undefined || value === "") throw new UsageError(`missing --${flag}`);
   return value;
 }
 
+/** Checks the command line before anything opens the database. */
+export function parseApiKeysCommand(action: string | undefined, args: ApiKeyArgs): ApiKeysCommand {
+  switch (action) {
+    case "create":
+      return { action, tenant: need(args.tenant, "tenant"), role: need(args.role, "role"), name: args.name ?? "" };
+    case "list":
+      return { action, tenant: need(args.tenant, "tenant") };
+    case "revoke":
+      return { action, tenant: need(args.tenant, "tenant"), id: need(args.id, "id") };
+    default:
+      throw new UsageError("api-keys needs one of: create, list, revoke");
+  }
+}
+
 /**
  * `twofold api-keys create|list|revoke`. `create` prints the key alone on the
  * last line of stdout, so scripts can take `| tail -n 1`.
  */
-export async function apiKeysCommand(deps: AppDeps, action: string | undefined, args: ApiKeyArgs, print: Print): Promise<void> {
-  switch (action) {
+export async function runApiKeysCommand(deps: AppDeps, cmd: ApiKeysCommand, print: Print): Promise<void> {
+  switch (cmd.action) {
     case "create": {
-      const created = await createApiKey(deps, {
-        tenant: need(args.tenant, "tenant"),
-        role: need(args.role, "role"),
-        name: args.name ?? "",
-      });
+      const created = await createApiKey(deps, cmd);
       const k = created.apiKey;
       print(`created API key ${k.id} for tenant ${k.tenant} with role ${k.role}; it is shown only now:`);
       print(created.token);
       return;
     }
     case "list": {
-      const keys = await listApiKeys(deps, need(args.tenant, "tenant"));
+      const keys = await listApiKeys(deps, cmd.tenant);
       print(["id", "role", "created", "revoked", "name"].join("\t"));
       for (const k of keys) {
         print([k.id, k.role, k.createdAt.toISOString(), k.revokedAt?.toISOString() ?? "-", k.name].join("\t"));
@@ -43,13 +59,13 @@ export async function apiKeysCommand(deps: AppDeps, action: string | undefined, 
       return;
     }
     case "revoke": {
-      const tenant = need(args.tenant, "tenant");
-      const id = need(args.id, "id");
-      const now = await revokeApiKey(deps, tenant, id);
-      print(now ? `revoked API key ${id} of tenant ${tenant}` : `API key ${id} of tenant ${tenant} was already revoked`);
+      const now = await revokeApiKey(deps, cmd.tenant, cmd.id);
+      print(
+        now
+          ? `revoked API key ${cmd.id} of tenant ${cmd.tenant}`
+          : `API key ${cmd.id} of tenant ${cmd.tenant} was already revoked`,
+      );
       return;
     }
-    default:
-      throw new UsageError("api-keys needs one of: create, list, revoke");
   }
 }

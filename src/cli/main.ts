@@ -1,6 +1,7 @@
 #!/usr/bin/env node
 import { parseArgs } from "node:util";
 import type { Logger } from "pino";
+import type { AppDeps } from "../app.js";
 import { DomainError } from "../domain/errors.js";
 import { createLogger } from "../log.js";
 import { EXIT_USAGE, UsageError, loadConfigOrExit, openPlatform } from "./boot.js";
@@ -47,27 +48,33 @@ async function main(argv: string[], env: Record<string, string | undefined>): Pr
     return -1; // keeps running until a signal
   }
 
+  // Check the whole command line before opening the database.
+  let run: (deps: AppDeps, migrations: string[]) => Promise<number>;
+  if (command === "migrate") {
+    run = async (_, migrations) => {
+      print(migrations.length === 0 ? "no migrations to apply" : `applied: ${migrations.join(", ")}`);
+      return 0;
+    };
+  } else if (command === "api-keys") {
+    const { parseApiKeysCommand, runApiKeysCommand } = await import("./api-keys.js");
+    const cmd = parseApiKeysCommand(action, values);
+    run = async (deps) => {
+      await runApiKeysCommand(deps, cmd, print);
+      return 0;
+    };
+  } else if (command === "keys" && action === "rotate") {
+    const { rotateCommand } = await import("./keys.js");
+    run = async (deps) => ((await rotateCommand(deps, print)) ? 0 : 1);
+  } else if (command === "keys") {
+    throw new UsageError("keys needs one of: generate, rotate");
+  } else {
+    throw new UsageError(`unknown command ${command}`);
+  }
+
   const logger: Logger = createLogger({ logLevel: config.logLevel === "info" ? "warn" : config.logLevel }, 2);
-  if (!["migrate", "api-keys", "keys"].includes(command)) throw new UsageError(`unknown command ${command}`);
   const { deps, migrations } = await openPlatform(config, logger, env);
   try {
-    switch (command) {
-      case "migrate":
-        print(migrations.length === 0 ? "no migrations to apply" : `applied: ${migrations.join(", ")}`);
-        return 0;
-      case "api-keys": {
-        const { apiKeysCommand } = await import("./api-keys.js");
-        await apiKeysCommand(deps, action, values, print);
-        return 0;
-      }
-      case "keys": {
-        if (action !== "rotate") throw new UsageError("keys needs one of: generate, rotate");
-        const { rotateCommand } = await import("./keys.js");
-        return (await rotateCommand(deps, print)) ? 0 : 1;
-      }
-      default:
-        throw new UsageError(`unknown command ${command}`);
-    }
+    return await run(deps, migrations);
   } finally {
     await deps.db.close();
   }
