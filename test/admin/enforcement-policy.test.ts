@@ -58,7 +58,7 @@ describe("parseEnforcementPolicy", () => {
     expect(p.excludeGroups).toEqual(["x"]);
   });
 
-  it("names every bad list at once", () => {
+  it("names every bad entry at once by its index", () => {
     let err: unknown;
     try {
       parseEnforcementPolicy({ enforced: true, includeGroups: [""], excludeGroups: ["a\nb"] });
@@ -66,7 +66,7 @@ describe("parseEnforcementPolicy", () => {
       err = e;
     }
     expect(err).toBeInstanceOf(DomainError);
-    expect((err as DomainError).details.violations?.map((v) => v.field)).toEqual(["include_groups", "exclude_groups"]);
+    expect((err as DomainError).details.violations?.map((v) => v.field)).toEqual(["include_groups[0]", "exclude_groups[0]"]);
   });
 
   it("accepts 128-character names and 100 groups, refuses 129 characters and 101 groups", () => {
@@ -122,7 +122,7 @@ describe("enforcement policy over the API", () => {
     const fields = await invalidFields(
       client.setEnforcementPolicy({ enforced: false, includeGroups: ["ok", "x".repeat(129)], excludeGroups: ["tab\there"] }),
     );
-    expect(fields).toEqual(["include_groups", "exclude_groups"]);
+    expect(fields).toEqual(["include_groups[1]", "exclude_groups[0]"]);
     expect(await invalidFields(client.setEnforcementPolicy({ includeGroups: Array.from({ length: 101 }, (_, i) => `g${i}`) }))).toEqual([
       "include_groups",
     ]);

@@ -76,7 +76,7 @@ describe("parseRelyingParty", () => {
     " https://login.example.com",
   ]) {
     it(`refuses the origin ${JSON.stringify(origin)}`, () => {
-      expect(refusedFields({ allowedOrigins: [origin] })).toEqual(["allowed_origins"]);
+      expect(refusedFields({ allowedOrigins: ["https://example.com", origin] })).toEqual(["allowed_origins[1]"]);
     });
   }
 
@@ -88,8 +88,8 @@ describe("parseRelyingParty", () => {
   });
 
   it("wants AAGUIDs as UUIDs, at most 100", () => {
-    expect(refusedFields({ allowedAaguids: ["not-a-uuid"] })).toEqual(["allowed_aaguids"]);
-    expect(refusedFields({ allowedAaguids: ["c39efba6fcf44c3e828bfc4a6115a0ff"] })).toEqual(["allowed_aaguids"]);
+    expect(refusedFields({ allowedAaguids: ["not-a-uuid"] })).toEqual(["allowed_aaguids[0]"]);
+    expect(refusedFields({ allowedAaguids: [NITROKEY_FIDO2, "c39efba6fcf44c3e828bfc4a6115a0ff"] })).toEqual(["allowed_aaguids[1]"]);
     const hundredOne = Array.from({ length: 101 }, (_, i) => `00000000-0000-0000-0000-${String(i).padStart(12, "0")}`);
     expect(refusedFields({ allowedAaguids: hundredOne.slice(0, 100) })).toEqual([]);
     expect(refusedFields({ allowedAaguids: hundredOne })).toEqual(["allowed_aaguids"]);
@@ -100,7 +100,7 @@ describe("parseRelyingParty", () => {
       "rp_id",
       "rp_name",
       "allowed_origins",
-      "allowed_aaguids",
+      "allowed_aaguids[0]",
     ]);
   });
 });
@@ -157,7 +157,7 @@ describe("relying party over the API", () => {
     const fields = await invalidFields(
       client.setRelyingParty({ rpId: "not a domain", rpName: "", allowedOrigins: ["http://acme.test"], allowedAaguids: ["nope"] }),
     );
-    expect(fields).toEqual(["rp_id", "rp_name", "allowed_origins", "allowed_aaguids"]);
+    expect(fields).toEqual(["rp_id", "rp_name", "allowed_origins[0]", "allowed_aaguids[0]"]);
     expect(await invalidFields(client.setRelyingParty({}))).toEqual(["rp_id", "rp_name", "allowed_origins"]);
     expect(await snapshot(app.db)).toEqual(before);
   });

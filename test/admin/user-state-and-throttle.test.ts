@@ -108,7 +108,7 @@ describe("GetUserState and ClearThrottle", () => {
   it("refuses a bad user_id on GetUserState and ClearThrottle, changing nothing", async () => {
     const client = adminClient(app.deps, acme);
     const before = await snapshot(app.db);
-    for (const userId of ["", "x".repeat(257), "é".repeat(129), "tab\tid", "bad\uFFFDid", "line\u2028sep"]) {
+    for (const userId of ["", "x".repeat(257), "é".repeat(129), "tab\tid", "nul\u0000id", "bad\uFFFDid"]) {
       expect(await invalidFields(client.getUserState({ userId }))).toEqual(["user_id"]);
       expect(await invalidFields(client.clearThrottle({ userId }))).toEqual(["user_id"]);
     }

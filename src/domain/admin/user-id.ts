@@ -5,13 +5,13 @@ const MAX_USER_ID_BYTES = 256;
 /**
  * The problem with a user_id, if any. A user_id is the caller's opaque string
  * (DESIGN "Callers, tenants, roles"): 1–256 bytes of UTF-8, no control
- * characters (nor the U+2028/U+2029 line separators), and no U+FFFD, which is what invalid UTF-8 on the wire decodes
+ * characters, and no U+FFFD, which is what invalid UTF-8 on the wire decodes
  * to, so two different byte strings cannot collapse into one user.
  */
 export function userIdProblem(userId: string): string | undefined {
   const bytes = Buffer.byteLength(userId, "utf8");
   if (bytes < 1 || bytes > MAX_USER_ID_BYTES) return `must be 1-${MAX_USER_ID_BYTES} bytes of UTF-8`;
-  if (/[\p{Cc}\u2028\u2029\uFFFD]/u.test(userId)) return "must not contain control characters or U+FFFD";
+  if (/[\p{Cc}\uFFFD]/u.test(userId)) return "must not contain control characters or U+FFFD";
   if (/\p{Cs}/u.test(userId)) return "must be valid UTF-8";
   return undefined;
 }

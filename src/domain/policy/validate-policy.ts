@@ -15,19 +15,23 @@ export interface EnforcementPolicyInput {
 /**
  * Checks one list of group names and returns it deduplicated (first
  * occurrence kept, so the stored order is the caller's). Every bad entry is
- * reported, under the list's field name with its index in the description.
+ * reported under its indexed path (`include_groups[3]`, as AIP-193 and the
+ * other services' validators name list entries); a list too long under the
+ * list's own name.
  */
 function checkGroups(field: string, groups: readonly string[], violations: FieldViolation[]): string[] {
   if (groups.length > MAX_POLICY_GROUPS) {
+    // Too many: one violation for the list, not one per entry of an arbitrarily long list.
     violations.push({ field, description: `at most ${MAX_POLICY_GROUPS} groups` });
+    return [];
   }
   const seen = new Set<string>();
   groups.forEach((g, i) => {
     const chars = [...g].length;
     if (chars < 1 || chars > MAX_GROUP_CHARS) {
-      violations.push({ field, description: `${field}[${i}]: must be 1-${MAX_GROUP_CHARS} characters` });
-    } else if (/\p{Cc}/u.test(g)) {
-      violations.push({ field, description: `${field}[${i}]: must not contain control characters` });
+      violations.push({ field: `${field}[${i}]`, description: `must be 1-${MAX_GROUP_CHARS} characters` });
+    } else if (/[\p{Cc}\uFFFD]/u.test(g)) {
+      violations.push({ field: `${field}[${i}]`, description: "must not contain control characters or U+FFFD" });
     }
     seen.add(g);
   });

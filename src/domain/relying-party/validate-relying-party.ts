@@ -71,7 +71,8 @@ function parseOrigin(raw: string, rpId: string | undefined): { origin: string } 
 /**
  * Validates a relying party and returns it normalised: rp_id and AAGUIDs
  * lower-cased, origins in `URL.origin` form, lists deduplicated. Every bad
- * field is reported at once; list entries name their index in the description.
+ * field is reported at once; a bad list entry is named by its indexed path
+ * (`allowed_origins[2]`), a list of the wrong length by the list's name.
  */
 export function parseRelyingParty(input: RelyingPartyInput): RelyingParty {
   const violations: FieldViolation[] = [];
@@ -83,19 +84,19 @@ export function parseRelyingParty(input: RelyingPartyInput): RelyingParty {
 
   // Ensure the name is printable and short enough for authenticator displays.
   const nameChars = [...input.rpName].length;
-  if (nameChars < 1 || nameChars > MAX_RP_NAME_CHARS || /\p{Cc}/u.test(input.rpName)) {
+  if (nameChars < 1 || nameChars > MAX_RP_NAME_CHARS || /[\p{Cc}\uFFFD]/u.test(input.rpName)) {
     violations.push({ field: "rp_name", description: `must be 1-${MAX_RP_NAME_CHARS} characters, no control characters` });
   }
 
   // Ensure every origin is a secure origin under the RP ID.
   const origins = new Set<string>();
-  if (input.allowedOrigins.length < 1 || input.allowedOrigins.length > MAX_ALLOWED_ORIGINS) {
-    violations.push({ field: "allowed_origins", description: `must list 1-${MAX_ALLOWED_ORIGINS} origins` });
-  }
-  input.allowedOrigins.forEach((raw, i) => {
+  const originsFit = input.allowedOrigins.length >= 1 && input.allowedOrigins.length <= MAX_ALLOWED_ORIGINS;
+  if (!originsFit) violations.push({ field: "allowed_origins", description: `must list 1-${MAX_ALLOWED_ORIGINS} origins` });
+  // Entries of an overlong list are not examined one by one: one violation says enough.
+  (originsFit ? input.allowedOrigins : []).forEach((raw, i) => {
     const parsed = parseOrigin(raw, rpIdBad === undefined ? rpId : undefined);
     if ("problem" in parsed) {
-      violations.push({ field: "allowed_origins", description: `allowed_origins[${i}]: ${parsed.problem}` });
+      violations.push({ field: `allowed_origins[${i}]`, description: parsed.problem });
     } else {
       origins.add(parsed.origin);
     }
@@ -103,13 +104,12 @@ export function parseRelyingParty(input: RelyingPartyInput): RelyingParty {
 
   // Ensure every AAGUID is a UUID (WebAuthn §6.5.1: a 128-bit identifier).
   const aaguids = new Set<string>();
-  if (input.allowedAaguids.length > MAX_ALLOWED_AAGUIDS) {
-    violations.push({ field: "allowed_aaguids", description: `at most ${MAX_ALLOWED_AAGUIDS} AAGUIDs` });
-  }
-  input.allowedAaguids.forEach((raw, i) => {
+  const aaguidsFit = input.allowedAaguids.length <= MAX_ALLOWED_AAGUIDS;
+  if (!aaguidsFit) violations.push({ field: "allowed_aaguids", description: `at most ${MAX_ALLOWED_AAGUIDS} AAGUIDs` });
+  (aaguidsFit ? input.allowedAaguids : []).forEach((raw, i) => {
     const aaguid = raw.toLowerCase();
     if (!UUID.test(aaguid)) {
-      violations.push({ field: "allowed_aaguids", description: `allowed_aaguids[${i}]: must be a UUID (8-4-4-4-12 hex digits)` });
+      violations.push({ field: `allowed_aaguids[${i}]`, description: "must be a UUID (8-4-4-4-12 hex digits)" });
     } else {
       aaguids.add(aaguid);
     }
