@@ -2,7 +2,6 @@ import type { MessageInitShape } from "@bufbuild/protobuf";
 import { timestampFromDate } from "@bufbuild/protobuf/wkt";
 import type { AuditEventRecord, ResetScopeName, ThrottleView } from "../domain/admin/index.js";
 import type { BackupCodeStatus } from "../domain/backup-codes/status.js";
-import { driftSeconds, type Factor, type FactorKind as FactorKindName, type TokenProfile as TokenProfileName } from "../domain/factors/index.js";
 import type { EnforcementPolicy } from "../domain/policy/enforcement.js";
 import type { RelyingParty } from "../domain/relying-party/relying-party.js";
 import {
@@ -12,18 +11,12 @@ import {
   type RelyingPartySchema,
   type ThrottleStateSchema,
 } from "../gen/twofold/v1/admin_pb.js";
-import {
-  FactorKind,
-  FactorState,
-  OtpAlgorithm,
-  TokenProfile,
-  type BackupCodeStatusSchema,
-  type FactorSchema,
-} from "../gen/twofold/v1/types_pb.js";
+import type { BackupCodeStatusSchema } from "../gen/twofold/v1/types_pb.js";
 
 /**
  * Wire forms of the admin domain's values, and the one enum mapping in.
- * The domain never sees protobuf types; this file is the boundary.
+ * The domain never sees protobuf types; this file is the boundary. Factors and
+ * app passwords use the shared factor-mapping.ts and app-password-mapping.ts.
  */
 
 /** ResetScope to the domain's scope name; "" for UNSPECIFIED or a number this build does not know. */
@@ -46,41 +39,6 @@ export function resetScopeName(scope: ResetScope): ResetScopeName | "" {
     default:
       return "";
   }
-}
-
-const factorKind: Record<FactorKindName, FactorKind> = {
-  totp: FactorKind.TOTP,
-  hotp: FactorKind.HOTP,
-  webauthn: FactorKind.WEBAUTHN,
-  passwordless: FactorKind.PASSWORDLESS,
-};
-
-const otpAlgorithm = { SHA1: OtpAlgorithm.SHA1, SHA256: OtpAlgorithm.SHA256, SHA512: OtpAlgorithm.SHA512 } as const;
-
-const tokenProfile: Record<TokenProfileName, TokenProfile> = {
-  software: TokenProfile.UNSPECIFIED,
-  generic: TokenProfile.GENERIC,
-  nitrokey_pro: TokenProfile.NITROKEY_PRO,
-  nitrokey_storage: TokenProfile.NITROKEY_STORAGE,
-};
-
-/** A factor as listed in GetUserState; never the secret (the domain Factor has none). */
-export function adminFactorToProto(f: Factor): MessageInitShape<typeof FactorSchema> {
-  return {
-    id: f.id,
-    kind: factorKind[f.kind],
-    label: f.label,
-    state: f.state === "active" ? FactorState.ACTIVE : FactorState.PENDING,
-    createdAt: timestampFromDate(f.createdAt),
-    ...(f.confirmedAt === undefined ? {} : { confirmedAt: timestampFromDate(f.confirmedAt) }),
-    ...(f.lastUsedAt === undefined ? {} : { lastUsedAt: timestampFromDate(f.lastUsedAt) }),
-    ...(f.state === "pending" && f.pendingExpiresAt !== undefined ? { pendingExpiresAt: timestampFromDate(f.pendingExpiresAt) } : {}),
-    algorithm: f.algorithm === undefined ? OtpAlgorithm.UNSPECIFIED : otpAlgorithm[f.algorithm],
-    digits: f.digits ?? 0,
-    periodSeconds: f.periodSeconds ?? 0,
-    driftSeconds: f.kind === "totp" ? driftSeconds(f) : 0,
-    tokenProfile: tokenProfile[f.tokenProfile],
-  };
 }
 
 export function backupCodeStatusToProto(s: BackupCodeStatus): MessageInitShape<typeof BackupCodeStatusSchema> {

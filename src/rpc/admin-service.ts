@@ -6,7 +6,6 @@ import { relyingPartyFor, setRelyingParty } from "../domain/relying-party/index.
 import { AdminService } from "../gen/twofold/v1/admin_pb.js";
 import { appPasswordToProto } from "./app-password-mapping.js";
 import {
-  adminFactorToProto,
   auditEventToProto,
   backupCodeStatusToProto,
   enforcementPolicyToProto,
@@ -15,6 +14,7 @@ import {
   throttleToProto,
 } from "./admin-mapping.js";
 import { callerOf, requestMeta } from "./context.js";
+import { factorToProto } from "./factor-mapping.js";
 
 /**
  * AdminService: a tenant's user state, resets, policy, relying party, audit.
@@ -28,7 +28,7 @@ export function adminServiceImpl(deps: AppDeps): Partial<ServiceImpl<typeof Admi
     async getUserState(req, ctx) {
       const state = await getUserState(deps, callerOf(ctx).tenant, req.userId);
       return {
-        factors: state.factors.map(adminFactorToProto),
+        factors: state.factors.map(factorToProto),
         backupCodes: backupCodeStatusToProto(state.backupCodes),
         appPasswords: state.appPasswords.map(appPasswordToProto),
         throttle: throttleToProto(state.throttle),
