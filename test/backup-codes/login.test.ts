@@ -4,7 +4,8 @@ import { generateBackupCodes } from "../../src/domain/backup-codes/generate.js";
 import { countRemaining } from "../../src/domain/backup-codes/status.js";
 import { FixedClock } from "../../src/domain/clock.js";
 import { TransactionSpentError, type LoginAttempt } from "../../src/domain/login/provider.js";
-import { backupCodeProofViolation } from "../../src/rpc/backup-code-validate.js";
+import { checkBackupCodeProof } from "../../src/rpc/backup-code-validate.js";
+import type { Violations } from "../../src/rpc/validate/fields.js";
 import type { Queryable } from "../../src/store/db.js";
 import { createTestApp, type TestApp } from "../support/app.js";
 import { auditKinds, metaFor, START } from "./harness.js";
@@ -84,11 +85,12 @@ describe("backup codes in the login flow", () => {
   });
 
   it("treats only empty, oversized or control-character proofs as bad input", () => {
-    const field = "backup_code.code";
-    expect(backupCodeProofViolation(field, "")?.field).toBe(field);
-    expect(backupCodeProofViolation(field, "A".repeat(65))?.field).toBe(field);
-    expect(backupCodeProofViolation(field, "0123-4567\n")?.field).toBe(field);
-    expect(backupCodeProofViolation(field, "not a code at all")).toBeUndefined();
-    expect(backupCodeProofViolation(field, "0123-4567-89ab-cdef")).toBeUndefined();
+    const fieldsFor = (code: string): string[] => {
+      const v: Violations = [];
+      checkBackupCodeProof(v, "proof.backup_code.code", code);
+      return v.map((x) => x.field);
+    };
+    for (const bad of ["", "A".repeat(65), "0123-4567\n", "0123\u0000"]) expect(fieldsFor(bad)).toEqual(["proof.backup_code.code"]);
+    for (const evaluated of ["not a code at all", "0123-4567-89ab-cdef", "UUUU"]) expect(fieldsFor(evaluated)).toEqual([]);
   });
 });
