@@ -36,7 +36,7 @@ export interface AuthenticatorFaults {
   expiredAttestationCertificate?: boolean;
   /** The batch certificate says CA=true. */
   caAttestationCertificate?: boolean;
-  /** The COSE credential public key lacks its curve and y coordinate. */
+  /** The COSE credential public key lacks its algorithm and y coordinate. */
   malformedCoseKey?: boolean;
   /** The user never touches the key: CTAP2_ERR_USER_ACTION_TIMEOUT / U2F 0x6985 forever. */
   userPresenceTimeout?: boolean;
@@ -88,7 +88,7 @@ export const FAULT_CATALOGUE: readonly FaultDescription[] = [
   { name: "self-attestation", target: "authenticator", description: "packed self attestation, no x5c" },
   { name: "expired-certificate", target: "authenticator", description: "expired batch certificate" },
   { name: "ca-certificate", target: "authenticator", description: "batch certificate with CA=true" },
-  { name: "malformed-cose-key", target: "authenticator", description: "COSE key without crv and y" },
+  { name: "malformed-cose-key", target: "authenticator", description: "COSE key without alg and y" },
   { name: "user-presence-timeout", target: "authenticator", description: "the user never touches the key" },
   { name: "resident-key-store-full", target: "authenticator", description: "no room for a resident key" },
   { name: "wrong-type", target: "client", description: "clientDataJSON type of the other ceremony" },

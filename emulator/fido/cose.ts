@@ -15,13 +15,13 @@ export function coseEncodePublicKey(publicKey: KeyObject, options: { malformed?:
   const jwk = publicKey.export({ format: "jwk" });
   const x = Buffer.from(jwk.x ?? "", "base64url");
   if (jwk.kty === "OKP" && jwk.crv === "Ed25519") {
-    if (options.malformed) return cborEncode(new Map<number, number | Uint8Array>([[1, 1], [3, -8], [-2, x.subarray(1)]]));
+    if (options.malformed) return cborEncode(new Map<number, number | Uint8Array>([[1, 1], [-1, 6], [-2, x.subarray(1)]]));
     return cborEncode(new Map<number, number | Uint8Array>([[1, 1], [3, -8], [-1, 6], [-2, x]]));
   }
   if (jwk.kty === "EC" && jwk.crv === "P-256") {
     const y = Buffer.from(jwk.y ?? "", "base64url");
-    // A malformed key: EC2 without its curve or y coordinate.
-    if (options.malformed) return cborEncode(new Map<number, number | Uint8Array>([[1, 2], [3, -7], [-2, x]]));
+    // A malformed key: EC2 without its algorithm or y coordinate.
+    if (options.malformed) return cborEncode(new Map<number, number | Uint8Array>([[1, 2], [-1, 1], [-2, x]]));
     return cborEncode(new Map<number, number | Uint8Array>([[1, 2], [3, -7], [-1, 1], [-2, x], [-3, y]]));
   }
   throw new TypeError(`unsupported key type ${jwk.kty}/${jwk.crv}`);

@@ -1,3 +1,4 @@
+import * as fido2libModule from "fido2-lib";
 import { Fido2Lib } from "fido2-lib";
 import {
   verifyAuthenticationResponse,
@@ -136,3 +137,8 @@ export async function rejections(...attempts: (() => Promise<unknown>)[]): Promi
   }
   return out;
 }
+
+/** fido2-lib's certificate chain validator (pkijs); exported at runtime but missing from its type declarations. */
+export const fido2libCertManager = (fido2libModule as unknown as {
+  CertManager: { verifyCertChain(certs: ArrayBuffer[], roots: ArrayBuffer[]): Promise<unknown> };
+}).CertManager;
