@@ -1,6 +1,7 @@
 import { create, fromBinary, toBinary } from "@bufbuild/protobuf";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { EnrolRequestSchema } from "../../src/gen/twofold/v1/enrolment_pb.js";
+import type { OtpAlgorithm, Purpose, TokenProfile } from "../../src/gen/twofold/v1/types_pb.js";
 import { createHarness, invalidFields, snapshot, T0, type Harness } from "./harness.js";
 
 let h: Harness;
@@ -38,7 +39,7 @@ const cases: Case[] = [
   ["Enrol: an oversized user_id and label", () => h.enrolment().enrol({ userId: OVERSIZED_USER, label: "x".repeat(65), spec: { case: "totp", value: {} } }), ["user_id", "label"]],
   ["Enrol: a user_id of invalid UTF-8", () => h.enrolment().enrol({ userId: userIdFromInvalidUtf8(), label: "Phone", spec: { case: "totp", value: {} } }), ["user_id"]],
   ["Enrol: a user_id with a control character", () => h.enrolment().enrol({ userId: "bob\u0000", label: "Phone", spec: { case: "totp", value: {} } }), ["user_id"]],
-  ["Enrol: unknown enum values", () => h.enrolment().enrol({ userId: "bob", label: "Phone", spec: { case: "totp", value: { algorithm: 9, tokenProfile: 7 } } }), ["spec.totp.algorithm", "spec.totp.token_profile"]],
+  ["Enrol: unknown enum values", () => h.enrolment().enrol({ userId: "bob", label: "Phone", spec: { case: "totp", value: { algorithm: 9 as OtpAlgorithm, tokenProfile: 7 as TokenProfile } } }), ["spec.totp.algorithm", "spec.totp.token_profile"]],
   ["Enrol: bad digits, period and secret", () => h.enrolment().enrol({ userId: "bob", label: "Phone", spec: { case: "totp", value: { digits: 7, periodSeconds: 45, secret: new Uint8Array(10) } } }), ["spec.totp.digits", "spec.totp.period_seconds", "spec.totp.secret"]],
   ["Enrol: an oversized imported secret", () => h.enrolment().enrol({ userId: "bob", label: "Phone", spec: { case: "totp", value: { secret: new Uint8Array(65) } } }), ["spec.totp.secret"]],
   ["Enrol: a colon in issuer and account name", () => h.enrolment().enrol({ userId: "bob", label: "Phone", spec: { case: "totp", value: { issuer: "a:b", accountName: "c:d" } } }), ["spec.totp.issuer", "spec.totp.account_name"]],
@@ -60,7 +61,7 @@ const cases: Case[] = [
   ["RemoveFactor: a malformed factor id", () => h.enrolment().removeFactor({ userId: "bob", factorId: "'; DROP TABLE factors; --" }), ["factor_id"]],
   // Challenge
   ["Challenge: an empty request", () => h.auth().challenge({}), ["user_id"]],
-  ["Challenge: an unknown purpose, a bad ip and a bad group", () => h.auth().challenge({ userId: "bob", purpose: 5, clientIp: "not-an-ip", userGroups: ["ok", ""] }), ["purpose", "user_groups[1]", "client_ip"]],
+  ["Challenge: an unknown purpose, a bad ip and a bad group", () => h.auth().challenge({ userId: "bob", purpose: 5 as Purpose, clientIp: "not-an-ip", userGroups: ["ok", ""] }), ["purpose", "user_groups[1]", "client_ip"]],
   ["Challenge: too many groups", () => h.auth().challenge({ userId: "bob", userGroups: Array.from({ length: 101 }, (_, i) => `g${i}`) }), ["user_groups"]],
   ["Challenge: a user_id of invalid UTF-8", () => h.auth().challenge({ userId: userIdFromInvalidUtf8() }), ["user_id"]],
   // Verify

@@ -2,7 +2,7 @@ import { Code } from "@connectrpc/connect";
 import { parseURI } from "@otplib/uri";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { readAuditEvents } from "../../src/domain/audit/index.js";
-import { FactorState, FailureReason, OtpAlgorithm, Provider, TokenProfile } from "../../src/gen/twofold/v1/types_pb.js";
+import { FactorState, FailureReason, OtpAlgorithm, Provider, Purpose, TokenProfile } from "../../src/gen/twofold/v1/types_pb.js";
 import { codeAt, createHarness, errorOf, otherCode, T0, type Harness } from "./harness.js";
 
 let h: Harness;
@@ -303,7 +303,7 @@ describe("TOTP lifecycle", () => {
       errorOf(h.enrolment().enrol({ userId: "u", label: "x", spec: { case: "webauthn", value: {} } })),
       errorOf(h.enrolment().resyncFactor({ userId: "u", factorId: "00000000-0000-4000-8000-000000000000", code1: "123456", code2: "234567" })),
       errorOf(h.enrolment().confirmEnrolment({ userId: "u", factorId: "00000000-0000-4000-8000-000000000000", proof: { case: "webauthnAttestationJson", value: "{}" } })),
-      errorOf(h.auth().challenge({ purpose: 2 })),
+      errorOf(h.auth().challenge({ purpose: Purpose.PASSWORDLESS })),
       errorOf(h.auth().verify({ transactionId: "00000000-0000-4000-8000-000000000000", proof: { case: "backupCode", value: { code: "x" } } })),
       errorOf(h.auth().verify({ transactionId: "00000000-0000-4000-8000-000000000000", proof: { case: "webauthn", value: { assertionJson: "{}" } } })),
     ]);
