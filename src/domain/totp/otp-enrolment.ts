@@ -27,7 +27,7 @@ export async function buildOtpEnrolment(opts: {
   periodSeconds: number;
 }): Promise<OtpEnrolment> {
   const secretBase32 = base32.encode(opts.secret, { padding: false });
-  const otpauthUri = generateURI({
+  const otplibUri = generateURI({
     strategy: "totp",
     issuer: opts.issuer,
     label: opts.accountName,
@@ -36,6 +36,18 @@ export async function buildOtpEnrolment(opts: {
     digits: opts.digits,
     period: opts.periodSeconds,
   });
+  // otplib leaves out parameters equal to the Key URI defaults; state all of
+  // them, so tools that assume other defaults (some hardware token utilities)
+  // read the same spec. The issuer:account label stays otplib's.
+  const labelPart = otplibUri.slice(0, otplibUri.indexOf("?"));
+  const params = [
+    `secret=${secretBase32}`,
+    ...(opts.issuer === "" ? [] : [`issuer=${encodeURIComponent(opts.issuer)}`]),
+    `algorithm=${opts.algorithm}`,
+    `digits=${opts.digits}`,
+    `period=${opts.periodSeconds}`,
+  ];
+  const otpauthUri = `${labelPart}?${params.join("&")}`;
   const [qrSvg, qrPng] = await Promise.all([
     QRCode.toString(otpauthUri, { type: "svg", errorCorrectionLevel: "M" }),
     QRCode.toBuffer(otpauthUri, { type: "png", errorCorrectionLevel: "M" }),
