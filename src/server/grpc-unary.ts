@@ -1,13 +1,14 @@
 import type { IncomingHttpHeaders, OutgoingHttpHeaders, ServerHttp2Stream } from "node:http2";
 import { performance } from "node:perf_hooks";
 import { create, fromBinary, isMessage, toBinary, type Message } from "@bufbuild/protobuf";
-import { Code, ConnectError, createContextValues, createHandlerContext } from "@connectrpc/connect";
+import { Code, ConnectError, createContextValues } from "@connectrpc/connect";
 import type { Logger } from "pino";
 import type { Caller } from "../domain/caller.js";
 import { callerKey, requestIdKey } from "../rpc/context.js";
 import { grpcMessageEncode, grpcStatusDetailsBin, toConnectError } from "../rpc/errors.js";
 import { authorize, type Authenticate } from "./auth.js";
 import { grpcDeadlineMs } from "./grpc-timeout.js";
+import { LeanHandlerContext } from "./lean-context.js";
 import { requestIdFrom } from "./request-id.js";
 import type { UnaryRoute } from "./routes.js";
 import { logRpc } from "./rpc-log.js";
@@ -35,7 +36,7 @@ export function isGrpcProto(contentType: string | undefined): boolean {
  * request message in, headers + one data frame + trailers out. It exists
  * because connect-node's generic gRPC handler costs about five times what
  * grpc-js does per call; this path does only what a unary call needs and
- * calls the same ServiceImpl method with a Connect HandlerContext, so
+ * calls the same ServiceImpl method with a Connect HandlerContext (lean-context.ts), so
  * handlers cannot tell the transports apart.
  */
 export function serveGrpcUnary(
@@ -54,7 +55,7 @@ class UnaryCall {
   private done = false;
   private caller: Caller | undefined;
   private timer: NodeJS.Timeout | undefined;
-  private context: ReturnType<typeof createHandlerContext> | undefined;
+  private context: LeanHandlerContext | undefined;
   private chunks: Buffer[] = [];
   private received = 0;
   private deadlineMs = 0;
@@ -154,17 +155,15 @@ class UnaryCall {
     const values = createContextValues();
     values.set(callerKey, this.caller);
     values.set(requestIdKey, this.requestId);
-    const ctx = createHandlerContext({
-      service: this.route.service,
-      method: this.route.method,
-      protocolName: "grpc",
-      requestMethod: "POST",
-      url: this.route.path,
-      timeoutMs: this.deadlineMs - (performance.now() - this.started),
-      shutdownSignal: this.opts.shutdownSignal,
-      requestHeader: headersInit(this.headers),
-      contextValues: values,
-    });
+    const ctx = new LeanHandlerContext(
+      this.route.service,
+      this.route.method,
+      this.route.path,
+      values,
+      this.headers,
+      this.started + this.deadlineMs,
+      this.opts.shutdownSignal,
+    );
     this.context = ctx;
     let result: unknown;
     try {
@@ -186,10 +185,10 @@ class UnaryCall {
   private succeed(output: unknown): void {
     if (this.done) return;
     // Ensure an answer that arrives after the deadline (or shutdown) is not sent as a success.
-    const signal = this.context?.signal;
-    if (signal?.aborted === true) {
-      const reason: unknown = signal.reason;
-      this.fail(reason instanceof ConnectError ? reason : new ConnectError("deadline exceeded", Code.DeadlineExceeded));
+    const aborted = this.context?.abortedReason;
+    if (aborted !== undefined) {
+      const reason = aborted.reason;
+      this.fail(reason instanceof ConnectError ? reason : new ConnectError("server shutting down", Code.Unavailable));
       return;
     }
     const outputDesc = this.route.method.output;
@@ -217,10 +216,8 @@ class UnaryCall {
       "grpc-accept-encoding": "identity",
     };
     const trailers: OutgoingHttpHeaders = { "grpc-status": "0" };
-    if (ctx !== undefined) {
-      ctx.responseHeader.forEach((value, key) => (responseHeaders[key] = value));
-      ctx.responseTrailer.forEach((value, key) => (trailers[key] = value));
-    }
+    ctx?.responseHeaderIfAny?.forEach((value, key) => (responseHeaders[key] = value));
+    ctx?.responseTrailerIfAny?.forEach((value, key) => (trailers[key] = value));
     this.finish(0);
     const stream = this.stream;
     if (stream.destroyed || stream.closed) return;
@@ -232,7 +229,7 @@ class UnaryCall {
   /** Answers with a trailers-only response (gRPC's "Trailers-Only"): status in the one HEADERS frame. */
   private fail(err: ConnectError): void {
     if (this.done) return;
-    this.finish(err.code);
+    this.finish(err.code, err);
     const stream = this.stream;
     if (stream.destroyed || stream.closed || stream.headersSent) return;
     const out: OutgoingHttpHeaders = {
@@ -252,13 +249,13 @@ class UnaryCall {
   private onClose(): void {
     if (this.done) return;
     // The client reset the stream or went away before we answered.
-    this.finish(Code.Canceled);
+    this.finish(Code.Canceled, new ConnectError("the client cancelled the call", Code.Canceled));
   }
 
-  private finish(code: Code | 0): void {
+  private finish(code: Code | 0, reason?: ConnectError): void {
     this.done = true;
     if (this.timer !== undefined) clearTimeout(this.timer);
-    this.context?.abort();
+    this.context?.abort(reason);
     logRpc(this.opts.logger, {
       method: this.route.name,
       code,
@@ -272,17 +269,4 @@ class UnaryCall {
 
 function headerString(value: string | string[] | undefined): string | undefined {
   return Array.isArray(value) ? value[0] : value;
-}
-
-/** Request headers for the HandlerContext, without HTTP/2 pseudo-headers. */
-function headersInit(headers: IncomingHttpHeaders): [string, string][] {
-  const out: [string, string][] = [];
-  for (const key in headers) {
-    if (key.charCodeAt(0) === 58 /* ":" */) continue;
-    const value = headers[key];
-    if (value === undefined) continue;
-    if (Array.isArray(value)) for (const v of value) out.push([key, v]);
-    else out.push([key, value]);
-  }
-  return out;
 }
