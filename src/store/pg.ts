@@ -24,15 +24,36 @@ const types = {
   },
 } as pg.CustomTypesConfig;
 
+/**
+ * pg-pool reports "no connection within connectionTimeoutMillis" and a
+ * dropped connection as plain Errors without a code; give them one, so the
+ * rpc layer (which maps by code) answers UNAVAILABLE rather than INTERNAL.
+ */
+function withConnectionCode(err: unknown): unknown {
+  if (err instanceof Error && (err as { code?: unknown }).code === undefined) {
+    if (/timeout exceeded when trying to connect/i.test(err.message)) return Object.assign(err, { code: "ETIMEDOUT" });
+    if (/connection terminated/i.test(err.message)) return Object.assign(err, { code: "ECONNRESET" });
+  }
+  return err;
+}
+
 function adapt(client: pg.Pool | pg.PoolClient): Queryable {
   return {
     async query<R>(sql: string, params?: readonly unknown[]): Promise<QueryResult<R>> {
-      const r = await client.query(sql, params === undefined ? undefined : [...params]);
-      return { rows: r.rows as R[], rowCount: r.rowCount ?? 0 };
+      try {
+        const r = await client.query(sql, params === undefined ? undefined : [...params]);
+        return { rows: r.rows as R[], rowCount: r.rowCount ?? 0 };
+      } catch (err) {
+        throw withConnectionCode(err);
+      }
     },
     async exec(script: string): Promise<void> {
-      // Without parameters pg uses the simple protocol, which accepts several statements.
-      await client.query(script);
+      try {
+        // Without parameters pg uses the simple protocol, which accepts several statements.
+        await client.query(script);
+      } catch (err) {
+        throw withConnectionCode(err);
+      }
     },
   };
 }
@@ -60,7 +81,9 @@ export function createPgDb(opts: PgDbOptions): Db {
     query: base.query,
     exec: base.exec,
     async transaction<T>(fn: (tx: Queryable) => Promise<T>): Promise<T> {
-      const client = await pool.connect();
+      const client = await pool.connect().catch((err: unknown) => {
+        throw withConnectionCode(err);
+      });
       let broken = false;
       try {
         await client.query("BEGIN");

@@ -54,4 +54,20 @@ describe("the Postgres backend", () => {
     expect(isConnectionError(err)).toBe(true);
     expect(isConnectionError(new Error("syntax"))).toBe(false);
   });
+
+  it("marks waiting too long for a pooled connection as a connection failure", async () => {
+    const small = createPgDb({ url: database.url, poolSize: 1, connectionTimeoutMs: 200 });
+    let release: () => void = () => {};
+    const held = small.transaction(() => new Promise<void>((r) => (release = r)));
+    try {
+      const err = await small.query("SELECT 1").catch((e: unknown) => e);
+      expect(isConnectionError(err)).toBe(true);
+      const txErr = await small.transaction(async () => 1).catch((e: unknown) => e);
+      expect(isConnectionError(txErr)).toBe(true);
+    } finally {
+      release();
+      await held;
+      await small.close();
+    }
+  });
 });
