@@ -1,4 +1,6 @@
 import { KeyObject, webcrypto } from "node:crypto";
+// @peculiar/x509 resolves its ASN.1 schemas through tsyringe, which needs this polyfill loaded first.
+import "reflect-metadata";
 import * as x509 from "@peculiar/x509";
 import { systemClock, type EmulatorClock } from "../runtime.js";
 
