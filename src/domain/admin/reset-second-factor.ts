@@ -7,16 +7,31 @@ import { writeAdminAudit } from "./admin-audit.js";
 import { deleteBackupCodeList, deleteFactorsOfKinds, revokeAllAppPasswords } from "./reset-store.js";
 import { checkUserId } from "./user-id.js";
 
-const FACTOR_KINDS: readonly FactorKind[] = ["totp", "hotp", "webauthn", "passwordless"];
-
 /** What a reset removes: one kind, or everything (every factor, the backup codes, the app passwords). */
 export type ResetScopeName = FactorKind | "backup_codes" | "app_passwords" | "all";
 
-const SCOPES: readonly ResetScopeName[] = [...FACTOR_KINDS, "backup_codes", "app_passwords", "all"];
+interface ResetPlan {
+  factorKinds: readonly FactorKind[];
+  backupCodes: boolean;
+  appPasswords: boolean;
+}
+
+const nothing: ResetPlan = { factorKinds: [], backupCodes: false, appPasswords: false };
+
+/** Each scope's removals, in one table so ALL is visibly the union of the others. */
+const PLANS: Record<ResetScopeName, ResetPlan> = {
+  totp: { ...nothing, factorKinds: ["totp"] },
+  hotp: { ...nothing, factorKinds: ["hotp"] },
+  webauthn: { ...nothing, factorKinds: ["webauthn"] },
+  passwordless: { ...nothing, factorKinds: ["passwordless"] },
+  backup_codes: { ...nothing, backupCodes: true },
+  app_passwords: { ...nothing, appPasswords: true },
+  all: { factorKinds: ["totp", "hotp", "webauthn", "passwordless"], backupCodes: true, appPasswords: true },
+};
 
 /** Narrows a scope name; anything else (including "" for an unspecified scope) is invalid. */
 export function isResetScope(s: string): s is ResetScopeName {
-  return (SCOPES as readonly string[]).includes(s);
+  return Object.hasOwn(PLANS, s);
 }
 
 export interface ResetResult {
@@ -51,15 +66,12 @@ export async function resetSecondFactor(
 
   const tenant = meta.caller.tenant;
   const at = deps.clock.now();
-  const kinds: readonly FactorKind[] =
-    scope === "all" ? FACTOR_KINDS : (FACTOR_KINDS as readonly string[]).includes(scope) ? [scope as FactorKind] : [];
+  const plan = PLANS[scope];
 
   return deps.db.transaction(async (tx) => {
-    const removed = kinds.length > 0 ? await deleteFactorsOfKinds(tx, tenant, userId, kinds) : [];
-    const backupCodesRemoved =
-      scope === "all" || scope === "backup_codes" ? await deleteBackupCodeList(tx, tenant, userId) : false;
-    const appPasswordsRevoked =
-      scope === "all" || scope === "app_passwords" ? await revokeAllAppPasswords(tx, tenant, userId, at) : 0;
+    const removed = plan.factorKinds.length > 0 ? await deleteFactorsOfKinds(tx, tenant, userId, plan.factorKinds) : [];
+    const backupCodesRemoved = plan.backupCodes ? await deleteBackupCodeList(tx, tenant, userId) : false;
+    const appPasswordsRevoked = plan.appPasswords ? await revokeAllAppPasswords(tx, tenant, userId, at) : 0;
 
     for (const f of removed) {
       await recordAudit(deps, tx, meta, at, {

@@ -24,18 +24,19 @@ export async function deleteFactorsOfKinds(
   return r.rows;
 }
 
-/** Deletes the user's backup code list and every code of it; true when there was anything. */
+/**
+ * Deletes the user's backup code list: the header first, in the order
+ * regeneration locks it, so a concurrent regeneration waits for this
+ * transaction and then starts a fresh list. True when the user had a list
+ * (codes exist only under a header, which regeneration writes first).
+ */
 export async function deleteBackupCodeList(tx: Queryable, tenant: string, userId: string): Promise<boolean> {
   const header = await tx.query<{ total: number }>(
     `DELETE FROM backup_code_lists WHERE tenant_id = $1::text AND user_id = $2::text RETURNING total`,
     [tenant, userId],
   );
-  const codes = await tx.query<{ n: number }>(
-    `SELECT count(*)::integer AS n FROM backup_codes WHERE tenant_id = $1::text AND user_id = $2::text`,
-    [tenant, userId],
-  );
   await deleteCodes(tx, tenant, userId);
-  return header.rows.length > 0 || (codes.rows[0]?.n ?? 0) > 0;
+  return header.rows.length > 0;
 }
 
 /** Revokes every app password of the user not yet revoked; returns how many. */
