@@ -68,6 +68,19 @@ describe("API keys", () => {
     expect(Object.keys(keys[0] ?? {}).sort()).toEqual(["createdAt", "id", "name", "revokedAt", "role", "tenant"]);
   });
 
+  it("audits creation and revocation with the key id and role, never the key", async () => {
+    const { token, apiKey } = await createApiKey(app.deps, { tenant: "audited", role: "admin", name: "ops" });
+    await revokeApiKey(app.deps, "audited", apiKey.id);
+    const r = await app.db.query<{ kind: string; api_key_id: string; details: Record<string, unknown>; all: string }>(
+      "SELECT kind, api_key_id, details, e::text AS all FROM audit_events e WHERE tenant_id = 'audited' ORDER BY id",
+    );
+    expect(r.rows.map((e) => [e.kind, e.api_key_id, e.details["role"]])).toEqual([
+      ["api_key.created", apiKey.id, "admin"],
+      ["api_key.revoked", apiKey.id, "admin"],
+    ]);
+    for (const e of r.rows) expect(e.all).not.toContain(token.slice(-20));
+  });
+
   it("rejects a bad tenant and role, naming both, and stores nothing", async () => {
     const before = await app.db.query("SELECT 1 FROM api_keys");
     const err = await createApiKey(app.deps, { tenant: "no spaces!", role: "root" }).catch((e: unknown) => e);

@@ -1,5 +1,6 @@
 import type { AppDeps } from "../../app.js";
 import { invalidArgument, type FieldViolation } from "../errors.js";
+import { auditApiKey } from "./audit.js";
 import { API_KEY_HASH_PURPOSE, isRole, type ApiKey } from "./api-key.js";
 import { isValidTenant } from "./tenant.js";
 import { newApiKeyToken } from "./token.js";
@@ -37,11 +38,14 @@ export async function createApiKey(
 
   const { keyId, token } = newApiKeyToken(deps.random);
   const createdAt = deps.clock.now();
-  await deps.db.query(
-    `INSERT INTO api_keys (tenant_id, id, role, name, key_hash, created_at)
-     VALUES ($1, $2, $3, $4, $5, $6)`,
-    [input.tenant, keyId, role, name, deps.keyring.keyedHash(API_KEY_HASH_PURPOSE, token), createdAt],
-  );
+  await deps.db.transaction(async (tx) => {
+    await tx.query(
+      `INSERT INTO api_keys (tenant_id, id, role, name, key_hash, created_at)
+       VALUES ($1, $2, $3, $4, $5, $6)`,
+      [input.tenant, keyId, role, name, deps.keyring.keyedHash(API_KEY_HASH_PURPOSE, token), createdAt],
+    );
+    await auditApiKey(tx, "api_key.created", input.tenant, keyId, createdAt, { role, name });
+  });
   return {
     apiKey: { tenant: input.tenant, id: keyId, role, name, createdAt, revokedAt: undefined },
     token,

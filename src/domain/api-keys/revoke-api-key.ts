@@ -1,5 +1,7 @@
 import type { AppDeps } from "../../app.js";
+import type { Role } from "../caller.js";
 import { notFound } from "../errors.js";
+import { auditApiKey } from "./audit.js";
 import { assertTenant } from "./tenant.js";
 
 /**
@@ -12,13 +14,20 @@ export async function revokeApiKey(
   id: string,
 ): Promise<boolean> {
   assertTenant(tenant);
-  const r = await deps.db.query(
-    `UPDATE api_keys SET revoked_at = $3
-      WHERE tenant_id = $1 AND id = $2 AND revoked_at IS NULL
-      RETURNING id`,
-    [tenant, id, deps.clock.now()],
-  );
-  if (r.rows.length > 0) return true;
+  const at = deps.clock.now();
+  const revoked = await deps.db.transaction(async (tx) => {
+    const r = await tx.query<{ role: Role }>(
+      `UPDATE api_keys SET revoked_at = $3
+        WHERE tenant_id = $1 AND id = $2 AND revoked_at IS NULL
+        RETURNING role`,
+      [tenant, id, at],
+    );
+    const row = r.rows[0];
+    if (row === undefined) return false;
+    await auditApiKey(tx, "api_key.revoked", tenant, id, at, { role: row.role });
+    return true;
+  });
+  if (revoked) return true;
   const exists = await deps.db.query("SELECT 1 FROM api_keys WHERE tenant_id = $1 AND id = $2", [tenant, id]);
   if (exists.rows.length === 0) throw notFound("api key");
   return false;
