@@ -5,6 +5,7 @@ import { UsageError } from "./boot.js";
 /** Output sink, so tests and main share one code path. */
 export type Print = (line: string) => void;
 
+/** The flags `api-keys` reads, as parseArgs returns them. */
 export interface ApiKeyArgs {
   tenant?: string | undefined;
   role?: string | undefined;

@@ -8,6 +8,7 @@ export interface Variable {
   meaning: string;
 }
 
+/** In the order operators meet them: storage, network, logging, secrets, behaviour. */
 export const VARIABLES: readonly Variable[] = [
   { name: "DATABASE_URL", default: "(unset: embedded PGlite)", meaning: "Postgres server, e.g. `postgres://user:pass@host:5432/twofold`. Unset: an embedded Postgres (PGlite) in `TWOFOLD_DATA_DIR/pgdata`." },
   { name: "TWOFOLD_DATA_DIR", default: "`./data`", meaning: "Folder for the embedded database and the generated development key file." },

@@ -6,6 +6,7 @@ import type { Random } from "../random.js";
  */
 const TOKEN = /^tf_([0-9a-f]{16})_([A-Za-z0-9_-]{43})$/;
 
+/** A new key: its public id and the full secret token. */
 export interface ApiKeyToken {
   keyId: string;
   token: string;
