@@ -1,7 +1,7 @@
 import type { ServiceImpl } from "@connectrpc/connect";
 import type { AppDeps } from "../app.js";
 import { createAppPassword } from "../domain/app-passwords/create.js";
-import { listAppPasswords } from "../domain/app-passwords/list.js";
+import { listAppPasswordPage } from "../domain/app-passwords/list.js";
 import { revokeAppPassword } from "../domain/app-passwords/revoke.js";
 import { verifyAppPassword } from "../domain/app-passwords/verify.js";
 import { AppPasswordService } from "../gen/twofold/v1/app_passwords_pb.js";
@@ -22,8 +22,8 @@ export function appPasswordServiceImpl(deps: AppDeps): Partial<ServiceImpl<typeo
 
     async listAppPasswords(req, ctx) {
       const input = parseListAppPasswords(req);
-      const list = await listAppPasswords(deps, callerOf(ctx).tenant, input.userId);
-      return { appPasswords: list.map(appPasswordToProto) };
+      const page = await listAppPasswordPage(deps, callerOf(ctx).tenant, input.userId, input);
+      return { appPasswords: page.appPasswords.map(appPasswordToProto), nextPageToken: page.nextPageToken };
     },
 
     async revokeAppPassword(req, ctx) {

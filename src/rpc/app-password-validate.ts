@@ -1,5 +1,6 @@
 import { durationMs } from "@bufbuild/protobuf/wkt";
 import type { CreateAppPasswordInput } from "../domain/app-passwords/create.js";
+import { MAX_PAGE_TOKEN_CHARS } from "../domain/app-passwords/page-token.js";
 import { isScope, MAX_NAME_CHARS, MAX_SCOPES, MAX_TTL_MS, MIN_TTL_MS } from "../domain/app-passwords/rules.js";
 import type { VerifyAppPasswordInput } from "../domain/app-passwords/verify.js";
 import { invalidArgument } from "../domain/errors.js";
@@ -51,10 +52,14 @@ export function parseCreateAppPassword(req: CreateAppPasswordRequest): CreateApp
   return done(v, { userId: req.userId, name: req.name, scopes: [...new Set(req.scopes)], ttlMs });
 }
 
-export function parseListAppPasswords(req: ListAppPasswordsRequest): { userId: string } {
+export function parseListAppPasswords(req: ListAppPasswordsRequest): { userId: string; pageSize: number; pageToken: string } {
   const v: Violations = [];
   checkUserId(v, "user_id", req.userId);
-  return done(v, { userId: req.userId });
+  // The token's MAC is checked by the domain; here only its outer shape.
+  if (req.pageToken.length > MAX_PAGE_TOKEN_CHARS || !/^[A-Za-z0-9_-]*$/.test(req.pageToken)) {
+    v.push({ field: "page_token", description: "must be a next_page_token from an earlier call" });
+  }
+  return done(v, { userId: req.userId, pageSize: req.pageSize, pageToken: req.pageToken });
 }
 
 export function parseRevokeAppPassword(req: RevokeAppPasswordRequest): { userId: string; appPasswordId: string } {

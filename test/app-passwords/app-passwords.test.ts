@@ -158,6 +158,60 @@ describe("listing app passwords", () => {
   });
 });
 
+describe("paging through app passwords", () => {
+  it("pages oldest first with a token bound to the user, ending with an empty token", async () => {
+    const names: string[] = [];
+    for (let i = 0; i < 5; i++) {
+      names.push(`device ${i}`);
+      await rpc.apps.createAppPassword({ userId: "pager", name: `device ${i}`, scopes: ["imap"] });
+      clock.advance(1000);
+    }
+    const seen: string[] = [];
+    let pageToken = "";
+    let pages = 0;
+    do {
+      const page = await rpc.apps.listAppPasswords({ userId: "pager", pageSize: 2, pageToken });
+      expect(page.appPasswords.length).toBeLessThanOrEqual(2);
+      seen.push(...page.appPasswords.map((p) => p.name));
+      pageToken = page.nextPageToken;
+      pages++;
+    } while (pageToken !== "");
+    expect(pages).toBe(3);
+    expect(seen).toEqual(names);
+
+    const first = await rpc.apps.listAppPasswords({ userId: "pager", pageSize: 2 });
+    const err = await rpcError(rpc.apps.listAppPasswords({ userId: "someone-else", pageSize: 2, pageToken: first.nextPageToken }));
+    expect(err.code).toBe(Code.InvalidArgument);
+  });
+
+  it("returns 50 by default and at most 100 per page", async () => {
+    const many = await Promise.all(
+      Array.from({ length: 99 }, (_, i) => rpc.apps.createAppPassword({ userId: "paged-many", name: `d${i}`, scopes: ["imap"] })),
+    );
+    expect(many).toHaveLength(99);
+    clock.advance(1000);
+    for (const i of [99, 100]) {
+      const created = await rpc.apps.createAppPassword({ userId: "paged-many", name: `d${i}`, scopes: ["imap"], ttl: { seconds: 60n } });
+      expect(created.password).toMatch(PASSWORD_SHAPE);
+      clock.advance(60_000);
+    }
+    const byDefault = await rpc.apps.listAppPasswords({ userId: "paged-many" });
+    expect(byDefault.appPasswords).toHaveLength(50);
+    expect(byDefault.nextPageToken).not.toBe("");
+    // The first 99 share one creation time: the id breaks the tie, so no row repeats or goes missing.
+    const second = await rpc.apps.listAppPasswords({ userId: "paged-many", pageToken: byDefault.nextPageToken });
+    const third = await rpc.apps.listAppPasswords({ userId: "paged-many", pageToken: second.nextPageToken });
+    const ids = [...byDefault.appPasswords, ...second.appPasswords, ...third.appPasswords].map((p) => p.id);
+    expect(new Set(ids).size).toBe(101);
+    expect(third.nextPageToken).toBe("");
+    const capped = await rpc.apps.listAppPasswords({ userId: "paged-many", pageSize: 1000 });
+    expect(capped.appPasswords).toHaveLength(100);
+    const rest = await rpc.apps.listAppPasswords({ userId: "paged-many", pageSize: 1000, pageToken: capped.nextPageToken });
+    expect(rest.appPasswords.map((p) => p.name)).toEqual(["d100"]);
+    expect(rest.nextPageToken).toBe("");
+  });
+});
+
 describe("the limit of live app passwords", () => {
   it("lets exactly 100 of 105 concurrent creations through, and one more after a revocation", async () => {
     const results = await Promise.allSettled(

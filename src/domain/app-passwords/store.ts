@@ -87,6 +87,28 @@ export async function selectAppPasswords(db: Queryable, tenant: string, userId: 
   return result.rows.map(toView);
 }
 
+/**
+ * Up to `limit` app passwords after `after` in (created_at, id) order: a
+ * keyset page, so each page is one index range scan however deep it is.
+ */
+export async function selectAppPasswordPage(
+  db: Queryable,
+  tenant: string,
+  userId: string,
+  after: { createdAt: Date; id: string } | undefined,
+  limit: number,
+): Promise<AppPasswordView[]> {
+  const result = await db.query<Row>(
+    `SELECT ${COLUMNS} FROM app_passwords
+     WHERE tenant_id = $1::text AND user_id = $2::text
+       AND ($3::timestamptz IS NULL OR (created_at, id) > ($3::timestamptz, $4::uuid))
+     ORDER BY created_at, id
+     LIMIT $5::integer`,
+    [tenant, userId, after?.createdAt ?? null, after?.id ?? null, limit],
+  );
+  return result.rows.map(toView);
+}
+
 /** The app password whose hash this is, with the stored hash for a constant-time re-check. One index probe. */
 export async function selectByHash(
   db: Queryable,

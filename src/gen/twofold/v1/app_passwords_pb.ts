@@ -16,7 +16,7 @@ import type { Message } from "@bufbuild/protobuf";
  * Describes the file twofold/v1/app_passwords.proto.
  */
 export const file_twofold_v1_app_passwords: GenFile = /*@__PURE__*/
-  fileDesc("Ch50d29mb2xkL3YxL2FwcF9wYXNzd29yZHMucHJvdG8SCnR3b2ZvbGQudjEicQoYQ3JlYXRlQXBwUGFzc3dvcmRSZXF1ZXN0Eg8KB3VzZXJfaWQYASABKAkSDAoEbmFtZRgCIAEoCRIOCgZzY29wZXMYAyADKAkSJgoDdHRsGAQgASgLMhkuZ29vZ2xlLnByb3RvYnVmLkR1cmF0aW9uIlwKGUNyZWF0ZUFwcFBhc3N3b3JkUmVzcG9uc2USLQoMYXBwX3Bhc3N3b3JkGAEgASgLMhcudHdvZm9sZC52MS5BcHBQYXNzd29yZBIQCghwYXNzd29yZBgCIAEoCSIqChdMaXN0QXBwUGFzc3dvcmRzUmVxdWVzdBIPCgd1c2VyX2lkGAEgASgJIkoKGExpc3RBcHBQYXNzd29yZHNSZXNwb25zZRIuCg1hcHBfcGFzc3dvcmRzGAEgAygLMhcudHdvZm9sZC52MS5BcHBQYXNzd29yZCJEChhSZXZva2VBcHBQYXNzd29yZFJlcXVlc3QSDwoHdXNlcl9pZBgBIAEoCRIXCg9hcHBfcGFzc3dvcmRfaWQYAiABKAkiGwoZUmV2b2tlQXBwUGFzc3dvcmRSZXNwb25zZSJoChhWZXJpZnlBcHBQYXNzd29yZFJlcXVlc3QSDwoHdXNlcl9pZBgBIAEoCRIQCghwYXNzd29yZBgCIAEoCRIWCg5yZXF1aXJlZF9zY29wZRgDIAEoCRIRCgljbGllbnRfaXAYBCABKAkihwEKGVZlcmlmeUFwcFBhc3N3b3JkUmVzcG9uc2USEAoIdmVyaWZpZWQYASABKAgSLQoMYXBwX3Bhc3N3b3JkGAIgASgLMhcudHdvZm9sZC52MS5BcHBQYXNzd29yZBIpCgZyZWFzb24YAyABKA4yGS50d29mb2xkLnYxLkZhaWx1cmVSZWFzb24ymQMKEkFwcFBhc3N3b3JkU2VydmljZRJgChFDcmVhdGVBcHBQYXNzd29yZBIkLnR3b2ZvbGQudjEuQ3JlYXRlQXBwUGFzc3dvcmRSZXF1ZXN0GiUudHdvZm9sZC52MS5DcmVhdGVBcHBQYXNzd29yZFJlc3BvbnNlEl0KEExpc3RBcHBQYXNzd29yZHMSIy50d29mb2xkLnYxLkxpc3RBcHBQYXNzd29yZHNSZXF1ZXN0GiQudHdvZm9sZC52MS5MaXN0QXBwUGFzc3dvcmRzUmVzcG9uc2USYAoRUmV2b2tlQXBwUGFzc3dvcmQSJC50d29mb2xkLnYxLlJldm9rZUFwcFBhc3N3b3JkUmVxdWVzdBolLnR3b2ZvbGQudjEuUmV2b2tlQXBwUGFzc3dvcmRSZXNwb25zZRJgChFWZXJpZnlBcHBQYXNzd29yZBIkLnR3b2ZvbGQudjEuVmVyaWZ5QXBwUGFzc3dvcmRSZXF1ZXN0GiUudHdvZm9sZC52MS5WZXJpZnlBcHBQYXNzd29yZFJlc3BvbnNlYgZwcm90bzM", [file_google_protobuf_duration, file_twofold_v1_types]);
+  fileDesc("Ch50d29mb2xkL3YxL2FwcF9wYXNzd29yZHMucHJvdG8SCnR3b2ZvbGQudjEicQoYQ3JlYXRlQXBwUGFzc3dvcmRSZXF1ZXN0Eg8KB3VzZXJfaWQYASABKAkSDAoEbmFtZRgCIAEoCRIOCgZzY29wZXMYAyADKAkSJgoDdHRsGAQgASgLMhkuZ29vZ2xlLnByb3RvYnVmLkR1cmF0aW9uIlwKGUNyZWF0ZUFwcFBhc3N3b3JkUmVzcG9uc2USLQoMYXBwX3Bhc3N3b3JkGAEgASgLMhcudHdvZm9sZC52MS5BcHBQYXNzd29yZBIQCghwYXNzd29yZBgCIAEoCSJRChdMaXN0QXBwUGFzc3dvcmRzUmVxdWVzdBIPCgd1c2VyX2lkGAEgASgJEhEKCXBhZ2Vfc2l6ZRgCIAEoDRISCgpwYWdlX3Rva2VuGAMgASgJImMKGExpc3RBcHBQYXNzd29yZHNSZXNwb25zZRIuCg1hcHBfcGFzc3dvcmRzGAEgAygLMhcudHdvZm9sZC52MS5BcHBQYXNzd29yZBIXCg9uZXh0X3BhZ2VfdG9rZW4YAiABKAkiRAoYUmV2b2tlQXBwUGFzc3dvcmRSZXF1ZXN0Eg8KB3VzZXJfaWQYASABKAkSFwoPYXBwX3Bhc3N3b3JkX2lkGAIgASgJIhsKGVJldm9rZUFwcFBhc3N3b3JkUmVzcG9uc2UiaAoYVmVyaWZ5QXBwUGFzc3dvcmRSZXF1ZXN0Eg8KB3VzZXJfaWQYASABKAkSEAoIcGFzc3dvcmQYAiABKAkSFgoOcmVxdWlyZWRfc2NvcGUYAyABKAkSEQoJY2xpZW50X2lwGAQgASgJIocBChlWZXJpZnlBcHBQYXNzd29yZFJlc3BvbnNlEhAKCHZlcmlmaWVkGAEgASgIEi0KDGFwcF9wYXNzd29yZBgCIAEoCzIXLnR3b2ZvbGQudjEuQXBwUGFzc3dvcmQSKQoGcmVhc29uGAMgASgOMhkudHdvZm9sZC52MS5GYWlsdXJlUmVhc29uMpkDChJBcHBQYXNzd29yZFNlcnZpY2USYAoRQ3JlYXRlQXBwUGFzc3dvcmQSJC50d29mb2xkLnYxLkNyZWF0ZUFwcFBhc3N3b3JkUmVxdWVzdBolLnR3b2ZvbGQudjEuQ3JlYXRlQXBwUGFzc3dvcmRSZXNwb25zZRJdChBMaXN0QXBwUGFzc3dvcmRzEiMudHdvZm9sZC52MS5MaXN0QXBwUGFzc3dvcmRzUmVxdWVzdBokLnR3b2ZvbGQudjEuTGlzdEFwcFBhc3N3b3Jkc1Jlc3BvbnNlEmAKEVJldm9rZUFwcFBhc3N3b3JkEiQudHdvZm9sZC52MS5SZXZva2VBcHBQYXNzd29yZFJlcXVlc3QaJS50d29mb2xkLnYxLlJldm9rZUFwcFBhc3N3b3JkUmVzcG9uc2USYAoRVmVyaWZ5QXBwUGFzc3dvcmQSJC50d29mb2xkLnYxLlZlcmlmeUFwcFBhc3N3b3JkUmVxdWVzdBolLnR3b2ZvbGQudjEuVmVyaWZ5QXBwUGFzc3dvcmRSZXNwb25zZWIGcHJvdG8z", [file_google_protobuf_duration, file_twofold_v1_types]);
 
 /**
  * @generated from message twofold.v1.CreateAppPasswordRequest
@@ -88,6 +88,20 @@ export type ListAppPasswordsRequest = Message<"twofold.v1.ListAppPasswordsReques
    * @generated from field: string user_id = 1;
    */
   userId: string;
+
+  /**
+   * 1 to 100 (larger values are read as 100); zero means 50.
+   *
+   * @generated from field: uint32 page_size = 2;
+   */
+  pageSize: number;
+
+  /**
+   * A next_page_token from an earlier call for the same user; empty for the first page.
+   *
+   * @generated from field: string page_token = 3;
+   */
+  pageToken: string;
 };
 
 /**
@@ -102,9 +116,18 @@ export const ListAppPasswordsRequestSchema: GenMessage<ListAppPasswordsRequest> 
  */
 export type ListAppPasswordsResponse = Message<"twofold.v1.ListAppPasswordsResponse"> & {
   /**
+   * Oldest first, revoked and expired ones included.
+   *
    * @generated from field: repeated twofold.v1.AppPassword app_passwords = 1;
    */
   appPasswords: AppPassword[];
+
+  /**
+   * Empty on the last page.
+   *
+   * @generated from field: string next_page_token = 2;
+   */
+  nextPageToken: string;
 };
 
 /**
