@@ -135,7 +135,7 @@ describe("ResetSecondFactor", () => {
     expect(await backupCodeUsable(app, otherTenant, userId, sameNameElsewhere.backupCode)).toBe(true);
     expect(await appPasswordOutcome(app, otherTenant, userId, sameNameElsewhere.appPassword)).toBe("ok");
 
-    const audit = await app.db.query<{ kind: string; api_key_id: string; factor_id: string; details: Record<string, string> }>(
+    const audit = await app.db.query<{ kind: string; api_key_id: string; factor_id: string; details: Record<string, unknown> }>(
       `SELECT kind, api_key_id, factor_id, details FROM audit_events
        WHERE tenant_id = 'acme' AND user_id = $1 AND kind IN ('admin.second_factor_reset', 'factor.removed') ORDER BY id`,
       [userId],
@@ -144,7 +144,7 @@ describe("ResetSecondFactor", () => {
     expect(audit.rows.every((r) => r.api_key_id === "admin-key-42")).toBe(true);
     expect(audit.rows.at(-1)).toMatchObject({
       kind: "admin.second_factor_reset",
-      details: { scope: "all", factors_removed: "5", backup_codes_removed: "true", app_passwords_revoked: "1" },
+      details: { scope: "all", factors_removed: 5, backup_codes_removed: true, app_passwords_revoked: 1 },
     });
     // Nothing secret rides along in the trail.
     const trail = JSON.stringify(audit.rows);

@@ -91,11 +91,11 @@ describe("GetUserState and ClearThrottle", () => {
     expect(state.throttle?.consecutiveFailures).toBe(0);
     expect(state.throttle?.blockedUntil).toBeUndefined();
     await expect(admitAttempt(app.deps, "acme", userId)).resolves.toBeUndefined();
-    const audit = await app.db.query<{ api_key_id: string; details: Record<string, string> }>(
+    const audit = await app.db.query<{ api_key_id: string; details: Record<string, unknown> }>(
       `SELECT api_key_id, details FROM audit_events WHERE tenant_id = 'acme' AND user_id = $1 AND kind = 'admin.throttle_cleared'`,
       [userId],
     );
-    expect(audit.rows).toEqual([{ api_key_id: "admin-key-9", details: { failures: "5" } }]);
+    expect(audit.rows).toEqual([{ api_key_id: "admin-key-9", details: { failures: 5 } }]);
   });
 
   it("clears only the caller's tenant's throttle", async () => {

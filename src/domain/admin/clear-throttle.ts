@@ -1,6 +1,6 @@
 import type { AppDeps } from "../../app.js";
+import { recordAudit } from "../audit/index.js";
 import type { RequestMeta } from "../caller.js";
-import { writeAdminAudit } from "./admin-audit.js";
 import { throttleSuccess } from "../throttle/index.js";
 import { selectThrottle } from "./throttle-state.js";
 import { assertUserId } from "./user-id.js";
@@ -17,10 +17,10 @@ export async function clearThrottle(deps: Pick<AppDeps, "db" | "clock" | "logger
     const before = await selectThrottle(tx, meta.caller.tenant, userId, at);
     // Forgetting the failures is exactly what a successful login does.
     await throttleSuccess({ db: tx }, meta.caller.tenant, userId);
-    await writeAdminAudit(tx, deps.logger, meta, at, {
+    await recordAudit(deps, tx, meta, at, {
       userId,
       kind: "admin.throttle_cleared",
-      details: { failures: String(before.consecutiveFailures) },
+      details: { failures: before.consecutiveFailures },
     });
   });
 }

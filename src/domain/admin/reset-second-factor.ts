@@ -3,7 +3,6 @@ import type { RequestMeta } from "../caller.js";
 import { invalidArgument, type FieldViolation } from "../errors.js";
 import { recordAudit } from "../audit/index.js";
 import type { FactorKind } from "../factors/index.js";
-import { writeAdminAudit } from "./admin-audit.js";
 import { deleteBackupCodeList, deleteFactorsOfKinds, revokeAllAppPasswords } from "./reset-store.js";
 import { checkUserId } from "./user-id.js";
 
@@ -81,14 +80,14 @@ export async function resetSecondFactor(
         details: { factor_kind: f.kind, cause: "admin_reset" },
       });
     }
-    await writeAdminAudit(tx, deps.logger, meta, at, {
+    await recordAudit(deps, tx, meta, at, {
       userId,
       kind: "admin.second_factor_reset",
       details: {
         scope,
-        factors_removed: String(removed.length),
-        backup_codes_removed: String(backupCodesRemoved),
-        app_passwords_revoked: String(appPasswordsRevoked),
+        factors_removed: removed.length,
+        backup_codes_removed: backupCodesRemoved,
+        app_passwords_revoked: appPasswordsRevoked,
       },
     });
     return { factorsRemoved: removed.length, backupCodesRemoved, appPasswordsRevoked };

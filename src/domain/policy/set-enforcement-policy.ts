@@ -1,5 +1,5 @@
 import type { AppDeps } from "../../app.js";
-import { writeAdminAudit } from "../admin/admin-audit.js";
+import { recordAudit } from "../audit/index.js";
 import type { RequestMeta } from "../caller.js";
 import type { EnforcementPolicy } from "./enforcement.js";
 import { saveEnforcementPolicy } from "./policy-store.js";
@@ -19,13 +19,13 @@ export async function setEnforcementPolicy(
   const at = deps.clock.now();
   await deps.db.transaction(async (tx) => {
     await saveEnforcementPolicy(tx, meta.caller.tenant, policy, at, meta.caller.keyId);
-    await writeAdminAudit(tx, deps.logger, meta, at, {
+    await recordAudit(deps, tx, meta, at, {
       userId: "",
       kind: "admin.enforcement_policy_set",
       details: {
-        enforced: String(policy.enforced),
-        include_groups: String(policy.includeGroups.length),
-        exclude_groups: String(policy.excludeGroups.length),
+        enforced: policy.enforced,
+        include_groups: policy.includeGroups.length,
+        exclude_groups: policy.excludeGroups.length,
       },
     });
   });

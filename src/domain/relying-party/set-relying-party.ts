@@ -1,5 +1,5 @@
 import type { AppDeps } from "../../app.js";
-import { writeAdminAudit } from "../admin/admin-audit.js";
+import { recordAudit } from "../audit/index.js";
 import type { RequestMeta } from "../caller.js";
 import { saveRelyingParty, type RelyingParty } from "./relying-party.js";
 import { parseRelyingParty, type RelyingPartyInput } from "./validate-relying-party.js";
@@ -19,13 +19,13 @@ export async function setRelyingParty(
   const at = deps.clock.now();
   await deps.db.transaction(async (tx) => {
     await saveRelyingParty(tx, meta.caller.tenant, rp, at, meta.caller.keyId);
-    await writeAdminAudit(tx, deps.logger, meta, at, {
+    await recordAudit(deps, tx, meta, at, {
       userId: "",
       kind: "admin.relying_party_set",
       details: {
         rp_id: rp.rpId,
         allowed_origins: rp.allowedOrigins.join(" "),
-        allowed_aaguids: String(rp.allowedAaguids.length),
+        allowed_aaguids: rp.allowedAaguids.length,
       },
     });
   });
