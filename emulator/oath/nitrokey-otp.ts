@@ -81,6 +81,17 @@ export class NitrokeyOtpDevice {
     return structuredClone(this.#state);
   }
 
+  /** Switches on a parsed set of OTP faults: host behaviour in `faults`, device state at once. */
+  applyFaults(faults: OtpFaults & OtpDeviceFaultSwitches): void {
+    const { pinLockout, pinProtectedOtp, unprogrammedSlot, ...host } = faults;
+    this.faults = host;
+    this.injectDeviceFaults({
+      ...(pinLockout === undefined ? {} : { pinLockout }),
+      ...(pinProtectedOtp === undefined ? {} : { pinProtectedOtp }),
+      ...(unprogrammedSlot === undefined ? {} : { unprogrammedSlot }),
+    });
+  }
+
   /** Applies the faults that are device state rather than host behaviour. */
   injectDeviceFaults(switches: OtpDeviceFaultSwitches): void {
     if (switches.pinLockout) {
