@@ -15,6 +15,7 @@ export * from "./fido/attestation-ca.js";
 export * from "./fido/credential-id.js";
 export * from "./fido/profiles.js";
 export * from "./fido/authenticator.js";
+export * from "./fido/state-file.js";
 export * from "./u2f/apdu.js";
 export * from "./u2f/u2f-token.js";
 export * from "./webauthn/types.js";

@@ -1,4 +1,4 @@
-import { sign, timingSafeEqual, type KeyObject } from "node:crypto";
+import { createPrivateKey, sign, timingSafeEqual, type KeyObject } from "node:crypto";
 import { bytesEqual, concatBytes, uuidToBytes } from "../bytes.js";
 import type { CborValue } from "../cbor.js";
 import type { AuthenticatorFaults } from "../faults.js";
@@ -75,6 +75,21 @@ interface ResidentCredential {
   displayName?: string;
 }
 
+/** Everything a FIDO2 device keeps across power cycles, as JSON (keys in base64; test keys only). */
+export interface Fido2AuthenticatorState {
+  format: "twofold-fido2-authenticator";
+  version: 1;
+  profile: FidoProfileId;
+  counterMode: CounterMode;
+  deviceSecret: string;
+  counter: number;
+  pin: string | null;
+  pinRetries: number;
+  batchCertificate: string;
+  batchPrivateKeyPkcs8: string;
+  resident: { rpId: string; credentialId: string; userId: string; userName?: string; displayName?: string }[];
+}
+
 /** Options for {@link Fido2Authenticator.create}. */
 export interface Fido2AuthenticatorOptions {
   profile?: FidoProfileId;
@@ -131,6 +146,56 @@ export class Fido2Authenticator {
     const profile = FIDO_PROFILES[options.profile ?? "nitrokey-fido2"];
     const batch = await options.ca.issueBatch({ commonName: `${profile.name} batch`, aaguid: uuidToBytes(profile.aaguid) });
     return new Fido2Authenticator(profile, options.ca, batch, options);
+  }
+
+  /** Restores a device saved with {@link Fido2Authenticator.exportState}. */
+  static restore(state: Fido2AuthenticatorState, options: Omit<Fido2AuthenticatorOptions, "profile" | "pin" | "counterMode">): Fido2Authenticator {
+    if (state.format !== "twofold-fido2-authenticator" || state.version !== 1 || !(state.profile in FIDO_PROFILES)) {
+      throw new TypeError("not a saved FIDO2 authenticator");
+    }
+    const batch: BatchCertificate = {
+      certificateDer: new Uint8Array(Buffer.from(state.batchCertificate, "base64")),
+      privateKey: createPrivateKey({ key: Buffer.from(state.batchPrivateKeyPkcs8, "base64"), format: "der", type: "pkcs8" }),
+    };
+    const device = new Fido2Authenticator(FIDO_PROFILES[state.profile], options.ca, batch, { ...options, counterMode: state.counterMode });
+    device.#deviceSecret = new Uint8Array(Buffer.from(state.deviceSecret, "base64"));
+    device.#counter = state.counter;
+    device.#pin = state.pin;
+    device.#pinRetries = state.pinRetries;
+    for (const r of state.resident) {
+      device.#resident.push({
+        rpId: r.rpId,
+        credentialId: new Uint8Array(Buffer.from(r.credentialId, "base64")),
+        userId: new Uint8Array(Buffer.from(r.userId, "base64")),
+        ...(r.userName === undefined ? {} : { userName: r.userName }),
+        ...(r.displayName === undefined ? {} : { displayName: r.displayName }),
+      });
+    }
+    return device;
+  }
+
+  /** The persistent state, so a scenario can register in one run and log in in the next. */
+  exportState(): Fido2AuthenticatorState {
+    const b64 = (b: Uint8Array) => Buffer.from(b).toString("base64");
+    return {
+      format: "twofold-fido2-authenticator",
+      version: 1,
+      profile: this.profile.id,
+      counterMode: this.#counterMode,
+      deviceSecret: b64(this.#deviceSecret),
+      counter: this.#counter,
+      pin: this.#pin,
+      pinRetries: this.#pinRetries,
+      batchCertificate: b64(this.#batch.certificateDer),
+      batchPrivateKeyPkcs8: this.#batch.privateKey.export({ format: "der", type: "pkcs8" }).toString("base64"),
+      resident: this.#resident.map((r) => ({
+        rpId: r.rpId,
+        credentialId: b64(r.credentialId),
+        userId: b64(r.userId),
+        ...(r.userName === undefined ? {} : { userName: r.userName }),
+        ...(r.displayName === undefined ? {} : { displayName: r.displayName }),
+      })),
+    };
   }
 
   /** The batch certificate (DER) that goes into x5c. */

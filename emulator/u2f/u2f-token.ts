@@ -1,4 +1,4 @@
-import { sign } from "node:crypto";
+import { createPrivateKey, sign } from "node:crypto";
 import { bytesEqual, concatBytes, uint32be } from "../bytes.js";
 import type { AuthenticatorFaults } from "../faults.js";
 import type { AttestationCa, BatchCertificate } from "../fido/attestation-ca.js";
@@ -6,6 +6,16 @@ import { uncompressedP256 } from "../fido/cose.js";
 import { hmac, p256FromSeed } from "../fido/credential-id.js";
 import { systemRandomBytes, type RandomBytes } from "../runtime.js";
 import { U2fControl, U2fIns, U2fStatusWord, parseCommandApdu, withStatus } from "./apdu.js";
+
+/** What a U2F token keeps across power cycles, as JSON (test keys only). */
+export interface U2fTokenState {
+  format: "twofold-u2f-token";
+  version: 1;
+  secret: string;
+  counter: number;
+  attestationCertificate: string;
+  attestationPrivateKeyPkcs8: string;
+}
 
 /** Options for {@link U2fToken.create}. */
 export interface U2fTokenOptions {
@@ -37,9 +47,10 @@ export class U2fToken {
     readonly attestation: BatchCertificate,
     options: U2fTokenOptions,
     random: RandomBytes,
+    secret?: Uint8Array,
   ) {
     this.#random = random;
-    this.#secret = random(32);
+    this.#secret = secret ?? random(32);
     this.faults = options.faults ?? {};
   }
 
@@ -47,6 +58,31 @@ export class U2fToken {
   static async create(options: U2fTokenOptions): Promise<U2fToken> {
     const attestation = await options.ca.issueBatch({ commonName: "Nitrokey FIDO U2F emulated", packed: false });
     return new U2fToken(attestation, options, options.random ?? systemRandomBytes);
+  }
+
+  /** Restores a token saved with {@link U2fToken.exportState}. */
+  static restore(state: U2fTokenState, options: U2fTokenOptions): U2fToken {
+    if (state.format !== "twofold-u2f-token" || state.version !== 1) throw new TypeError("not a saved U2F token");
+    const attestation: BatchCertificate = {
+      certificateDer: new Uint8Array(Buffer.from(state.attestationCertificate, "base64")),
+      privateKey: createPrivateKey({ key: Buffer.from(state.attestationPrivateKeyPkcs8, "base64"), format: "der", type: "pkcs8" }),
+    };
+    const secret = new Uint8Array(Buffer.from(state.secret, "base64"));
+    const token = new U2fToken(attestation, options, options.random ?? systemRandomBytes, secret);
+    token.#counter = state.counter;
+    return token;
+  }
+
+  /** The persistent state, for a JSON file. */
+  exportState(): U2fTokenState {
+    return {
+      format: "twofold-u2f-token",
+      version: 1,
+      secret: Buffer.from(this.#secret).toString("base64"),
+      counter: this.#counter,
+      attestationCertificate: Buffer.from(this.attestation.certificateDer).toString("base64"),
+      attestationPrivateKeyPkcs8: this.attestation.privateKey.export({ format: "der", type: "pkcs8" }).toString("base64"),
+    };
   }
 
   /** The counter as last reported. */
