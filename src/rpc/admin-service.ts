@@ -78,6 +78,7 @@ export function adminServiceImpl(deps: AppDeps): Partial<ServiceImpl<typeof Admi
         userId: req.userId,
         pageSize: req.pageSize,
         pageToken: req.pageToken,
+        maxResponseBytes: deps.config.maxMessageBytes,
       });
       return { events: page.events.map(auditEventToProto), nextPageToken: page.nextPageToken };
     },

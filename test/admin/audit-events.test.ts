@@ -1,5 +1,7 @@
+import { toBinary, toJsonString } from "@bufbuild/protobuf";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { FixedClock } from "../../src/domain/clock.js";
+import { ListAuditEventsResponseSchema } from "../../src/gen/twofold/v1/admin_pb.js";
 import type { Queryable } from "../../src/store/db.js";
 import { createTestApp, type TestApp } from "../support/app.js";
 import { adminCaller, adminClient, invalidFields, snapshot } from "./admin-client.js";
@@ -108,5 +110,35 @@ describe("ListAuditEvents", () => {
     expect(await invalidFields(client.listAuditEvents({ userId: "bad\u0000id", pageSize: 1000 }))).toEqual(["user_id", "page_size"]);
     expect(await invalidFields(client.listAuditEvents({ userId: "x".repeat(257) }))).toEqual(["user_id"]);
     expect(await snapshot(app.db)).toEqual(before);
+  });
+
+  it("ends a page early rather than outgrow the largest message, and still loses nothing", async () => {
+    const small = await createTestApp({ config: { maxMessageBytes: 16 * 1024 } });
+    try {
+      // 300 events with long user ids and details: far over 16 KiB in one page.
+      await small.db.query(
+        `INSERT INTO audit_events (tenant_id, user_id, kind, at, api_key_id, client_ip, details)
+         SELECT 'acme', repeat('u', 200) || g, 'test.big', now(), 'k1', '2001:db8::1',
+                jsonb_build_object('reason', repeat('"r\\', 40), 'seq', g)
+         FROM generate_series(1, 300) AS g`,
+      );
+      const client = adminClient(small.deps, adminCaller("acme"));
+      const seen: string[] = [];
+      let token = "";
+      let pages = 0;
+      do {
+        const page = await client.listAuditEvents({ pageSize: 500, pageToken: token });
+        pages++;
+        expect(page.events.length).toBeGreaterThan(0);
+        expect(toBinary(ListAuditEventsResponseSchema, page).length).toBeLessThanOrEqual(16 * 1024);
+        expect(Buffer.byteLength(toJsonString(ListAuditEventsResponseSchema, page))).toBeLessThanOrEqual(16 * 1024);
+        seen.push(...page.events.map((e) => e.id));
+        token = page.nextPageToken;
+      } while (token !== "");
+      expect(pages).toBeGreaterThan(1);
+      expect(seen).toEqual(await idsOf(small.db, "acme"));
+    } finally {
+      await small.close();
+    }
   });
 });

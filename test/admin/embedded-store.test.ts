@@ -60,8 +60,8 @@ describe("admin on the embedded store", () => {
     expect(state.factors).toEqual([]);
     expect(state.backupCodes.remaining).toBe(0);
 
-    const first = await listAuditEvents(deps, "acme", { userId: "", pageSize: 2, pageToken: "" });
-    const rest = await listAuditEvents(deps, "acme", { userId: "", pageSize: 500, pageToken: first.nextPageToken });
+    const first = await listAuditEvents(deps, "acme", { userId: "", pageSize: 2, pageToken: "", maxResponseBytes: 65536 });
+    const rest = await listAuditEvents(deps, "acme", { userId: "", pageSize: 500, pageToken: first.nextPageToken, maxResponseBytes: 65536 });
     const ids = [...first.events, ...rest.events].map((e) => e.id);
     expect(ids.length).toBeGreaterThanOrEqual(6);
     expect(ids).toEqual([...ids].sort((a, b) => b - a));

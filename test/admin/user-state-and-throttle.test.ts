@@ -1,6 +1,7 @@
 import { timestampDate } from "@bufbuild/protobuf/wkt";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createAppPassword } from "../../src/domain/app-passwords/create.js";
+import { revokeAppPassword } from "../../src/domain/app-passwords/revoke.js";
 import { generateBackupCodes } from "../../src/domain/backup-codes/generate.js";
 import { redeemBackupCode } from "../../src/domain/backup-codes/redeem.js";
 import { FixedClock } from "../../src/domain/clock.js";
@@ -34,7 +35,7 @@ describe("GetUserState and ClearThrottle", () => {
     expect(state.throttle?.blockedUntil).toBeUndefined();
   });
 
-  it("shows factors, backup-code status, app passwords without the password, and the throttle", async () => {
+  it("shows factors, backup-code status, the live app passwords without the password, and the throttle", async () => {
     const userId = "alice@example.com";
     const meta = metaOf(acme);
     await insertFactor(app.db, "acme", userId, "totp", { id: "00000000-0000-4000-8000-00000000a001", at: T0, label: "phone" });
@@ -42,6 +43,8 @@ describe("GetUserState and ClearThrottle", () => {
     const codes = await generateBackupCodes(app.deps, meta, userId, 8);
     await redeemBackupCode(app.deps, meta, userId, codes.codes[0] ?? "");
     const pw = await createAppPassword(app.deps, meta, { userId, name: "Thunderbird", scopes: ["mail"], ttlMs: undefined });
+    const gone = await createAppPassword(app.deps, meta, { userId, name: "old phone", scopes: ["mail"], ttlMs: undefined });
+    await revokeAppPassword(app.deps, meta, userId, gone.appPassword.id);
     for (let i = 0; i < 5; i++) await admitAttempt(app.deps, "acme", userId);
 
     const state = await adminClient(app.deps, acme).getUserState({ userId });

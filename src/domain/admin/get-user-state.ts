@@ -1,5 +1,5 @@
 import type { AppDeps } from "../../app.js";
-import type { AppPasswordView } from "../app-passwords/app-password.js";
+import { isLive, type AppPasswordView } from "../app-passwords/app-password.js";
 import { listAppPasswords } from "../app-passwords/list.js";
 import { getBackupCodeStatus, type BackupCodeStatus } from "../backup-codes/status.js";
 import { listFactors, type Factor } from "../factors/index.js";
@@ -11,6 +11,11 @@ export interface UserState {
   /** Active and pending factors (lapsed enrolments left out, as in ListFactors). */
   factors: Factor[];
   backupCodes: BackupCodeStatus;
+  /**
+   * The app passwords that still work (not revoked, not expired), at most
+   * MAX_LIVE_APP_PASSWORDS. Revoked history grows without bound and would
+   * eventually outgrow the largest message; ListAppPasswords pages it.
+   */
   appPasswords: AppPasswordView[];
   throttle: ThrottleView;
 }
@@ -22,11 +27,12 @@ export interface UserState {
  */
 export async function getUserState(deps: Pick<AppDeps, "db" | "clock">, tenant: string, userId: string): Promise<UserState> {
   assertUserId(userId);
+  const now = deps.clock.now();
   const [factors, backupCodes, appPasswords, throttle] = await Promise.all([
     listFactors(deps, tenant, userId),
     getBackupCodeStatus(deps, tenant, userId),
     listAppPasswords(deps, tenant, userId),
-    selectThrottle(deps.db, tenant, userId, deps.clock.now()),
+    selectThrottle(deps.db, tenant, userId, now),
   ]);
-  return { factors, backupCodes, appPasswords, throttle };
+  return { factors, backupCodes, appPasswords: appPasswords.filter((p) => isLive(p, now)), throttle };
 }

@@ -2,6 +2,7 @@
 export { clearThrottle } from "./clear-throttle.js";
 export { getUserState, type UserState } from "./get-user-state.js";
 export {
+  auditEventBytesBound,
   DEFAULT_AUDIT_PAGE_SIZE,
   MAX_AUDIT_PAGE_SIZE,
   listAuditEvents,

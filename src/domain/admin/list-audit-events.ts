@@ -24,6 +24,13 @@ export interface ListAuditEventsInput {
   /** 0 means DEFAULT_AUDIT_PAGE_SIZE. */
   pageSize: number;
   pageToken: string;
+  /**
+   * The largest response the transport will send (config.maxMessageBytes). A
+   * page stops early, with a next_page_token, before its events could exceed
+   * it (AIP-158 lets a page hold fewer than page_size), so a page of 500
+   * large events never fails as RESOURCE_EXHAUSTED.
+   */
+  maxResponseBytes: number;
 }
 
 export interface AuditEventPage {
@@ -52,6 +59,35 @@ function detailStrings(details: Record<string, unknown> | null): Record<string, 
   return out;
 }
 
+function toRecord(row: AuditRow): AuditEventRecord {
+  return {
+    id: row.id,
+    userId: row.user_id,
+    kind: row.kind,
+    factorId: row.factor_id,
+    at: row.at,
+    apiKeyId: row.api_key_id,
+    clientIp: row.client_ip,
+    details: detailStrings(row.details),
+  };
+}
+
+/** Room kept for the response envelope and the next_page_token. */
+const RESPONSE_OVERHEAD_BYTES = 1024;
+
+/**
+ * An upper bound on one event's size in the larger of the two encodings
+ * (Connect JSON: field names, quotes, an RFC 3339 time): fixed overhead plus
+ * every string twice, which covers JSON escaping of quotes and backslashes.
+ */
+export function auditEventBytesBound(e: AuditEventRecord): number {
+  let strings = Buffer.byteLength(e.userId) + Buffer.byteLength(e.kind) + Buffer.byteLength(e.factorId);
+  strings += Buffer.byteLength(e.apiKeyId) + Buffer.byteLength(e.clientIp);
+  let detailBytes = 0;
+  for (const [k, v] of Object.entries(e.details)) detailBytes += Buffer.byteLength(k) + Buffer.byteLength(v) + 8;
+  return 256 + 2 * (strings + detailBytes);
+}
+
 /**
  * A page of the tenant's audit events, newest first. Keyset pagination on the
  * identity id (`id < last id`), never OFFSET: events written while an admin
@@ -59,6 +95,8 @@ function detailStrings(details: Record<string, unknown> | null): Record<string, 
  * duplicate nor a gap between pages. (An event whose transaction commits after
  * a page was read with a smaller id than that page's last can still fall
  * behind the cursor; identity ids are taken at insert, not at commit.)
+ * A page holds at most page_size events, fewer when the response would
+ * otherwise outgrow `maxResponseBytes`.
  */
 export async function listAuditEvents(
   deps: Pick<AppDeps, "db" | "keyring">,
@@ -102,23 +140,18 @@ export async function listAuditEvents(
            ORDER BY id DESC LIMIT $4::integer`,
           [tenant, input.userId, before, pageSize + 1],
         );
-  const rows = r.rows.slice(0, pageSize);
-  const last = rows[rows.length - 1];
+  // Take rows while both the page size and the response budget allow; always at least one.
+  const events: AuditEventRecord[] = [];
+  let budget = input.maxResponseBytes - RESPONSE_OVERHEAD_BYTES;
+  for (const row of r.rows.slice(0, pageSize)) {
+    const event = toRecord(row);
+    budget -= auditEventBytesBound(event);
+    if (budget < 0 && events.length > 0) break;
+    events.push(event);
+  }
+  const last = events[events.length - 1];
+  const more = r.rows.length > events.length;
   const nextPageToken =
-    r.rows.length > pageSize && last !== undefined
-      ? encodeAuditPageToken(deps.keyring, { tenant, userId: input.userId, afterId: last.id })
-      : "";
-  return {
-    events: rows.map((row) => ({
-      id: row.id,
-      userId: row.user_id,
-      kind: row.kind,
-      factorId: row.factor_id,
-      at: row.at,
-      apiKeyId: row.api_key_id,
-      clientIp: row.client_ip,
-      details: detailStrings(row.details),
-    })),
-    nextPageToken,
-  };
+    more && last !== undefined ? encodeAuditPageToken(deps.keyring, { tenant, userId: input.userId, afterId: last.id }) : "";
+  return { events, nextPageToken };
 }
