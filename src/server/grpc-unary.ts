@@ -9,6 +9,7 @@ import { grpcMessageEncode, grpcStatusDetailsBin, toConnectError } from "../rpc/
 import { authorize, type Authenticate } from "./auth.js";
 import { grpcDeadlineMs } from "./grpc-timeout.js";
 import { LeanHandlerContext } from "./lean-context.js";
+import { undecodable } from "./undecodable.js";
 import { requestIdFrom } from "./request-id.js";
 import type { UnaryRoute } from "./routes.js";
 import { logRpc } from "./rpc-log.js";
@@ -144,12 +145,7 @@ class UnaryCall {
       input = fromBinary(this.route.method.input, body.subarray(frameHeaderBytes));
     } catch {
       // Ensure no library text reaches the caller: name the problem, not the parser's words.
-      this.fail(
-        new ConnectError(
-          "request message could not be decoded: malformed protobuf or invalid UTF-8 in a string field",
-          Code.InvalidArgument,
-        ),
-      );
+      this.fail(undecodable());
       return;
     }
     const values = createContextValues();

@@ -3,7 +3,6 @@ import type { IncomingHttpHeaders, Http2Session, ServerHttp2Stream } from "node:
 import * as http from "node:http";
 import type { IncomingMessage, ServerResponse } from "node:http";
 import type { AddressInfo, Socket } from "node:net";
-import { connectNodeAdapter } from "@connectrpc/connect-node";
 import type { Logger } from "pino";
 import type { Config } from "../config/config.js";
 import type { Caller } from "../domain/caller.js";
@@ -11,6 +10,7 @@ import { Health } from "../gen/grpc/health/v1/health_pb.js";
 import { ServerReflection as ReflectionV1 } from "../gen/grpc/reflection/v1/reflection_pb.js";
 import { ServerReflection as ReflectionV1Alpha } from "../gen/grpc/reflection/v1alpha/reflection_pb.js";
 import { registration, type ServiceRegistration } from "../rpc/registration.js";
+import { connectHandler } from "./connect-handler.js";
 import { descriptorIndex } from "./descriptor-index.js";
 import { isGrpcProto, serveGrpcUnary, type GrpcUnaryOptions } from "./grpc-unary.js";
 import { healthImpl } from "./health.js";
@@ -77,10 +77,10 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
     shutdownSignal: shutdown.signal,
   };
 
-  const connectHandler = connectNodeAdapter({
-    routes(router) {
-      for (const r of all) router.service(r.service, r.impl);
-    },
+  const nodeHandler = connectHandler({
+    registrations: all,
+    logger,
+    maxMessageBytes: config.maxMessageBytes,
     readMaxBytes: config.maxMessageBytes,
     writeMaxBytes: config.maxMessageBytes,
     // Deadlines are capped (not refused) by the interceptor, as on the fast path.
@@ -98,7 +98,7 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
         maxHeaderListSize: limits.maxHeaderListBytes,
       },
     },
-    connectHandler,
+    nodeHandler,
   );
   h2.setTimeout(limits.idleTimeoutMs);
   const http1RequestTimeoutMs = config.requestTimeoutMs + limits.http1RequestSlackMs;
@@ -110,7 +110,7 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
       connectionsCheckingInterval: limits.http1CheckIntervalMs,
       maxHeaderSize: limits.maxHeaderListBytes,
     },
-    connectHandler,
+    nodeHandler,
   );
   h1.setTimeout(limits.idleTimeoutMs);
   // node arms the HTTP/1.1 header and request timeouts when the server starts

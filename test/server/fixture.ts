@@ -36,6 +36,9 @@ const enrolment = registration(EnrolmentService, {
       case "slow":
         await sleep(5000, undefined, { signal: ctx.signal }).catch(() => undefined);
         return { factors: [] };
+      case "pause":
+        await sleep(300);
+        return { factors: [{ id: "paused", label: "" }] };
       case "big":
         return { factors: [{ id: "f-big", label: "x".repeat(100_000) }] };
       default: {
