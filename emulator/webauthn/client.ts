@@ -210,9 +210,11 @@ export class WebAuthnClient {
       throw new WebAuthnError("SecurityError", "not a secure context");
     }
     const rpId = requested ?? host;
-    const ip = /^[\d.]+$/.test(host) || host.startsWith("[");
-    const matches = rpId === host || (!ip && rpId.length > 0 && !rpId.startsWith(".") && host.endsWith(`.${rpId}`) && rpId.includes("."));
-    if (!matches && !(rpId === host)) throw new WebAuthnError("SecurityError", `rp id ${rpId} does not match origin ${this.origin}`);
+    // An IP-address host admits only itself; a domain admits itself and its parent domains, but not
+    // a bare top-level label (a stand-in for the public suffix list, which is not modelled).
+    const isIp = /^[\d.]+$/.test(host) || host.startsWith("[");
+    const isParent = !isIp && rpId.includes(".") && !rpId.startsWith(".") && host.endsWith(`.${rpId}`);
+    if (rpId !== host && !isParent) throw new WebAuthnError("SecurityError", `rp id ${rpId} does not match origin ${this.origin}`);
     return rpId;
   }
 
