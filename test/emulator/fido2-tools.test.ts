@@ -6,6 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import {
   AttestationCa,
   Fido2Authenticator,
+  U2fToken,
   WebAuthnClient,
   cborDecode,
   cborEncode,
@@ -40,8 +41,9 @@ function run(tool: string, args: string[], input: string): { status: number | nu
 }
 
 /** Registers and asserts through the browser, then hands both to fido2-cred -V and fido2-assert -V. */
-async function verifyWithFido2Tools(profile: FidoProfileId, alg: -7 | -8, options: { pin?: string; bogusAssertion?: boolean } = {}) {
-  const device = await Fido2Authenticator.create({ profile, ca, ...(options.pin ? { pin: options.pin } : {}) });
+async function verifyWithFido2Tools(profile: FidoProfileId | "u2f", alg: -7 | -8, options: { pin?: string; bogusAssertion?: boolean } = {}) {
+  const device =
+    profile === "u2f" ? await U2fToken.create({ ca }) : await Fido2Authenticator.create({ profile, ca, ...(options.pin ? { pin: options.pin } : {}) });
   const client = new WebAuthnClient({ origin: ORIGIN });
   const uv = options.pin ? "required" : "discouraged";
   const created = await client.create(
@@ -63,7 +65,7 @@ async function verifyWithFido2Tools(profile: FidoProfileId, alg: -7 | -8, option
   const credInput = [
     b64(sha256(fromBase64Url(created.response.clientDataJSON))),
     RP_ID,
-    "packed",
+    attestation.get("fmt") as string,
     b64(cborEncode(attestation.get("authData") as Uint8Array)),
     b64(fromBase64Url(created.rawId)),
     b64(attStmt.get("sig") as Uint8Array),
@@ -108,6 +110,39 @@ describe("Debian fido2-tools", () => {
     const { cred, assertion } = await verifyWithFido2Tools("nitrokey-3-am", -7, { pin: PIN });
     expect(cred.status).toBe(0);
     expect(assertion.status).toBe(0);
+  });
+
+  it("verifies a Nitrokey FIDO U2F registration as fido-u2f and its assertion", async () => {
+    const { cred, assertion } = await verifyWithFido2Tools("u2f", -7);
+    expect(cred.status).toBe(0);
+    expect(assertion.status).toBe(0);
+  });
+
+  it("rejects a registration whose UV bit it was told to check but the key did not set", async () => {
+    const device = await Fido2Authenticator.create({ profile: "nitrokey-3-xn", ca });
+    const created = await new WebAuthnClient({ origin: ORIGIN }).create(
+      {
+        rp: { id: RP_ID, name: "Example" },
+        user: { id: toBase64Url(Buffer.from("user")), name: "user", displayName: "User" },
+        challenge: toBase64Url(Buffer.from("registration challenge 32 bytes!")),
+        pubKeyCredParams: [{ type: "public-key", alg: -7 }],
+        attestation: "direct",
+      },
+      device,
+    );
+    const attestation = cborDecode(fromBase64Url(created.response.attestationObject)) as Map<string, unknown>;
+    const attStmt = attestation.get("attStmt") as Map<string, unknown>;
+    const input = [
+      b64(sha256(fromBase64Url(created.response.clientDataJSON))),
+      RP_ID,
+      "packed",
+      b64(cborEncode(attestation.get("authData") as Uint8Array)),
+      b64(fromBase64Url(created.rawId)),
+      b64(attStmt.get("sig") as Uint8Array),
+      b64((attStmt.get("x5c") as Uint8Array[])[0]!),
+    ].join("\n");
+    expect(run("fido2-cred", ["-V", "es256"], `${input}\n`).status).toBe(0);
+    expect(run("fido2-cred", ["-V", "-v", "es256"], `${input}\n`).status).toBe(1);
   });
 
   it("rejects an assertion with a bogus signature", async () => {
