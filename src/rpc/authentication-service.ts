@@ -9,8 +9,8 @@ import { parseChallenge, parseVerify } from "./validate/authentication.js";
 
 /**
  * AuthenticationService: Challenge opens a login transaction, Verify checks
- * one proof. OTP proofs are implemented; passwordless, WebAuthn and backup
- * code proofs answer UNIMPLEMENTED until their issues land.
+ * one proof. OTP and backup code proofs are implemented; passwordless and
+ * WebAuthn answer UNIMPLEMENTED until their issues land.
  */
 export function authenticationServiceImpl(deps: AppDeps): Partial<ServiceImpl<typeof AuthenticationService>> {
   return {
@@ -29,7 +29,7 @@ export function authenticationServiceImpl(deps: AppDeps): Partial<ServiceImpl<ty
 
     async verify(req, ctx) {
       const input = parseVerify(req);
-      if (input.kind !== "otp") throw new ConnectError(`${input.kind} proofs are not implemented yet`, Code.Unimplemented);
+      if (input.kind === "webauthn") throw new ConnectError("WebAuthn proofs are not implemented yet", Code.Unimplemented);
       const result = await verifyLogin(deps, requestMeta(ctx, input.clientIp), input);
       if (!result.verified) return { verified: false, reason: failureReasonToProto(result.reason) };
       const c = result.context;

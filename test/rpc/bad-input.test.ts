@@ -68,6 +68,8 @@ const cases: Case[] = [
   ["Verify: an empty request", () => h.auth().verify({}), ["transaction_id", "proof"]],
   ["Verify: a code of letters", () => h.auth().verify({ transactionId, proof: { case: "otp", value: { code: "abcdef", factorId: "" } } }), ["proof.otp.code"]],
   ["Verify: malformed ids and an oversized ip", () => h.auth().verify({ transactionId: "12", clientIp: "1".repeat(100), proof: { case: "otp", value: { code: "123456", factorId: "nope" } } }), ["transaction_id", "client_ip", "proof.otp.factor_id"]],
+  ["Verify: an empty backup code", () => h.auth().verify({ transactionId, proof: { case: "backupCode", value: { code: "" } } }), ["proof.backup_code.code"]],
+  ["Verify: an oversized backup code", () => h.auth().verify({ transactionId, proof: { case: "backupCode", value: { code: "A".repeat(1000) } } }), ["proof.backup_code.code"]],
   ["Verify: an empty code", () => h.auth().verify({ transactionId: UUID, proof: { case: "otp", value: { code: "", factorId: "" } } }), ["proof.otp.code"]],
 ];
 

@@ -5,6 +5,7 @@ import type { Caller } from "../../src/domain/caller.js";
 import { FixedClock } from "../../src/domain/clock.js";
 import { BadRequestSchema, RetryInfoSchema } from "../../src/gen/google/rpc/error_details_pb.js";
 import { AuthenticationService } from "../../src/gen/twofold/v1/authentication_pb.js";
+import { BackupCodeService } from "../../src/gen/twofold/v1/backup_codes_pb.js";
 import { EnrolmentService } from "../../src/gen/twofold/v1/enrolment_pb.js";
 import { callerKey } from "../../src/rpc/context.js";
 import { toConnectError } from "../../src/rpc/errors.js";
@@ -20,6 +21,7 @@ export interface Harness {
   clock: FixedClock;
   enrolment(tenant?: string): Client<typeof EnrolmentService>;
   auth(tenant?: string): Client<typeof AuthenticationService>;
+  backupCodes(tenant?: string): Client<typeof BackupCodeService>;
 }
 
 /** A service caller of `tenant`, as the transport sets it after checking the API key. */
@@ -61,6 +63,7 @@ export async function createHarness(opts: { totpWindow?: number } = {}): Promise
     clock,
     enrolment: (tenant = "acme") => createClient(EnrolmentService, transportFor(app.deps, tenant)),
     auth: (tenant = "acme") => createClient(AuthenticationService, transportFor(app.deps, tenant)),
+    backupCodes: (tenant = "acme") => createClient(BackupCodeService, transportFor(app.deps, tenant)),
   };
 }
 

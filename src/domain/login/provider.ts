@@ -7,8 +7,10 @@ import type { FailureReason } from "../factors/failure-reason.js";
 /** The ways a user can answer a challenge (proto Provider). */
 export type ProviderName = "totp" | "hotp" | "webauthn" | "backup_code";
 
-/** The proofs Verify accepts. Later providers add their own variants. */
-export type LoginProof = { kind: "otp"; code: string; factorId: string | undefined };
+/** The proofs Verify accepts. Later providers (WebAuthn) add their own variants. */
+export type LoginProof =
+  | { kind: "otp"; code: string; factorId: string | undefined }
+  | { kind: "backup_code"; code: string };
 
 /** One provider the user can answer with, and the factors behind it. */
 export interface ProviderOption {

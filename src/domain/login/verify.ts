@@ -1,11 +1,12 @@
 import type { AppDeps } from "../../app.js";
 import { recordAudit } from "../audit/index.js";
+import { countRemaining } from "../backup-codes/status.js";
 import type { RequestMeta } from "../caller.js";
 import { failedPrecondition, notFound } from "../errors.js";
 import type { FailureReason } from "../factors/failure-reason.js";
 import { admitOrAudit, throttleSuccess } from "../throttle/index.js";
 import { TransactionSpentError, type LoginProof, type ProofOutcome, type ProviderName } from "./provider.js";
-import { proofVerifiers } from "./providers.js";
+import { checkProof } from "./providers.js";
 import { claimAttempt, spendTransaction, transactionProblem } from "./transaction-store.js";
 
 /** What was proven, for the caller's session. */
@@ -48,7 +49,7 @@ export async function verifyLogin(
 
   let outcome: ProofOutcome;
   try {
-    outcome = await proofVerifiers[input.proof.kind](
+    outcome = await checkProof(
       deps,
       { meta, userId, transactionId: input.transactionId, now, spend: (q) => spendTransaction(q, tenant, input.transactionId, now) },
       input.proof,
@@ -68,6 +69,7 @@ export async function verifyLogin(
     return { verified: false, reason: outcome.reason };
   }
   await throttleSuccess(deps, tenant, userId);
+  const backupCodesRemaining = await countRemaining(deps, tenant, userId);
   await recordAudit(deps, deps.db, meta, now, {
     kind: "verify.succeeded",
     userId,
@@ -88,7 +90,7 @@ export async function verifyLogin(
       amr: outcome.amr,
       verifiedAt: now,
       driftSeconds: outcome.driftSeconds,
-      backupCodesRemaining: 0,
+      backupCodesRemaining,
     },
   };
 }

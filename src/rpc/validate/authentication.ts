@@ -3,6 +3,7 @@ import type { LoginProof } from "../../domain/login/index.js";
 import { MAX_GROUP_CHARS, MAX_POLICY_GROUPS } from "../../domain/policy/index.js";
 import type { ChallengeRequest, VerifyRequest } from "../../gen/twofold/v1/authentication_pb.js";
 import { Purpose } from "../../gen/twofold/v1/types_pb.js";
+import { checkBackupCodeProof } from "../backup-code-validate.js";
 import { checkClientIp, checkEnum, checkOneofSet, checkOtpCode, checkText, checkUserId, checkUuid, type Violations } from "./fields.js";
 
 /** Request validation for AuthenticationService (see enrolment.ts for the approach). */
@@ -34,8 +35,8 @@ export function parseChallenge(req: ChallengeRequest): ChallengeInput {
 }
 
 export type VerifyInput =
-  | { kind: "otp"; transactionId: string; clientIp: string; proof: LoginProof }
-  | { kind: "webauthn" | "backup_code"; transactionId: string; clientIp: string };
+  | { kind: "proof"; transactionId: string; clientIp: string; proof: LoginProof }
+  | { kind: "webauthn"; transactionId: string; clientIp: string };
 
 export function parseVerify(req: VerifyRequest): VerifyInput {
   const v: Violations = [];
@@ -49,8 +50,14 @@ export function parseVerify(req: VerifyRequest): VerifyInput {
     checkUuid(v, "proof.otp.factor_id", otp.factorId, true);
     if (v.length > 0) throw invalidArgument(v);
     const factorId = otp.factorId === "" ? undefined : otp.factorId.toLowerCase();
-    return { kind: "otp", transactionId, clientIp: req.clientIp, proof: { kind: "otp", code: otp.code, factorId } };
+    return { kind: "proof", transactionId, clientIp: req.clientIp, proof: { kind: "otp", code: otp.code, factorId } };
+  }
+  if (req.proof.case === "backupCode") {
+    const code = req.proof.value.code;
+    checkBackupCodeProof(v, "proof.backup_code.code", code);
+    if (v.length > 0) throw invalidArgument(v);
+    return { kind: "proof", transactionId, clientIp: req.clientIp, proof: { kind: "backup_code", code } };
   }
   if (v.length > 0) throw invalidArgument(v);
-  return { kind: req.proof.case === "backupCode" ? "backup_code" : "webauthn", transactionId, clientIp: req.clientIp };
+  return { kind: "webauthn", transactionId, clientIp: req.clientIp };
 }
