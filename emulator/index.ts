@@ -12,7 +12,6 @@ export * from "./fido/ctap2-errors.js";
 export * from "./fido/cose.js";
 export * from "./fido/auth-data.js";
 export * from "./fido/attestation-ca.js";
-export * from "./fido/credential-id.js";
 export * from "./fido/profiles.js";
 export * from "./fido/authenticator.js";
 export * from "./fido/state-file.js";

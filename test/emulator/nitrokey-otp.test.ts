@@ -10,6 +10,7 @@ import {
   OtpStatus,
   loadOtpDevice,
   oathCode,
+  parseOtpDeviceState,
   saveOtpDevice,
   totpCode,
   type OathAlgorithm,
@@ -287,5 +288,15 @@ describe("state file", () => {
     } finally {
       await rm(dir, { recursive: true, force: true });
     }
+  });
+
+  it("refuses a state file that is not a token, naming the bad field", () => {
+    const good = new NitrokeyOtpDevice().snapshot();
+    expect(() => parseOtpDeviceState(JSON.stringify({ ...good, format: "other" }))).toThrow(/format/);
+    expect(() => parseOtpDeviceState(JSON.stringify({ ...good, totp: good.totp.slice(1) }))).toThrow(/totp/);
+    expect(() => parseOtpDeviceState(JSON.stringify({ ...good, hotp: [{ name: "h", secretHex: "", digits: 6, counter: "-1" }, null, null] }))).toThrow(
+      /hotp\[0\]/,
+    );
+    expect(parseOtpDeviceState(JSON.stringify(good))).toEqual(good);
   });
 });

@@ -11,6 +11,7 @@ import {
   cborDecode,
   fromBase64Url,
   rpIdHash,
+  seededRandomBytes,
   toBase64Url,
   type PublicKeyCredentialCreationOptionsJSON,
 } from "../../emulator/index.js";
@@ -336,5 +337,16 @@ describe("authenticator data", () => {
     expect(toBase64Url(data.subarray(55, 55 + idLength))).toBe(made.id);
     const cose = cborDecode(data.subarray(55 + idLength)) as Map<number, unknown>;
     expect([...cose.keys()]).toEqual([1, 3, -1, -2, -3]);
+  });
+});
+
+describe("injected randomness", () => {
+  it("makes the same credential ids from the same seed, and different ones from another", async () => {
+    const make = async (seed: string) => {
+      const device = await Fido2Authenticator.create({ ca, random: seededRandomBytes(seed) });
+      return (await client.create(creation(), device)).id;
+    };
+    expect(await make("seed-a")).toBe(await make("seed-a"));
+    expect(await make("seed-a")).not.toBe(await make("seed-b"));
   });
 });
