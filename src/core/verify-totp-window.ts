@@ -13,6 +13,7 @@ export const RESYNC_RANGE = 10;
 /** Steps computed per TOTP verification (2 × RESYNC_RANGE + 1). */
 export const TOTP_STEPS_PER_VERIFY = 2 * RESYNC_RANGE + 1;
 
+/** A TOTP key and its parameters, as stored for a factor. */
 export interface TotpKey {
   key: Uint8Array;
   algorithm: OtpAlgorithm;
@@ -20,6 +21,7 @@ export interface TotpKey {
   period: TotpPeriod;
 }
 
+/** One verification: the key, the code sent, the server time and the factor's learned drift. */
 export interface TotpWindowInput extends TotpKey {
   /** The code the user sent: ASCII digits (validated upstream). */
   code: string;

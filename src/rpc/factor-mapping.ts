@@ -41,6 +41,7 @@ const PROVIDER: Record<ProviderName, Provider> = {
   backup_code: Provider.BACKUP_CODE,
 };
 
+/** A domain Factor as the Factor message; never the secret, which the domain does not carry. */
 export function factorToProto(f: Factor): MessageInitShape<typeof FactorSchema> {
   return {
     id: f.id,
@@ -59,10 +60,12 @@ export function factorToProto(f: Factor): MessageInitShape<typeof FactorSchema> 
   };
 }
 
+/** A domain failure reason as the FailureReason enum. */
 export function failureReasonToProto(r: ReasonName): FailureReason {
   return REASON[r];
 }
 
+/** A domain provider name as the Provider enum. */
 export function providerToProto(p: ProviderName): Provider {
   return PROVIDER[p];
 }

@@ -32,6 +32,7 @@ export type AuditKind =
  */
 export type AuditDetails = Record<string, string | number | boolean>;
 
+/** What a caller records; tenant, caller key, client ip and time come from the request. */
 export interface AuditEntry {
   kind: AuditKind;
   userId: string;

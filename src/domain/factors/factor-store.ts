@@ -15,6 +15,7 @@ function live(nowParam: number): string {
   return LIVE.replace("$NOW", `$${nowParam}`);
 }
 
+/** A pending OTP factor to insert; the secret arrives already sealed. */
 export interface NewOtpFactor {
   tenant: string;
   userId: string;
@@ -124,6 +125,7 @@ export async function purgeLapsedEnrolments(q: Queryable, tenant: string, userId
   return result.rows.map((r) => r.id);
 }
 
+/** One accepted OTP step and the drift it teaches. */
 export interface AcceptStep {
   tenant: string;
   userId: string;

@@ -1,6 +1,8 @@
 import type { OtpAlgorithm, OtpDigits, TotpPeriod } from "../../core/index.js";
 
+/** Kinds of factor, as stored in factors.kind. */
 export type FactorKind = "totp" | "hotp" | "webauthn" | "passwordless";
+/** PENDING from Enrol until a proof confirms it, then ACTIVE. */
 export type FactorState = "pending" | "active";
 
 /**

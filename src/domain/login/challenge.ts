@@ -6,11 +6,13 @@ import type { ProviderOption } from "./provider.js";
 import { loginProviders } from "./providers.js";
 import { insertTransaction, TRANSACTION_TTL_MS } from "./transaction-store.js";
 
+/** Who is logging in, and the groups the enforcement policy looks at. */
 export interface ChallengeInput {
   userId: string;
   userGroups: readonly string[];
 }
 
+/** The open transaction and what the user can answer it with. */
 export interface ChallengeResult {
   transactionId: string;
   expiresAt: Date;

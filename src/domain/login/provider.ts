@@ -34,10 +34,12 @@ export interface LoginAttempt {
   spend(q: Queryable): Promise<boolean>;
 }
 
+/** A provider's verdict on a proof: what was proven, or why not (an ordinary outcome). */
 export type ProofOutcome =
   | { verified: true; provider: ProviderName; factorId: string; amr: string[]; driftSeconds: number; resynced: boolean }
   | { verified: false; provider: ProviderName; reason: FailureReason; factorId: string };
 
+/** What a provider may use: no randomness, since checking a proof needs none. */
 export type ProviderDeps = Pick<AppDeps, "db" | "keyring" | "clock" | "config" | "logger">;
 
 /**

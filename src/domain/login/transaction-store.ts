@@ -1,6 +1,7 @@
 import type { Queryable } from "../../store/db.js";
 import { isUuid } from "../factors/factor-store.js";
 
+/** Why a transaction was opened, as stored in login_transactions.purpose. */
 export type Purpose = "second_factor" | "passwordless";
 
 /** Attempts one transaction allows before it is used up. */
@@ -8,6 +9,7 @@ export const MAX_TRANSACTION_ATTEMPTS = 5;
 /** How long a transaction stays open. */
 export const TRANSACTION_TTL_MS = 5 * 60 * 1000;
 
+/** Opens a transaction row; the id is a fresh UUID, so the insert cannot collide. */
 export async function insertTransaction(
   q: Queryable,
   t: { tenant: string; userId: string; id: string; purpose: Purpose; createdAt: Date; expiresAt: Date },

@@ -21,6 +21,7 @@ export interface AuthContext {
   backupCodesRemaining: number;
 }
 
+/** Verified with its context, or refused with a reason (not an error). */
 export type VerifyResult = { verified: true; context: AuthContext } | { verified: false; reason: FailureReason };
 
 /**

@@ -4,6 +4,7 @@
  * anyone who knows a user id lock that user out.
  */
 export const FREE_FAILURES = 5;
+/** The longest wait: long enough to make guessing hopeless, short enough not to be a lockout. */
 export const MAX_WAIT_MS = 15 * 60 * 1000;
 
 /** The wait imposed after `failures` consecutive failures (0 below the free allowance). */

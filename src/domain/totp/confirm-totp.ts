@@ -12,12 +12,14 @@ import { checkTotpFactor } from "./check-totp-factor.js";
 /** Confirmation checks ±1 step around a new factor's zero drift (DESIGN "Factors and their rules"). */
 export const CONFIRM_WINDOW = 1;
 
+/** A pending factor of the user's, and the code that proves it. */
 export interface ConfirmTotpInput {
   userId: string;
   factorId: string;
   code: string;
 }
 
+/** Confirmed, or still pending with the reason (wrong code is an ordinary outcome). */
 export type ConfirmTotpResult =
   | { confirmed: true; factor: Factor }
   | { confirmed: false; factor: Factor; reason: FailureReason };

@@ -7,6 +7,7 @@ export type TotpDecision =
   | { kind: "resync_needed"; step: number; offset: number }
   | { kind: "wrong_code" };
 
+/** A factor's replay and resync memory, as decideTotp reads it. */
 export interface OtpReplayState {
   lastStep: number;
   resyncStep: number | undefined;

@@ -10,6 +10,7 @@ import { purgeLapsed } from "../factors/purge-lapsed.js";
 import { buildOtpEnrolment, type OtpEnrolment } from "./otp-enrolment.js";
 import { GENERATED_SECRET_BYTES, resolveTotpSpec, type TotpSpecInput } from "./totp-spec.js";
 
+/** The user, the label they will recognise, and the requested spec. */
 export interface EnrolTotpInput {
   userId: string;
   label: string;

@@ -6,6 +6,7 @@ import type { TokenProfile } from "../factors/factor.js";
 export const GENERATED_SECRET_BYTES = 20;
 /** Bounds of an imported secret. */
 export const MIN_IMPORTED_SECRET_BYTES = 16;
+/** Longer secrets add nothing over SHA512's block and only bloat the QR code. */
 export const MAX_IMPORTED_SECRET_BYTES = 64;
 /** Nitrokey Pro and Storage OATH slots hold HMAC-SHA1 secrets of at most 40 bytes. */
 export const NITROKEY_MAX_SECRET_BYTES = 40;

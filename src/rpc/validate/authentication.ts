@@ -10,6 +10,7 @@ import { checkClientIp, checkEnum, checkOneofSet, checkOtpCode, checkText, check
 
 const KNOWN_PURPOSES = [Purpose.UNSPECIFIED, Purpose.SECOND_FACTOR, Purpose.PASSWORDLESS];
 
+/** A validated ChallengeRequest. */
 export interface ChallengeInput {
   /** UNSPECIFIED means a second-factor challenge, the common case. */
   purpose: "second_factor" | "passwordless";
@@ -18,6 +19,7 @@ export interface ChallengeInput {
   clientIp: string;
 }
 
+/** Validates a ChallengeRequest (every violation at once) and returns the domain's input. */
 export function parseChallenge(req: ChallengeRequest): ChallengeInput {
   const v: Violations = [];
   checkEnum(v, "purpose", req.purpose, KNOWN_PURPOSES);
@@ -34,10 +36,12 @@ export function parseChallenge(req: ChallengeRequest): ChallengeInput {
   return { purpose, userId: req.userId, userGroups: req.userGroups, clientIp: req.clientIp };
 }
 
+/** A validated VerifyRequest: a proof the domain checks, or one not implemented yet. */
 export type VerifyInput =
   | { kind: "proof"; transactionId: string; clientIp: string; proof: LoginProof }
   | { kind: "webauthn"; transactionId: string; clientIp: string };
 
+/** Validates a VerifyRequest (every violation at once) and returns the domain's input. */
 export function parseVerify(req: VerifyRequest): VerifyInput {
   const v: Violations = [];
   checkUuid(v, "transaction_id", req.transactionId);

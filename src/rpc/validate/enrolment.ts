@@ -49,10 +49,12 @@ function done<T>(v: Violations, value: T): T {
   return value;
 }
 
+/** A validated EnrolRequest: a TOTP spec for the domain, or a kind not implemented yet. */
 export type EnrolInput =
   | { kind: "totp"; userId: string; label: string; spec: TotpSpecInput }
   | { kind: "hotp" | "webauthn"; userId: string; label: string };
 
+/** Validates an EnrolRequest, including what the token profile can hold. */
 export function parseEnrol(req: EnrolRequest): EnrolInput {
   const v: Violations = [];
   checkUserId(v, "user_id", req.userId);
@@ -88,10 +90,12 @@ export function parseEnrol(req: EnrolRequest): EnrolInput {
   return done(v, { kind: "totp", userId: req.userId, label: req.label, spec });
 }
 
+/** A validated ConfirmEnrolmentRequest. */
 export type ConfirmInput =
   | { kind: "otp"; userId: string; factorId: string; code: string }
   | { kind: "webauthn"; userId: string; factorId: string };
 
+/** Validates a ConfirmEnrolmentRequest; ids are lower-cased as Postgres prints UUIDs. */
 export function parseConfirmEnrolment(req: ConfirmEnrolmentRequest): ConfirmInput {
   const v: Violations = [];
   checkUserId(v, "user_id", req.userId);
@@ -104,12 +108,14 @@ export function parseConfirmEnrolment(req: ConfirmEnrolmentRequest): ConfirmInpu
   return done(v, { kind: "webauthn", userId: req.userId, factorId: req.factorId.toLowerCase() });
 }
 
+/** Validates a ListFactorsRequest. */
 export function parseListFactors(req: ListFactorsRequest): { userId: string } {
   const v: Violations = [];
   checkUserId(v, "user_id", req.userId);
   return done(v, { userId: req.userId });
 }
 
+/** Validates a RenameFactorRequest: the new label is 1-64 printable characters. */
 export function parseRenameFactor(req: RenameFactorRequest): { userId: string; factorId: string; label: string } {
   const v: Violations = [];
   checkUserId(v, "user_id", req.userId);
@@ -118,6 +124,7 @@ export function parseRenameFactor(req: RenameFactorRequest): { userId: string; f
   return done(v, { userId: req.userId, factorId: req.factorId.toLowerCase(), label: req.label });
 }
 
+/** Validates a RemoveFactorRequest. */
 export function parseRemoveFactor(req: RemoveFactorRequest): { userId: string; factorId: string } {
   const v: Violations = [];
   checkUserId(v, "user_id", req.userId);

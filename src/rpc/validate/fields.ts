@@ -8,6 +8,7 @@ import type { FieldViolation } from "../../domain/errors.js";
  */
 export type Violations = FieldViolation[];
 
+/** Bounds of caller-supplied strings: big enough for real values, small enough to refuse abuse early. */
 export const MAX_USER_ID_BYTES = 256;
 export const MAX_LABEL_CHARS = 64;
 export const MAX_ISSUER_CHARS = 64;
