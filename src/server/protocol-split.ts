@@ -12,8 +12,10 @@ const decideAfterBytes = 4;
  * http2 server has no HTTP/1.1 fallback (`allowHTTP1` needs TLS ALPN), so the
  * first bytes of each connection pick the server that takes the socket.
  */
-export function protocolSplitListener(h1: Http1Server, h2: Http2Server): Server {
+export function protocolSplitListener(h1: Http1Server, h2: Http2Server, firstBytesTimeoutMs: number): Server {
   return createServer((socket: Socket) => {
+    // A connection that never says which protocol it speaks is closed, not kept.
+    socket.setTimeout(firstBytesTimeoutMs, () => socket.destroy());
     let head: Buffer = Buffer.alloc(0);
     const onData = (chunk: Buffer): void => {
       head = head.length === 0 ? chunk : Buffer.concat([head, chunk]);
@@ -21,6 +23,7 @@ export function protocolSplitListener(h1: Http1Server, h2: Http2Server): Server 
       const looksH2 = head.subarray(0, n).equals(h2Preface.subarray(0, n));
       if (looksH2 && head.length < decideAfterBytes) return; // too short to tell yet
       socket.off("data", onData);
+      socket.setTimeout(0);
       socket.pause();
       socket.unshift(head);
       if (looksH2) {

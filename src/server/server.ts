@@ -3,6 +3,7 @@ import type { IncomingHttpHeaders, Http2Session, ServerHttp2Stream } from "node:
 import * as http from "node:http";
 import type { IncomingMessage, ServerResponse } from "node:http";
 import type { AddressInfo, Socket } from "node:net";
+import type { Duplex } from "node:stream";
 import type { Logger } from "pino";
 import type { Config } from "../config/config.js";
 import type { Caller } from "../domain/caller.js";
@@ -113,10 +114,18 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
     nodeHandler,
   );
   h1.setTimeout(limits.idleTimeoutMs);
+  // A request node cannot parse (or one that timed out) gets a bare 400/408 and the socket closes.
+  h1.on("clientError", (err: NodeJS.ErrnoException, socket: Duplex) => {
+    if (socket.writable) {
+      const status = err.code === "ERR_HTTP_REQUEST_TIMEOUT" ? "408 Request Timeout" : "400 Bad Request";
+      socket.end(`HTTP/1.1 ${status}\r\nConnection: close\r\nContent-Length: 0\r\n\r\n`);
+    }
+    socket.destroy();
+  });
   // node arms the HTTP/1.1 header and request timeouts when the server starts
   // listening; this one never listens itself (the split listener hands it sockets).
   h1.emit("listening");
-  const server = protocolSplitListener(h1, h2);
+  const server = protocolSplitListener(h1, h2, limits.http1HeadersTimeoutMs);
 
   // Route each HTTP/2 stream: unary gRPC of a known method to the fast path,
   // the rest to the compatibility layer that feeds connect-node. The compat
