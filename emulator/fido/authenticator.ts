@@ -1,10 +1,11 @@
-import { createPrivateKey, sign, timingSafeEqual, type KeyObject } from "node:crypto";
+import { createPrivateKey, sign, type KeyObject } from "node:crypto";
 import { bytesEqual, concatBytes, uuidToBytes } from "../bytes.js";
 import type { CborValue } from "../cbor.js";
 import type { AuthenticatorFaults } from "../faults.js";
 import { randomInt, systemRandomBytes, type RandomBytes } from "../runtime.js";
 import type { AttestationCa, BatchCertificate } from "./attestation-ca.js";
 import { AuthDataFlag, encodeAuthData, rpIdHash as hashRpId } from "./auth-data.js";
+import { ClientPin } from "./client-pin.js";
 import { coseEncodePublicKey, type CoseAlgorithmId } from "./cose.js";
 import { makeCredentialId, openCredentialId, type CredentialKey } from "./credential-id.js";
 import { CtapError } from "./ctap2-errors.js";
@@ -120,9 +121,7 @@ export class Fido2Authenticator {
   readonly #resident: ResidentCredential[] = [];
   #counter = 0;
   #stuckAt: number | null = null;
-  #pin: string | null;
-  #pinRetries: number;
-  #pinFailuresThisBoot = 0;
+  readonly #pin: ClientPin;
   #pending: { rpId: string; clientDataHash: Uint8Array; uv: boolean; up: boolean; rest: ResidentCredential[]; total: number } | null = null;
 
   private constructor(
@@ -136,9 +135,8 @@ export class Fido2Authenticator {
     this.#counterMode = options.counterMode ?? profile.counterMode;
     this.#batch = batch;
     this.faults = options.faults ?? {};
-    this.#pin = null;
-    this.#pinRetries = profile.pinRetries;
-    if (options.pin !== undefined) this.setPin(options.pin);
+    this.#pin = new ClientPin(profile.pinRetries, profile.pinRetriesPerBoot);
+    if (options.pin !== undefined) this.#pin.set(options.pin);
   }
 
   /** Makes a device with its batch certificate issued by `options.ca`. */
@@ -160,8 +158,7 @@ export class Fido2Authenticator {
     const device = new Fido2Authenticator(FIDO_PROFILES[state.profile], options.ca, batch, { ...options, counterMode: state.counterMode });
     device.#deviceSecret = new Uint8Array(Buffer.from(state.deviceSecret, "base64"));
     device.#counter = state.counter;
-    device.#pin = state.pin;
-    device.#pinRetries = state.pinRetries;
+    device.#pin.restore(state);
     for (const r of state.resident) {
       device.#resident.push({
         rpId: r.rpId,
@@ -184,8 +181,7 @@ export class Fido2Authenticator {
       counterMode: this.#counterMode,
       deviceSecret: b64(this.#deviceSecret),
       counter: this.#counter,
-      pin: this.#pin,
-      pinRetries: this.#pinRetries,
+      ...this.#pin.exportState(),
       batchCertificate: b64(this.#batch.certificateDer),
       batchPrivateKeyPkcs8: this.#batch.privateKey.export({ format: "der", type: "pkcs8" }).toString("base64"),
       resident: this.#resident.map((r) => ({
@@ -219,15 +215,15 @@ export class Fido2Authenticator {
       versions: this.profile.versions,
       aaguid: this.profile.aaguid,
       algorithms: this.profile.algorithms,
-      options: { rk: true, up: true, plat: false, clientPin: this.#pin !== null },
+      options: { rk: true, up: true, plat: false, clientPin: this.#pin.isSet },
       remainingDiscoverableCredentials: Math.max(0, this.profile.residentKeyCapacity - this.#resident.length),
-      pinRetries: this.#pinRetries,
+      pinRetries: this.#pin.retries,
     };
   }
 
   /** Unplug and replug: the per-boot PIN attempt budget comes back, pending assertions are gone. */
   powerCycle(): void {
-    this.#pinFailuresThisBoot = 0;
+    this.#pin.powerCycle();
     this.#pending = null;
   }
 
@@ -235,33 +231,27 @@ export class Fido2Authenticator {
   reset(): void {
     this.#deviceSecret = this.#random(32);
     this.#resident.length = 0;
-    this.#pin = null;
-    this.#pinRetries = this.profile.pinRetries;
-    this.#pinFailuresThisBoot = 0;
+    this.#pin.reset();
   }
 
   /** clientPIN setPIN (no PIN yet) — CTAP2_ERR_PIN_POLICY_VIOLATION outside 4–64 characters. */
   setPin(pin: string): void {
-    if (this.#pin !== null) throw new CtapError("CTAP2_ERR_NOT_ALLOWED");
-    checkPinPolicy(pin);
-    this.#pin = pin;
+    this.#pin.set(pin);
   }
 
   /** clientPIN changePIN. */
   changePin(currentPin: string, newPin: string): void {
-    this.#verifyPin(currentPin);
-    checkPinPolicy(newPin);
-    this.#pin = newPin;
+    this.#pin.change(currentPin, newPin);
   }
 
   /** clientPIN getRetries. */
   getPinRetries(): number {
-    return this.#pinRetries;
+    return this.#pin.retries;
   }
 
   /** Whether a PIN is set (getInfo clientPin). */
   get hasPin(): boolean {
-    return this.#pin !== null;
+    return this.#pin.isSet;
   }
 
   /** authenticatorMakeCredential. */
@@ -283,9 +273,9 @@ export class Fido2Authenticator {
     // Steps 3–4: user verification by PIN.
     let uv = false;
     if (request.pin !== undefined) {
-      this.#verifyPin(request.pin);
+      this.#pin.verify(request.pin);
       uv = true;
-    } else if (this.#pin !== null && (rk || request.options?.uv || !this.profile.makeCredUvNotRequired)) {
+    } else if (this.#pin.isSet && (rk || request.options?.uv || !this.profile.makeCredUvNotRequired)) {
       throw new CtapError("CTAP2_ERR_PIN_REQUIRED");
     } else if (request.options?.uv) {
       throw new CtapError("CTAP2_ERR_PIN_NOT_SET");
@@ -351,10 +341,10 @@ export class Fido2Authenticator {
     if (candidates.length === 0) throw new CtapError("CTAP2_ERR_NO_CREDENTIALS");
     let uv = false;
     if (request.pin !== undefined) {
-      this.#verifyPin(request.pin);
+      this.#pin.verify(request.pin);
       uv = true;
     } else if (request.options?.uv) {
-      throw new CtapError(this.#pin === null ? "CTAP2_ERR_PIN_NOT_SET" : "CTAP2_ERR_PIN_REQUIRED");
+      throw new CtapError(this.#pin.isSet ? "CTAP2_ERR_PIN_REQUIRED" : "CTAP2_ERR_PIN_NOT_SET");
     }
     const up = request.options?.up !== false;
     if (up) this.#awaitUserPresence();
@@ -445,27 +435,4 @@ export class Fido2Authenticator {
     }
     return batch;
   }
-
-  #verifyPin(pin: string): void {
-    if (this.#pin === null) throw new CtapError("CTAP2_ERR_PIN_NOT_SET");
-    if (this.#pinRetries <= 0) throw new CtapError("CTAP2_ERR_PIN_BLOCKED");
-    if (this.#pinFailuresThisBoot >= this.profile.pinRetriesPerBoot) throw new CtapError("CTAP2_ERR_PIN_AUTH_BLOCKED");
-    const a = Buffer.from(pin, "utf8");
-    const b = Buffer.from(this.#pin, "utf8");
-    if (a.length === b.length && timingSafeEqual(a, b)) {
-      this.#pinRetries = this.profile.pinRetries;
-      this.#pinFailuresThisBoot = 0;
-      return;
-    }
-    this.#pinRetries -= 1;
-    this.#pinFailuresThisBoot += 1;
-    if (this.#pinRetries <= 0) throw new CtapError("CTAP2_ERR_PIN_BLOCKED");
-    if (this.#pinFailuresThisBoot >= this.profile.pinRetriesPerBoot) throw new CtapError("CTAP2_ERR_PIN_AUTH_BLOCKED");
-    throw new CtapError("CTAP2_ERR_PIN_INVALID");
-  }
-}
-
-function checkPinPolicy(pin: string): void {
-  const length = [...pin].length;
-  if (length < 4 || length > 64) throw new CtapError("CTAP2_ERR_PIN_POLICY_VIOLATION");
 }

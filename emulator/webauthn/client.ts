@@ -3,13 +3,13 @@ import { concatBytes, fromBase64Url, toBase64Url } from "../bytes.js";
 import { cborDecode, cborEncode, type CborValue } from "../cbor.js";
 import type { ClientFaults } from "../faults.js";
 import type { Fido2Authenticator } from "../fido/authenticator.js";
-import { AuthDataFlag, encodeAuthData, rpIdHash, sha256 } from "../fido/auth-data.js";
+import { sha256 } from "../fido/auth-data.js";
 import { spkiOf } from "../fido/cose.js";
 import { CtapError, CtapStatus } from "../fido/ctap2-errors.js";
-import { U2fControl, U2fIns, U2fStatusWord, encodeCommandApdu, splitResponse } from "../u2f/apdu.js";
 import type { U2fToken } from "../u2f/u2f-token.js";
 import { serializeClientData } from "./client-data.js";
 import { WebAuthnError } from "./errors.js";
+import { u2fAssert, u2fRegister, type MadeAssertion, type MadeCredential } from "./u2f-mapping.js";
 import type {
   AuthenticationResponseJSON,
   PublicKeyCredentialCreationOptionsJSON,
@@ -78,7 +78,7 @@ export class WebAuthnClient {
     const clientDataHash = sha256(clientDataJSON);
     const excludeList = (options.excludeCredentials ?? []).filter((d) => d.type === "public-key").map(toDescriptor);
 
-    let made: { fmt: string; authData: Uint8Array; attStmt: Map<string, CborValue>; credentialId: Uint8Array; rk: boolean };
+    let made: MadeCredential;
     if (authenticator.kind === "fido2") {
       const rk = residentKey === "required" || (residentKey === "preferred" && authenticator.hasPin);
       const pinNeeded =
@@ -102,7 +102,7 @@ export class WebAuthnClient {
         throw mapCtapError(err);
       }
     } else {
-      made = this.#u2fRegister(authenticator, rpId, clientDataHash, params, excludeList, residentKey, userVerification);
+      made = u2fRegister(authenticator, rpId, clientDataHash, params, excludeList, residentKey, userVerification);
     }
 
     // Attestation conveyance (WebAuthn §5.4.7): "none" replaces the statement.
@@ -151,7 +151,7 @@ export class WebAuthnClient {
     const clientDataHash = sha256(clientDataJSON);
     const allowList = (options.allowCredentials ?? []).filter((d) => d.type === "public-key").map(toDescriptor);
 
-    let result: { credentialId: Uint8Array; authData: Uint8Array; signature: Uint8Array; userHandle: Uint8Array | null };
+    let result: MadeAssertion;
     if (authenticator.kind === "fido2") {
       if (userVerification === "required" && !authenticator.hasPin) {
         throw new WebAuthnError("NotAllowedError", "user verification required but the authenticator has no PIN");
@@ -178,7 +178,7 @@ export class WebAuthnClient {
         throw mapCtapError(err);
       }
     } else {
-      result = this.#u2fAuthenticate(authenticator, rpId, clientDataHash, allowList, userVerification);
+      result = u2fAssert(authenticator, rpId, clientDataHash, allowList, userVerification);
     }
     const id = toBase64Url(result.credentialId);
     return {
@@ -217,72 +217,6 @@ export class WebAuthnClient {
     if (rpId !== host && !isParent) throw new WebAuthnError("SecurityError", `rp id ${rpId} does not match origin ${this.origin}`);
     return rpId;
   }
-
-  /** What a browser does with a CTAP1-only key for create(): check-only for excluded handles, then REGISTER. */
-  #u2fRegister(
-    token: U2fToken,
-    rpId: string,
-    clientDataHash: Uint8Array,
-    params: readonly { alg: number }[],
-    excludeList: readonly { id: Uint8Array }[],
-    residentKey: string,
-    userVerification: string,
-  ): { fmt: string; authData: Uint8Array; attStmt: Map<string, CborValue>; credentialId: Uint8Array; rk: boolean } {
-    if (!params.some((p) => p.alg === -7)) throw new WebAuthnError("NotSupportedError", "a U2F key can only make ES256 credentials");
-    if (residentKey === "required" || userVerification === "required") {
-      throw new WebAuthnError("NotAllowedError", "a U2F key cannot make discoverable or user-verified credentials");
-    }
-    const app = rpIdHash(rpId);
-    for (const d of excludeList) {
-      if (d.id.length > 255) continue;
-      const { sw } = u2fAuthenticate(token, U2fControl.CHECK_ONLY, clientDataHash, app, d.id);
-      if (sw === U2fStatusWord.CONDITIONS_NOT_SATISFIED) throw new WebAuthnError("InvalidStateError", "this authenticator is already registered");
-    }
-    const { data, sw } = splitResponse(token.transmit(encodeCommandApdu(U2fIns.REGISTER, 0x00, concatBytes(clientDataHash, app))));
-    if (sw !== U2fStatusWord.NO_ERROR) throw new WebAuthnError("NotAllowedError", `the U2F key did not register (SW ${sw.toString(16)})`);
-    // 0x05 ‖ point(65) ‖ L ‖ key handle(L) ‖ certificate (DER) ‖ signature
-    const point = data.subarray(1, 66);
-    const handleLength = data[66]!;
-    const keyHandle = data.subarray(67, 67 + handleLength);
-    const certLength = derLength(data.subarray(67 + handleLength));
-    const certificate = data.subarray(67 + handleLength, 67 + handleLength + certLength);
-    const signature = data.subarray(67 + handleLength + certLength);
-    const cose = cborEncode(new Map<number, CborValue>([[1, 2], [3, -7], [-1, 1], [-2, point.subarray(1, 33)], [-3, point.subarray(33, 65)]]));
-    // WebAuthn §8.6: flags UP|AT, counter 0, AAGUID zero, credential id = key handle.
-    const authData = encodeAuthData({
-      rpIdHash: app,
-      flags: AuthDataFlag.UP | AuthDataFlag.AT,
-      signCount: 0,
-      attested: { aaguid: ZERO_AAGUID, credentialId: keyHandle, cosePublicKey: cose },
-    });
-    const attStmt = new Map<string, CborValue>([["sig", signature], ["x5c", [certificate]]]);
-    return { fmt: "fido-u2f", authData, attStmt, credentialId: keyHandle, rk: false };
-  }
-
-  /** What a browser does with a CTAP1-only key for get(): find a known handle, then AUTHENTICATE with a touch. */
-  #u2fAuthenticate(
-    token: U2fToken,
-    rpId: string,
-    clientDataHash: Uint8Array,
-    allowList: readonly { id: Uint8Array }[],
-    userVerification: string,
-  ): { credentialId: Uint8Array; authData: Uint8Array; signature: Uint8Array; userHandle: null } {
-    if (userVerification === "required") throw new WebAuthnError("NotAllowedError", "a U2F key cannot verify the user");
-    const app = rpIdHash(rpId);
-    const known = allowList.find(
-      (d) => d.id.length <= 255 && u2fAuthenticate(token, U2fControl.CHECK_ONLY, clientDataHash, app, d.id).sw === U2fStatusWord.CONDITIONS_NOT_SATISFIED,
-    );
-    if (!known) throw new WebAuthnError("NotAllowedError", "no credential of this authenticator is allowed");
-    const { data, sw } = u2fAuthenticate(token, U2fControl.ENFORCE_USER_PRESENCE_AND_SIGN, clientDataHash, app, known.id);
-    if (sw !== U2fStatusWord.NO_ERROR) throw new WebAuthnError("NotAllowedError", "the user did not touch the key");
-    const authData = concatBytes(app, data.subarray(0, 5));
-    return { credentialId: known.id, authData, signature: data.subarray(5), userHandle: null };
-  }
-}
-
-function u2fAuthenticate(token: U2fToken, control: number, challenge: Uint8Array, app: Uint8Array, handle: Uint8Array): { data: Uint8Array; sw: number } {
-  const body = concatBytes(challenge, app, Uint8Array.of(handle.length), handle);
-  return splitResponse(token.transmit(encodeCommandApdu(U2fIns.AUTHENTICATE, control, body)));
 }
 
 /** How browsers surface CTAP errors to the page (Chromium's GetAuthenticatorStatus mapping). */
@@ -306,16 +240,6 @@ function toDescriptor(d: PublicKeyCredentialDescriptorJSON): { type: "public-key
 function decodeField(value: string, field: string): Uint8Array {
   if (typeof value !== "string" || !/^[A-Za-z0-9_-]*={0,2}$/.test(value)) throw new WebAuthnError("TypeError", `${field} is not base64url`);
   return fromBase64Url(value);
-}
-
-/** Length of the DER element at the start of `bytes` (header included). */
-function derLength(bytes: Uint8Array): number {
-  const first = bytes[1]!;
-  if (first < 0x80) return 2 + first;
-  const n = first & 0x7f;
-  let len = 0;
-  for (let i = 0; i < n; i++) len = len * 256 + bytes[2 + i]!;
-  return 2 + n + len;
 }
 
 /** Parses the COSE key of the attested credential data, as a browser does for getPublicKey(); null if malformed. */

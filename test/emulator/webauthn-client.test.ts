@@ -1,4 +1,4 @@
-import { generateAuthenticationOptions, generateRegistrationOptions } from "@simplewebauthn/server";
+import { generateRegistrationOptions } from "@simplewebauthn/server";
 import { beforeAll, describe, expect, it } from "vitest";
 import {
   AttestationCa,
