@@ -127,3 +127,19 @@ describe("Nitrokey FIDO U2F through a browser", () => {
     }
   });
 });
+
+describe("attestation trust", () => {
+  it("chains the batch certificate to the emulator's root and to no other root", async () => {
+    const device = await Fido2Authenticator.create({ ca });
+    const options = await registrationOptions();
+    const response = await client.create(options, device);
+    const stranger = await AttestationCa.create({ commonName: "some other vendor root" });
+    try {
+      SettingsService.setRootCertificates({ identifier: "packed", certificates: [stranger.rootCertificatePem] });
+      await expect(simpleRegister(response, expectation(options.challenge))).rejects.toThrow(/could not be chained|trust anchor/);
+    } finally {
+      SettingsService.setRootCertificates({ identifier: "packed", certificates: [ca.rootCertificatePem] });
+    }
+    expect((await simpleRegister(response, expectation(options.challenge))).verified).toBe(true);
+  });
+});

@@ -85,18 +85,18 @@ describe("agreement with Debian's oathtool", () => {
     }
   });
 
-  it("gives oathtool's TOTP codes at many times for 30 s and 60 s intervals", () => {
-    for (const interval of [30, 60]) {
+  it("gives oathtool's TOTP codes at many times for 30 s and 60 s intervals and 6 or 8 digits", () => {
+    for (const [interval, digits] of [[30, 6], [30, 8], [60, 6], [60, 8]] as const) {
       for (const t of [1, 1_111_111_109, 1_700_000_000, 2_000_000_000]) {
         const expected = execFileSync(
           "oathtool",
-          ["--totp", "-d", "8", "-s", `${interval}s`, "-N", `@${t}`, "-w", "15", secret],
+          ["--totp", "-d", String(digits), "-s", `${interval}s`, "-N", `@${t}`, "-w", "15", secret],
           { encoding: "utf8" },
         )
           .trim()
           .split("\n");
         const device = adminDevice();
-        device.writeTotpSlot(14, { name: "tool", secretHex: secret, digits: 8, intervalSeconds: interval }, TEMP);
+        device.writeTotpSlot(14, { name: "tool", secretHex: secret, digits, intervalSeconds: interval }, TEMP);
         const got = expected.map((_, i) => {
           device.setTime(t + i * interval);
           return device.getTotpCode(14);
