@@ -4,6 +4,7 @@ import * as http from "node:http";
 import type { IncomingMessage, ServerResponse } from "node:http";
 import type { AddressInfo, Socket } from "node:net";
 import type { Duplex } from "node:stream";
+import { Code, ConnectError } from "@connectrpc/connect";
 import type { Logger } from "pino";
 import type { Config } from "../config/config.js";
 import type { Caller } from "../domain/caller.js";
@@ -193,7 +194,7 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
     closing ??= new Promise<void>((resolve) => {
       draining.abort();
       const grace = setTimeout(() => {
-        shutdown.abort();
+        shutdown.abort(new ConnectError("server shutting down", Code.Unavailable));
         for (const session of sessions) session.destroy();
         for (const socket of sockets) socket.destroy();
       }, limits.shutdownGraceMs);
