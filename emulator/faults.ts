@@ -8,9 +8,9 @@
 export interface OtpFaults {
   /** The token's clock runs this many seconds off the time the host set (drift). */
   clockSkewSeconds?: number;
-  /** The host never sets the time: set_time calls are lost and the device stays at 0. */
+  /** The host never sets the time: `syncTimeFromHost` does nothing, so a fresh device stays at time 0. */
   clockUnset?: boolean;
-  /** The button was pressed this many times unseen: HOTP counter jumps ahead before each code. */
+  /** The button was pressed this many times unseen: the HOTP counter jumps ahead once, before the slot's next code. */
   hotpDesyncSteps?: number;
   /** The host re-sends the last HOTP code instead of asking for a new one. */
   hotpReplay?: boolean;
