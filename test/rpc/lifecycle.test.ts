@@ -289,6 +289,18 @@ describe("TOTP lifecycle", () => {
     expect(res.context?.amr).toEqual(["otp", "hwk", "mfa"]);
   });
 
+  it("fits the longest issuer, account name and secret into the QR code", async () => {
+    h.clock.set(T0);
+    const enrolled = await h.enrolment().enrol({
+      userId: "long-names",
+      label: "\u{1F510}".repeat(64),
+      spec: { case: "totp", value: { issuer: "\u{1F600}".repeat(32), accountName: "\u{1F511}".repeat(64), secret: Buffer.alloc(64, 3), algorithm: OtpAlgorithm.SHA512, digits: 8, periodSeconds: 60 } },
+    });
+    if (enrolled.enrolment.case !== "otp") throw new Error("expected an OTP enrolment");
+    expect(enrolled.enrolment.value.qrPng.length).toBeGreaterThan(0);
+    expect(enrolled.enrolment.value.otpauthUri).toContain("algorithm=SHA512&digits=8&period=60");
+  });
+
   it("refuses a spec the token profile cannot hold, naming the field", async () => {
     const e = await errorOf(
       h.enrolment().enrol({

@@ -8,11 +8,16 @@ import type { FieldViolation } from "../../domain/errors.js";
  */
 export type Violations = FieldViolation[];
 
-/** Bounds of caller-supplied strings: big enough for real values, small enough to refuse abuse early. */
+/**
+ * Bounds of caller-supplied strings: big enough for real values, small enough
+ * to refuse abuse early. Issuer and account name are bounded so that the
+ * worst otpauth URI (issuer twice, every character percent-encoded from 4
+ * UTF-8 bytes) still fits a QR code (2331 bytes at level M).
+ */
 export const MAX_USER_ID_BYTES = 256;
 export const MAX_LABEL_CHARS = 64;
-export const MAX_ISSUER_CHARS = 64;
-export const MAX_ACCOUNT_NAME_CHARS = 128;
+export const MAX_ISSUER_CHARS = 32;
+export const MAX_ACCOUNT_NAME_CHARS = 64;
 export const MAX_CLIENT_IP_CHARS = 64;
 
 // Control characters, and U+FFFD: protobuf decoding turns invalid UTF-8 into
