@@ -15,8 +15,12 @@ export interface DescriptorIndex {
   fileBySymbol(symbol: string): Uint8Array[] | undefined;
 }
 
-/** Builds the index from the services the server answers for. */
-export function descriptorIndex(services: readonly DescService[]): DescriptorIndex {
+/**
+ * Builds the index from the services the server answers for, plus files no
+ * service imports but clients want (the google.rpc error details, so grpcurl
+ * and buf curl can print them).
+ */
+export function descriptorIndex(services: readonly DescService[], extraFiles: readonly DescFile[] = []): DescriptorIndex {
   const byName = new Map<string, DescFile>();
   const bySymbol = new Map<string, DescFile>();
   const bytes = new Map<DescFile, Uint8Array>();
@@ -42,6 +46,7 @@ export function descriptorIndex(services: readonly DescService[]): DescriptorInd
     for (const n of m.nestedMessages) addMessage(file, n);
   };
   for (const s of services) addFile(s.file);
+  for (const f of extraFiles) addFile(f);
 
   const withDependencies = (file: DescFile): Uint8Array[] => {
     const seen = new Set<DescFile>();

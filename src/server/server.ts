@@ -8,6 +8,8 @@ import { Code, ConnectError } from "@connectrpc/connect";
 import type { Logger } from "pino";
 import type { Config } from "../config/config.js";
 import type { Caller } from "../domain/caller.js";
+import { file_google_rpc_error_details } from "../gen/google/rpc/error_details_pb.js";
+import { file_google_rpc_status } from "../gen/google/rpc/status_pb.js";
 import { Health } from "../gen/grpc/health/v1/health_pb.js";
 import { ServerReflection as ReflectionV1 } from "../gen/grpc/reflection/v1/reflection_pb.js";
 import { ServerReflection as ReflectionV1Alpha } from "../gen/grpc/reflection/v1alpha/reflection_pb.js";
@@ -61,7 +63,7 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
   const ready = opts.ready ?? (() => Promise.resolve(true));
 
   const served = opts.services.map((r) => r.service);
-  const index = descriptorIndex([...served, Health, ReflectionV1, ReflectionV1Alpha]);
+  const index = descriptorIndex([...served, Health, ReflectionV1, ReflectionV1Alpha], [file_google_rpc_error_details, file_google_rpc_status]);
   const health = registration(Health, healthImpl(served.map((s) => s.typeName), ready, draining.signal));
   const all: ServiceRegistration[] = [
     ...opts.services,

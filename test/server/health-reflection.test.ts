@@ -158,6 +158,11 @@ describe("server reflection", () => {
     expect(decodeFiles(answers[1])[0]?.name).toBe("twofold/v1/admin.proto");
   });
 
+  it("knows the google.rpc error detail messages, so tools can print error details", async () => {
+    const [answer] = await reflectV1([{ messageRequest: { case: "fileContainingSymbol", value: "google.rpc.BadRequest" } }]);
+    expect(decodeFiles(answer)[0]?.name).toBe("google/rpc/error_details.proto");
+  });
+
   it("requires an API key", async () => {
     const err = await reflectV1([{ messageRequest: { case: "listServices", value: "*" } }], null).catch((e: unknown) => e);
     expect(err).toMatchObject({ code: grpc.status.UNAUTHENTICATED });
