@@ -60,9 +60,8 @@ export function parseEnrol(req: EnrolRequest): EnrolInput {
   checkUserId(v, "user_id", req.userId);
   checkText(v, "label", req.label, { min: 1, max: MAX_LABEL_CHARS });
   checkOneofSet(v, "spec", req.spec.case);
-  if (req.spec.case !== "totp") {
-    return done(v, { kind: req.spec.case ?? "hotp", userId: req.userId, label: req.label });
-  }
+  if (req.spec.case === undefined) throw invalidArgument(v);
+  if (req.spec.case !== "totp") return done(v, { kind: req.spec.case, userId: req.userId, label: req.label });
   const t = req.spec.value;
   checkEnum(v, "spec.totp.algorithm", t.algorithm, KNOWN_ALGORITHMS);
   checkEnum(v, "spec.totp.token_profile", t.tokenProfile, KNOWN_PROFILES);
