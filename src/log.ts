@@ -38,6 +38,18 @@ export const REDACT_PATHS: string[] = [
   "*.otp.code",
 ];
 
+/** An RPC status name ("ok", "invalid_argument"): lower-case words, never an OTP, backup code or password. */
+const STATUS_NAME = /^[a-z]+(?:_[a-z]+)*$/;
+
+/**
+ * Replaces a secret-ish value, except the top-level `code` of the per-RPC log
+ * line when it is a status name: that line must say how the call ended.
+ */
+function censor(value: unknown, path: string[]): unknown {
+  if (path.length === 1 && path[0] === "code" && typeof value === "string" && STATUS_NAME.test(value)) return value;
+  return "[redacted]";
+}
+
 /** The service logger: JSON lines on stdout at the configured level, secret-ish fields redacted. */
 export function createLogger(
   config: Pick<Config, "logLevel">,
@@ -48,7 +60,7 @@ export function createLogger(
       level: config.logLevel,
       base: { service: "twofold" },
       timestamp: pino.stdTimeFunctions.isoTime,
-      redact: { paths: REDACT_PATHS, censor: "[redacted]" },
+      redact: { paths: REDACT_PATHS, censor },
       formatters: { level: (label) => ({ level: label }) },
     },
     typeof destination === "number" ? pino.destination({ fd: destination, sync: true }) : destination,

@@ -54,6 +54,15 @@ describe("the logger", () => {
     expect(out.lines()[0]?.["err"]).toMatchObject({ code: "ECONNREFUSED" });
   });
 
+  it("keeps the RPC status name of the per-call line readable, and still hides a top-level OTP code", () => {
+    const out = capture();
+    const log = createLogger({ logLevel: "info" }, out.stream);
+    log.info({ method: "twofold.v1.AuthenticationService/Verify", code: "invalid_argument" }, "rpc");
+    log.info({ code: "123456" }, "not a status");
+    expect(out.lines()[0]).toMatchObject({ code: "invalid_argument" });
+    expect(out.lines()[1]).toMatchObject({ code: "[redacted]" });
+  });
+
   it("writes nothing below the configured level", () => {
     const out = capture();
     const log = createLogger({ logLevel: "warn" }, out.stream);
