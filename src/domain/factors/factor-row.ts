@@ -1,4 +1,5 @@
 import type { OtpAlgorithm, OtpDigits, TotpPeriod } from "../../core/index.js";
+import { authenticatorName } from "../webauthn/helpers/known-authenticators.js";
 import type { Factor, FactorKind, FactorState, TokenProfile } from "./factor.js";
 
 /** A factors row as the store reads it (the columns of 001_foundation.sql). */
@@ -22,12 +23,17 @@ export interface FactorRow {
   drift_steps: number;
   resync_step: number | string | null;
   resync_offset: number | null;
+  /** WebAuthn columns (040_webauthn.sql). */
+  credential_id: string | null;
+  aaguid: string | null;
+  clone_suspected: boolean;
 }
 
 /** Every column a FactorRow needs, for SELECT and RETURNING lists. */
 export const FACTOR_COLUMNS =
   "tenant_id, user_id, id::text AS id, kind, label, state, created_at, confirmed_at, last_used_at, pending_expires_at, " +
-  "algorithm, digits, period_seconds, token_profile, secret_sealed, last_step, drift_steps, resync_step, resync_offset";
+  "algorithm, digits, period_seconds, token_profile, secret_sealed, last_step, drift_steps, resync_step, resync_offset, " +
+  "credential_id, aaguid, clone_suspected";
 
 /** The public view of a row: everything but the secret and the replay/resync bookkeeping. */
 export function factorFromRow(row: FactorRow): Factor {
@@ -45,6 +51,9 @@ export function factorFromRow(row: FactorRow): Factor {
     periodSeconds: row.period_seconds === 30 || row.period_seconds === 60 ? (row.period_seconds as TotpPeriod) : undefined,
     driftSteps: row.drift_steps,
     tokenProfile: row.token_profile,
+    aaguid: row.aaguid ?? undefined,
+    authenticatorName: row.aaguid === null ? undefined : authenticatorName(row.aaguid),
+    cloneSuspected: row.clone_suspected,
   };
 }
 

@@ -27,6 +27,12 @@ export interface Factor {
   /** TOTP: learned clock offset, steps. */
   driftSteps: number;
   tokenProfile: TokenProfile;
+  /** WebAuthn: the authenticator model's AAGUID (lower case; all zeros for U2F keys). */
+  aaguid?: string | undefined;
+  /** WebAuthn: the model's name when the AAGUID is a known one. */
+  authenticatorName?: string | undefined;
+  /** WebAuthn: a signature counter failed to increase once; the factor no longer logs in. */
+  cloneSuspected?: boolean | undefined;
 }
 
 /** How long an enrolment may stay pending before it lapses. */

@@ -2,4 +2,12 @@
  * Why a proof did not succeed: an ordinary outcome, not an error (DESIGN
  * "Results and errors"). Mapped one to one onto the proto FailureReason.
  */
-export type FailureReason = "wrong_code" | "replayed" | "resync_needed" | "unknown_factor";
+export type FailureReason =
+  | "wrong_code"
+  | "replayed"
+  | "resync_needed"
+  | "unknown_factor"
+  | "clone_suspected"
+  | "invalid_assertion"
+  | "wrong_role"
+  | "authenticator_not_allowed";
