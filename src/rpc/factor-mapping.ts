@@ -33,6 +33,10 @@ const REASON: Record<ReasonName, FailureReason> = {
   replayed: FailureReason.REPLAYED,
   resync_needed: FailureReason.RESYNC_NEEDED,
   unknown_factor: FailureReason.UNKNOWN_FACTOR,
+  clone_suspected: FailureReason.CLONE_SUSPECTED,
+  invalid_assertion: FailureReason.INVALID_ASSERTION,
+  wrong_role: FailureReason.WRONG_ROLE,
+  authenticator_not_allowed: FailureReason.AUTHENTICATOR_NOT_ALLOWED,
 };
 const PROVIDER: Record<ProviderName, Provider> = {
   totp: Provider.TOTP,
@@ -57,6 +61,9 @@ export function factorToProto(f: Factor): MessageInitShape<typeof FactorSchema> 
     periodSeconds: f.periodSeconds ?? 0,
     driftSeconds: driftSeconds(f),
     tokenProfile: PROFILE[f.tokenProfile],
+    aaguid: f.aaguid ?? "",
+    authenticatorName: f.authenticatorName ?? "",
+    cloneSuspected: f.cloneSuspected ?? false,
   };
 }
 
