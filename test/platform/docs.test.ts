@@ -6,4 +6,8 @@ describe("docs/configuration.md", () => {
   it("holds the same variable table the code validates", () => {
     expect(readFileSync("docs/configuration.md", "utf8")).toContain(variablesMarkdown());
   });
+
+  it("is the table README.md shows", () => {
+    expect(readFileSync("README.md", "utf8")).toContain(variablesMarkdown());
+  });
 });
