@@ -14,3 +14,15 @@ export {
   type TotpWindowInput,
   type TotpWindowResult,
 } from "./verify-totp-window.js";
+export {
+  DUMMY_HOTP_KEY,
+  findConsecutivePair,
+  HOTP_LOOK_AHEAD,
+  HOTP_LOOK_BEHIND,
+  HOTP_RESYNC_RANGE,
+  verifyHotpWindow,
+  type ConsecutivePairInput,
+  type HotpKey,
+  type HotpWindowInput,
+  type HotpWindowResult,
+} from "./verify-hotp-window.js";

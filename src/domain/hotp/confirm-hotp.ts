@@ -1,0 +1,76 @@
+import type { AppDeps } from "../../app.js";
+import { recordAudit } from "../audit/index.js";
+import type { RequestMeta } from "../caller.js";
+import { failedPrecondition, notFound } from "../errors.js";
+import type { FailureReason } from "../factors/failure-reason.js";
+import { factorFromRow, type FactorRow } from "../factors/factor-row.js";
+import { acceptOtpStep, findFactor, rememberResync } from "../factors/factor-store.js";
+import { admitOrAudit, throttleSuccess } from "../throttle/index.js";
+import type { ConfirmTotpInput, ConfirmTotpResult } from "../totp/confirm-totp.js";
+import { checkHotpFactor } from "./check-hotp-factor.js";
+
+/**
+ * Proves a pending HOTP enrolment with one code from the token: within the
+ * look-ahead of the starting counter, or the second of two consecutive codes
+ * beyond it. The proving counter is burnt in the one conditional UPDATE that
+ * activates the factor. A wrong code is an ordinary outcome and counts as a
+ * throttle failure. `row` is the factor, already found by the caller.
+ */
+export async function confirmHotpEnrolment(
+  deps: Pick<AppDeps, "db" | "keyring" | "clock" | "logger">,
+  meta: RequestMeta,
+  input: ConfirmTotpInput,
+  row: FactorRow,
+): Promise<ConfirmTotpResult> {
+  const tenant = meta.caller.tenant;
+  const now = deps.clock.now();
+  // Ensure the factor is HOTP and still pending.
+  if (row.kind !== "hotp") throw notFound("factor");
+  if (row.state === "active") throw failedPrecondition("the factor is already confirmed", "ALREADY_CONFIRMED");
+  if (row.pending_expires_at === null || row.pending_expires_at.getTime() <= now.getTime()) {
+    throw failedPrecondition("the enrolment has expired; enrol again", "ENROLMENT_EXPIRED");
+  }
+
+  // Ensure the user is not waiting out failures; the code is not evaluated if so.
+  await admitOrAudit(deps, meta, input.userId, now);
+
+  const decision = checkHotpFactor(deps.keyring, row, input.code);
+  let reason: FailureReason;
+  if (decision.kind === "accept") {
+    const accepted = await acceptOtpStep(deps.db, {
+      tenant,
+      userId: input.userId,
+      id: row.id,
+      step: decision.counter,
+      driftSteps: 0,
+      now,
+      from: "pending",
+      resyncStep: decision.resyncedFrom,
+    });
+    if (accepted !== undefined) {
+      const factor = factorFromRow(accepted);
+      await throttleSuccess(deps, tenant, input.userId);
+      await recordAudit(deps, deps.db, meta, now, {
+        kind: "factor.confirmed",
+        userId: input.userId,
+        factorId: row.id,
+        details: { provider: "hotp", counter: decision.counter + 1, resynced: decision.resyncedFrom !== undefined },
+      });
+      return { confirmed: true, factor };
+    }
+    reason = "replayed";
+  } else if (decision.kind === "resync_needed") {
+    await rememberResync(deps.db, tenant, input.userId, row.id, decision.counter, 0);
+    reason = "resync_needed";
+  } else {
+    reason = decision.kind;
+  }
+  await recordAudit(deps, deps.db, meta, now, {
+    kind: "factor.confirm_failed",
+    userId: input.userId,
+    factorId: row.id,
+    details: { provider: "hotp", reason },
+  });
+  const current = await findFactor(deps.db, tenant, input.userId, row.id);
+  return { confirmed: false, factor: factorFromRow(current ?? row), reason };
+}

@@ -1,0 +1,101 @@
+import { failedPrecondition } from "../errors.js";
+import { factorFromRow, type FactorRow } from "../factors/factor-row.js";
+import { acceptOtpStep, findFactor, listActiveFactors, rememberResync } from "../factors/factor-store.js";
+import {
+  TransactionSpentError,
+  type LoginAttempt,
+  type LoginProof,
+  type LoginProvider,
+  type ProofOutcome,
+  type ProviderDeps,
+} from "../login/provider.js";
+import { totpAmr } from "../totp/totp-login.js";
+import { checkDummyHotp, checkHotpFactor } from "./check-hotp-factor.js";
+import type { HotpDecision } from "./decide-hotp.js";
+
+/** HOTP at Challenge: the user's active HOTP factors. */
+export const hotpLoginProvider: LoginProvider = {
+  name: "hotp",
+  async options(deps, tenant, userId) {
+    const rows = await listActiveFactors(deps.db, tenant, userId, "hotp");
+    if (rows.length === 0) return undefined;
+    return { provider: "hotp", factors: rows.map(factorFromRow), turnsOnSecondFactor: true };
+  },
+};
+
+/**
+ * HOTP at Verify, shaped like verifyTotpProof: every candidate factor is
+ * checked in full before deciding, an unknown factor or a user without HOTP
+ * costs the same work on a dummy key, and an accepted counter is burnt
+ * (last_step = matched, one conditional UPDATE) and the transaction spent in
+ * one database transaction, so two replicas racing on a code yield one success.
+ */
+export async function verifyHotpProof(
+  deps: ProviderDeps,
+  attempt: LoginAttempt,
+  proof: Extract<LoginProof, { kind: "otp" }>,
+): Promise<ProofOutcome> {
+  const tenant = attempt.meta.caller.tenant;
+  let rows: FactorRow[];
+  if (proof.factorId !== undefined) {
+    const row = await findFactor(deps.db, tenant, attempt.userId, proof.factorId);
+    // Ensure a named factor is one of the user's HOTP factors, and confirmed.
+    if (row !== undefined && row.kind === "hotp" && row.state === "pending") {
+      throw failedPrecondition("the factor is pending confirmation", "FACTOR_PENDING");
+    }
+    rows = row !== undefined && row.kind === "hotp" ? [row] : [];
+    if (rows.length === 0) {
+      checkDummyHotp(proof.code);
+      return { verified: false, provider: "hotp", reason: "unknown_factor", factorId: proof.factorId };
+    }
+  } else {
+    rows = await listActiveFactors(deps.db, tenant, attempt.userId, "hotp");
+    if (rows.length === 0) {
+      checkDummyHotp(proof.code);
+      return { verified: false, provider: "hotp", reason: "wrong_code", factorId: "" };
+    }
+  }
+
+  const decisions: HotpDecision[] = rows.map((row) => checkHotpFactor(deps.keyring, row, proof.code));
+  const acceptedAt = decisions.findIndex((d) => d.kind === "accept");
+  if (acceptedAt >= 0) {
+    const row = rows[acceptedAt] as FactorRow;
+    const decision = decisions[acceptedAt] as Extract<HotpDecision, { kind: "accept" }>;
+    const accepted = await deps.db.transaction(async (tx) => {
+      const updated = await acceptOtpStep(tx, {
+        tenant,
+        userId: attempt.userId,
+        id: row.id,
+        step: decision.counter,
+        driftSteps: 0,
+        now: attempt.now,
+        from: "active",
+        resyncStep: decision.resyncedFrom,
+      });
+      if (updated === undefined) return undefined;
+      if (!(await attempt.spend(tx))) throw new TransactionSpentError();
+      return updated;
+    });
+    if (accepted === undefined) return { verified: false, provider: "hotp", reason: "replayed", factorId: row.id };
+    const factor = factorFromRow(accepted);
+    return {
+      verified: true,
+      provider: "hotp",
+      factorId: factor.id,
+      amr: totpAmr(factor.tokenProfile),
+      driftSeconds: 0,
+      resynced: decision.resyncedFrom !== undefined,
+    };
+  }
+  const replayedAt = decisions.findIndex((d) => d.kind === "replayed");
+  if (replayedAt >= 0) return { verified: false, provider: "hotp", reason: "replayed", factorId: rows[replayedAt]?.id ?? "" };
+  let resyncFactor = "";
+  for (const [i, d] of decisions.entries()) {
+    if (d.kind !== "resync_needed") continue;
+    const row = rows[i] as FactorRow;
+    await rememberResync(deps.db, tenant, attempt.userId, row.id, d.counter, 0);
+    resyncFactor ||= row.id;
+  }
+  if (resyncFactor !== "") return { verified: false, provider: "hotp", reason: "resync_needed", factorId: resyncFactor };
+  return { verified: false, provider: "hotp", reason: "wrong_code", factorId: proof.factorId ?? "" };
+}
