@@ -32,6 +32,8 @@ export interface ServerOptions {
   authenticate(token: string): Promise<Caller | undefined>;
   /** Health readiness (e.g. database reachable); SERVING when absent. */
   ready?(): Promise<boolean>;
+  /** How long close() lets calls in flight finish; limits.shutdownGraceMs (10 s) when absent. */
+  shutdownGraceMs?: number;
 }
 
 /** A listening server: where it is, and how to stop it. */
@@ -117,7 +119,7 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
   const close = (): Promise<void> => {
     closing ??= (async () => {
       draining.abort();
-      const drained = await drain.closeGracefully(limits.shutdownGraceMs);
+      const drained = await drain.closeGracefully(opts.shutdownGraceMs ?? limits.shutdownGraceMs);
       if (!drained) {
         shutdown.abort(new ConnectError("server shutting down", Code.Unavailable));
         drain.destroyAll();

@@ -68,7 +68,9 @@ export interface FixtureServer {
 }
 
 /** Starts the real server on an ephemeral port with the test services and a capturing logger. */
-export async function startFixtureServer(overrides: { maxMessageBytes?: number; requestTimeoutMs?: number } = {}): Promise<FixtureServer> {
+export async function startFixtureServer(
+  overrides: { maxMessageBytes?: number; requestTimeoutMs?: number; shutdownGraceMs?: number } = {},
+): Promise<FixtureServer> {
   const logs: Record<string, unknown>[] = [];
   const logger: Logger = pino(
     { level: "info" },
@@ -86,6 +88,7 @@ export async function startFixtureServer(overrides: { maxMessageBytes?: number; 
     services: [enrolment, admin],
     authenticate: (token) => Promise.resolve(callers.get(token)),
     ready: () => Promise.resolve(ready),
+    ...(overrides.shutdownGraceMs === undefined ? {} : { shutdownGraceMs: overrides.shutdownGraceMs }),
   });
   return { server, address: `${server.host}:${server.port}`, logs, setReady: (r) => (ready = r) };
 }

@@ -1,3 +1,4 @@
+import * as grpc from "@grpc/grpc-js";
 import { describe, expect, it } from "vitest";
 import { EnrolmentService } from "../../src/gen/twofold/v1/enrolment_pb.js";
 import { connectClient } from "../support/clients.js";
@@ -24,5 +25,18 @@ describe("close()", () => {
     expect(viaConnect.factors[0]?.id).toBe("paused");
     expect(Date.now() - started).toBeLessThan(5000);
     await expect(fetch(`${fx.server.url}/`)).rejects.toThrow();
+  });
+
+  it("cuts calls that outlive the grace period, so close() cannot hang", async () => {
+    const fx = await startFixtureServer({ shutdownGraceMs: 200 });
+    const client = createGrpcClient(EnrolmentService, fx.address);
+    await client.unary("listFactors", { userId: "warm" }, { apiKey: serviceKey });
+    const slow = client.unary("listFactors", { userId: "slow" }, { apiKey: serviceKey }).catch((e: unknown) => e);
+    await new Promise((r) => setTimeout(r, 100));
+    const started = Date.now();
+    await fx.server.close();
+    expect(Date.now() - started).toBeLessThan(2000);
+    expect(await slow).toMatchObject({ code: grpc.status.UNAVAILABLE });
+    client.close();
   });
 });
