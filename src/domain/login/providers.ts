@@ -1,16 +1,18 @@
 import { backupCodeLoginProvider, verifyBackupCodeProof } from "../backup-codes/backup-code-login.js";
-import { totpLoginProvider, verifyTotpProof } from "../totp/totp-login.js";
+import { hotpLoginProvider, verifyOtpProof } from "../hotp/index.js";
+import { totpLoginProvider } from "../totp/totp-login.js";
 import type { LoginAttempt, LoginProof, LoginProvider, ProofOutcome, ProofVerifier, ProviderDeps } from "./provider.js";
 
 /**
  * The providers a Challenge lists, in the order offered. HOTP and WebAuthn
  * join here with their issue.
  */
-export const loginProviders: readonly LoginProvider[] = [totpLoginProvider, backupCodeLoginProvider];
+export const loginProviders: readonly LoginProvider[] = [totpLoginProvider, hotpLoginProvider, backupCodeLoginProvider];
 
 /** Which verifier checks each kind of proof. */
 export const proofVerifiers: { [K in LoginProof["kind"]]: ProofVerifier<Extract<LoginProof, { kind: K }>> } = {
-  otp: verifyTotpProof,
+  // OtpProof carries TOTP and HOTP codes alike; the factor decides which.
+  otp: verifyOtpProof,
   backup_code: verifyBackupCodeProof,
 };
 
