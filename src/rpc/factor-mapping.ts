@@ -61,6 +61,7 @@ export function factorToProto(f: Factor): MessageInitShape<typeof FactorSchema> 
     periodSeconds: f.periodSeconds ?? 0,
     driftSeconds: driftSeconds(f),
     tokenProfile: PROFILE[f.tokenProfile],
+    counter: BigInt(f.counter ?? 0),
     aaguid: f.aaguid ?? "",
     authenticatorName: f.authenticatorName ?? "",
     cloneSuspected: f.cloneSuspected ?? false,

@@ -51,6 +51,7 @@ export function factorFromRow(row: FactorRow): Factor {
     periodSeconds: row.period_seconds === 30 || row.period_seconds === 60 ? (row.period_seconds as TotpPeriod) : undefined,
     driftSteps: row.drift_steps,
     tokenProfile: row.token_profile,
+    counter: row.kind === "hotp" ? Number(row.last_step) + 1 : undefined,
     aaguid: row.aaguid ?? undefined,
     authenticatorName: row.aaguid === null ? undefined : authenticatorName(row.aaguid),
     cloneSuspected: row.clone_suspected,

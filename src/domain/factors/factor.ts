@@ -27,6 +27,8 @@ export interface Factor {
   /** TOTP: learned clock offset, steps. */
   driftSteps: number;
   tokenProfile: TokenProfile;
+  /** HOTP: the next counter the service expects (last accepted + 1). */
+  counter?: number | undefined;
   /** WebAuthn: the authenticator model's AAGUID (lower case; all zeros for U2F keys). */
   aaguid?: string | undefined;
   /** WebAuthn: the model's name when the AAGUID is a known one. */
