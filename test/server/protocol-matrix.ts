@@ -1,6 +1,7 @@
 import type { DescService, Message } from "@bufbuild/protobuf";
 import { anyUnpack } from "@bufbuild/protobuf/wkt";
-import { ConnectError, createClient, type CallOptions } from "@connectrpc/connect";
+import { ConnectError, createClient, type CallOptions, type Interceptor } from "@connectrpc/connect";
+import { createGrpcTransport, createGrpcWebTransport } from "@connectrpc/connect-node";
 import {
   BadRequestSchema,
   ErrorInfoSchema,
@@ -107,7 +108,18 @@ function grpcJs(address: string): ProtocolClient {
   };
 }
 
-/** Every client the transports must serve: grpc-js, Connect in four variants, gRPC-Web. */
+function bearer(apiKey: string | undefined): Interceptor[] {
+  return apiKey === undefined
+    ? []
+    : [
+        (next) => (req) => {
+          req.header.set("authorization", `Bearer ${apiKey}`);
+          return next(req);
+        },
+      ];
+}
+
+/** Every client the transports must serve: grpc-js, Connect in four variants, gRPC-Web over HTTP/1.1 and 2, connect-node's gRPC. */
 export function protocolClients(url: string, address: string): ProtocolClient[] {
   const connect = (httpVersion: "1.1" | "2", binary: boolean): ProtocolClient =>
     connectFamily(`Connect (${binary ? "binary" : "JSON"}, HTTP/${httpVersion})`, (service, apiKey) =>
@@ -121,6 +133,12 @@ export function protocolClients(url: string, address: string): ProtocolClient[] 
     connect("2", true),
     connectFamily("gRPC-Web (@connectrpc/connect-web, fetch, HTTP/1.1)", (service, apiKey) =>
       grpcWebClient(service, url, apiKey === undefined ? {} : { apiKey }) as unknown as Record<string, UntypedMethod>,
+    ),
+    connectFamily("gRPC-Web (@connectrpc/connect-node, HTTP/2)", (service, apiKey) =>
+      createClient(service, createGrpcWebTransport({ baseUrl: url, httpVersion: "2", interceptors: bearer(apiKey) })) as unknown as Record<string, UntypedMethod>,
+    ),
+    connectFamily("gRPC (@connectrpc/connect-node, HTTP/2)", (service, apiKey) =>
+      createClient(service, createGrpcTransport({ baseUrl: url, interceptors: bearer(apiKey) })) as unknown as Record<string, UntypedMethod>,
     ),
   ];
 }

@@ -18,7 +18,16 @@ afterAll(async () => {
   await fx.server.close();
 });
 
-const names = ["gRPC (@grpc/grpc-js, HTTP/2)", "Connect (JSON, HTTP/1.1)", "Connect (binary, HTTP/1.1)", "Connect (JSON, HTTP/2)", "Connect (binary, HTTP/2)", "gRPC-Web (@connectrpc/connect-web, fetch, HTTP/1.1)"];
+const names = [
+  "gRPC (@grpc/grpc-js, HTTP/2)",
+  "Connect (JSON, HTTP/1.1)",
+  "Connect (binary, HTTP/1.1)",
+  "Connect (JSON, HTTP/2)",
+  "Connect (binary, HTTP/2)",
+  "gRPC-Web (@connectrpc/connect-web, fetch, HTTP/1.1)",
+  "gRPC-Web (@connectrpc/connect-node, HTTP/2)",
+  "gRPC (@connectrpc/connect-node, HTTP/2)",
+];
 
 describe.each(names)("over %s", (name) => {
   const client = (): ProtocolClient => {
