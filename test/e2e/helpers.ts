@@ -57,7 +57,7 @@ export async function failureOf(call: Promise<unknown>): Promise<{ code: Code; f
   try {
     await call;
   } catch (err) {
-    if (isServiceError(err)) {
+    if (!(err instanceof ConnectError) && isServiceError(err)) {
       const status = grpcStatusDetails(err);
       const fields = (status?.details ?? []).flatMap((d) => anyUnpack(d, BadRequestSchema)?.fieldViolations.map((v) => v.field) ?? []);
       return { code: err.code as number as Code, fields };
