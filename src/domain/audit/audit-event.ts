@@ -16,6 +16,7 @@ export type AuditKind =
   | "verify.succeeded"
   | "verify.failed"
   | "throttle.blocked"
+  | "webauthn.clone_suspected"
   | "backup_codes.generated"
   | "backup_codes.redeemed"
   | "backup_codes.running_low"

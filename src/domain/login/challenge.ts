@@ -6,6 +6,9 @@ import type { ProviderOption } from "./provider.js";
 import { loginProviders } from "./providers.js";
 import { insertTransaction, TRANSACTION_TTL_MS } from "./transaction-store.js";
 
+/** Bytes of a WebAuthn challenge (W3C WebAuthn §13.4.3 asks for at least 16). */
+const WEBAUTHN_CHALLENGE_BYTES = 32;
+
 /** Who is logging in, and the groups the enforcement policy looks at. */
 export interface ChallengeInput {
   userId: string;
@@ -37,15 +40,25 @@ export async function challenge(
   const tenant = meta.caller.tenant;
   const now = deps.clock.now();
   const providers: ProviderOption[] = [];
+  const ctx = { webauthnChallenge: deps.random.bytes(WEBAUTHN_CHALLENGE_BYTES).toString("base64url") };
   for (const p of loginProviders) {
-    const option = await p.options(deps, tenant, input.userId);
+    const option = await p.options(deps, tenant, input.userId, ctx);
     if (option !== undefined) providers.push(option);
   }
   const secondFactorRequired = providers.some((p) => p.turnsOnSecondFactor && p.factors.length > 0);
   const mustEnrol = await enrolmentRequired(deps, tenant, input.userGroups, secondFactorRequired);
   const transactionId = deps.random.uuid();
   const expiresAt = new Date(now.getTime() + TRANSACTION_TTL_MS);
-  await insertTransaction(deps.db, { tenant, userId: input.userId, id: transactionId, purpose: "second_factor", createdAt: now, expiresAt });
+  // The WebAuthn challenge is stored with every transaction; Verify checks any assertion against it.
+  await insertTransaction(deps.db, {
+    tenant,
+    userId: input.userId,
+    id: transactionId,
+    purpose: "second_factor",
+    createdAt: now,
+    expiresAt,
+    challenge: ctx.webauthnChallenge,
+  });
   await recordAudit(deps, deps.db, meta, now, {
     kind: "login.challenged",
     userId: input.userId,

@@ -1,3 +1,4 @@
+import type { AuthenticationResponseJSON } from "@simplewebauthn/server";
 import type { AppDeps } from "../../app.js";
 import type { Queryable } from "../../store/db.js";
 import type { RequestMeta } from "../caller.js";
@@ -10,7 +11,8 @@ export type ProviderName = "totp" | "hotp" | "webauthn" | "backup_code";
 /** The proofs Verify accepts. Later providers (WebAuthn) add their own variants. */
 export type LoginProof =
   | { kind: "otp"; code: string; factorId: string | undefined }
-  | { kind: "backup_code"; code: string };
+  | { kind: "backup_code"; code: string }
+  | { kind: "webauthn"; assertion: AuthenticationResponseJSON };
 
 /** One provider the user can answer with, and the factors behind it. */
 export interface ProviderOption {
@@ -18,6 +20,13 @@ export interface ProviderOption {
   factors: Factor[];
   /** Whether having this provider means the user has 2FA on (backup codes alone do not). */
   turnsOnSecondFactor: boolean;
+  /** WebAuthn: the request options JSON for navigator.credentials.get(), carrying the transaction's challenge. */
+  webauthnRequestOptionsJson?: string;
+}
+
+/** Per-Challenge values a provider may use: the WebAuthn challenge the transaction will store if any option uses it. */
+export interface ChallengeContext {
+  webauthnChallenge: string;
 }
 
 /** The open attempt a provider checks a proof for. */
@@ -26,6 +35,8 @@ export interface LoginAttempt {
   userId: string;
   transactionId: string;
   now: Date;
+  /** The WebAuthn challenge stored with the transaction, if it offered WebAuthn. */
+  challenge?: string | undefined;
   /**
    * Spends the login transaction. A provider calls it inside the same database
    * transaction as its own single-use change (a TOTP step, a backup code), so
@@ -50,7 +61,7 @@ export type ProviderDeps = Pick<AppDeps, "db" | "keyring" | "clock" | "config" |
 export interface LoginProvider {
   readonly name: ProviderName;
   /** The user's options for this provider, or undefined when they have none. */
-  options(deps: ProviderDeps, tenant: string, userId: string): Promise<ProviderOption | undefined>;
+  options(deps: ProviderDeps, tenant: string, userId: string, ctx?: ChallengeContext): Promise<ProviderOption | undefined>;
 }
 
 /** Checks one kind of proof. */

@@ -12,12 +12,12 @@ export const TRANSACTION_TTL_MS = 5 * 60 * 1000;
 /** Opens a transaction row; the id is a fresh UUID, so the insert cannot collide. */
 export async function insertTransaction(
   q: Queryable,
-  t: { tenant: string; userId: string; id: string; purpose: Purpose; createdAt: Date; expiresAt: Date },
+  t: { tenant: string; userId: string; id: string; purpose: Purpose; createdAt: Date; expiresAt: Date; challenge?: string | undefined },
 ): Promise<void> {
   await q.query(
-    `INSERT INTO login_transactions (tenant_id, user_id, id, purpose, created_at, expires_at)
-     VALUES ($1::text, $2::text, $3::uuid, $4::text, $5::timestamptz, $6::timestamptz)`,
-    [t.tenant, t.userId, t.id, t.purpose, t.createdAt, t.expiresAt],
+    `INSERT INTO login_transactions (tenant_id, user_id, id, purpose, created_at, expires_at, challenge)
+     VALUES ($1::text, $2::text, $3::uuid, $4::text, $5::timestamptz, $6::timestamptz, $7::text)`,
+    [t.tenant, t.userId, t.id, t.purpose, t.createdAt, t.expiresAt, t.challenge ?? null],
   );
 }
 
@@ -31,17 +31,17 @@ export async function claimAttempt(
   tenant: string,
   id: string,
   now: Date,
-): Promise<{ userId: string; purpose: Purpose } | undefined> {
+): Promise<{ userId: string; purpose: Purpose; challenge: string | undefined } | undefined> {
   if (!isUuid(id)) return undefined;
-  const result = await q.query<{ user_id: string; purpose: Purpose }>(
+  const result = await q.query<{ user_id: string; purpose: Purpose; challenge: string | null }>(
     `UPDATE login_transactions SET attempts = attempts + 1
      WHERE tenant_id = $1::text AND id = $2::uuid
        AND spent_at IS NULL AND expires_at > $3::timestamptz AND attempts < $4::integer
-     RETURNING user_id, purpose`,
+     RETURNING user_id, purpose, challenge`,
     [tenant, id, now, MAX_TRANSACTION_ATTEMPTS],
   );
   const row = result.rows[0];
-  return row === undefined ? undefined : { userId: row.user_id, purpose: row.purpose };
+  return row === undefined ? undefined : { userId: row.user_id, purpose: row.purpose, challenge: row.challenge ?? undefined };
 }
 
 /** Why a transaction cannot take an attempt, for the error; read only after the claim failed. */

@@ -6,6 +6,7 @@ import { failedPrecondition, notFound } from "../errors.js";
 import type { FailureReason } from "../factors/failure-reason.js";
 import { admitOrAudit, throttleSuccess } from "../throttle/index.js";
 import { TransactionSpentError, type LoginProof, type ProofOutcome, type ProviderName } from "./provider.js";
+import { verifyPasswordless } from "../webauthn/authentication/passwordless-verify.js";
 import { checkProof } from "./providers.js";
 import { claimAttempt, spendTransaction, transactionProblem } from "./transaction-store.js";
 
@@ -43,6 +44,10 @@ export async function verifyLogin(
   // Ensure the transaction is open and count this attempt against it.
   const claimed = await claimAttempt(deps.db, tenant, input.transactionId, now);
   if (claimed === undefined) throw await transactionError(deps, tenant, input.transactionId, now);
+  // A passwordless transaction has no user until the credential names one; its own flow throttles that user.
+  if (claimed.purpose === "passwordless") {
+    return verifyPasswordless(deps, meta, { transactionId: input.transactionId, challenge: claimed.challenge, proof: input.proof, now });
+  }
   const userId = claimed.userId;
 
   // Ensure the user is not waiting out earlier failures.
@@ -52,7 +57,14 @@ export async function verifyLogin(
   try {
     outcome = await checkProof(
       deps,
-      { meta, userId, transactionId: input.transactionId, now, spend: (q) => spendTransaction(q, tenant, input.transactionId, now) },
+      {
+        meta,
+        userId,
+        transactionId: input.transactionId,
+        now,
+        challenge: claimed.challenge,
+        spend: (q) => spendTransaction(q, tenant, input.transactionId, now),
+      },
       input.proof,
     );
   } catch (err) {
