@@ -22,6 +22,7 @@ import {
   MAX_LABEL_CHARS,
   type Violations,
 } from "./fields.js";
+import { parseHotpEnrol, type HotpEnrolInput } from "./hotp.js";
 
 /**
  * Request validation for EnrolmentService: every field checked, every
@@ -52,7 +53,8 @@ function done<T>(v: Violations, value: T): T {
 /** A validated EnrolRequest: a TOTP spec for the domain, or a kind not implemented yet. */
 export type EnrolInput =
   | { kind: "totp"; userId: string; label: string; spec: TotpSpecInput }
-  | { kind: "hotp" | "webauthn"; userId: string; label: string };
+  | HotpEnrolInput
+  | { kind: "webauthn"; userId: string; label: string };
 
 /** Validates an EnrolRequest, including what the token profile can hold. */
 export function parseEnrol(req: EnrolRequest): EnrolInput {
@@ -61,6 +63,7 @@ export function parseEnrol(req: EnrolRequest): EnrolInput {
   checkText(v, "label", req.label, { min: 1, max: MAX_LABEL_CHARS });
   checkOneofSet(v, "spec", req.spec.case);
   if (req.spec.case === undefined) throw invalidArgument(v);
+  if (req.spec.case === "hotp") return parseHotpEnrol(v, req.userId, req.label, req.spec.value);
   if (req.spec.case !== "totp") return done(v, { kind: req.spec.case, userId: req.userId, label: req.label });
   const t = req.spec.value;
   checkEnum(v, "spec.totp.algorithm", t.algorithm, KNOWN_ALGORITHMS);
