@@ -1,7 +1,9 @@
 import { Code, ConnectError, type ServiceImpl } from "@connectrpc/connect";
 import type { AppDeps } from "../app.js";
 import { listFactors, removeFactor, renameFactor } from "../domain/factors/index.js";
-import { confirmTotpEnrolment, enrolTotp } from "../domain/totp/index.js";
+import { confirmOtpEnrolment, enrolHotp } from "../domain/hotp/index.js";
+import { resyncFactor } from "../domain/resync/index.js";
+import { enrolTotp } from "../domain/totp/index.js";
 import { EnrolmentService } from "../gen/twofold/v1/enrolment_pb.js";
 import { FailureReason } from "../gen/twofold/v1/types_pb.js";
 import { callerOf, requestMeta } from "./context.js";
@@ -13,6 +15,7 @@ import {
   parseRemoveFactor,
   parseRenameFactor,
 } from "./validate/enrolment.js";
+import { parseResyncFactor } from "./validate/hotp.js";
 
 /** HOTP, WebAuthn and explicit resync arrive with their own issues. */
 function notYet(what: string): ConnectError {
@@ -28,8 +31,9 @@ export function enrolmentServiceImpl(deps: AppDeps): Partial<ServiceImpl<typeof 
   return {
     async enrol(req, ctx) {
       const input = parseEnrol(req);
-      if (input.kind !== "totp") throw notYet(`${input.kind} enrolment`);
-      const { factor, enrolment } = await enrolTotp(deps, requestMeta(ctx, ""), input);
+      if (input.kind === "webauthn") throw notYet(`${input.kind} enrolment`);
+      const meta = requestMeta(ctx, "");
+      const { factor, enrolment } = input.kind === "hotp" ? await enrolHotp(deps, meta, input) : await enrolTotp(deps, meta, input);
       return {
         factor: factorToProto(factor),
         enrolment: {
@@ -48,7 +52,7 @@ export function enrolmentServiceImpl(deps: AppDeps): Partial<ServiceImpl<typeof 
     async confirmEnrolment(req, ctx) {
       const input = parseConfirmEnrolment(req);
       if (input.kind !== "otp") throw notYet("WebAuthn enrolment");
-      const result = await confirmTotpEnrolment(deps, requestMeta(ctx, ""), input);
+      const result = await confirmOtpEnrolment(deps, requestMeta(ctx, ""), input);
       return {
         factor: factorToProto(result.factor),
         confirmed: result.confirmed,
@@ -74,8 +78,14 @@ export function enrolmentServiceImpl(deps: AppDeps): Partial<ServiceImpl<typeof 
       return {};
     },
 
-    resyncFactor() {
-      throw notYet("ResyncFactor (hardware OTP)");
+    async resyncFactor(req, ctx) {
+      const input = parseResyncFactor(req);
+      const result = await resyncFactor(deps, requestMeta(ctx, ""), input);
+      return {
+        factor: factorToProto(result.factor),
+        resynced: result.resynced,
+        reason: result.resynced ? FailureReason.UNSPECIFIED : failureReasonToProto(result.reason),
+      };
     },
   };
 }
