@@ -1,4 +1,5 @@
 import type { OtpAlgorithm as AlgorithmName } from "../../core/index.js";
+import type { RegistrationResponseJSON } from "@simplewebauthn/server";
 import { invalidArgument } from "../../domain/errors.js";
 import type { TokenProfile as ProfileName } from "../../domain/factors/index.js";
 import { resolveTotpSpec, type TotpSpecInput } from "../../domain/totp/index.js";
@@ -23,6 +24,7 @@ import {
   type Violations,
 } from "./fields.js";
 import { parseHotpEnrol, type HotpEnrolInput } from "./hotp.js";
+import { checkWebAuthnSpec, parseAttestationJson, type WebAuthnSpecInput } from "./webauthn.js";
 
 /**
  * Request validation for EnrolmentService: every field checked, every
@@ -54,7 +56,7 @@ function done<T>(v: Violations, value: T): T {
 export type EnrolInput =
   | { kind: "totp"; userId: string; label: string; spec: TotpSpecInput }
   | HotpEnrolInput
-  | { kind: "webauthn"; userId: string; label: string };
+  | { kind: "webauthn"; userId: string; label: string; spec: WebAuthnSpecInput };
 
 /** Validates an EnrolRequest, including what the token profile can hold. */
 export function parseEnrol(req: EnrolRequest): EnrolInput {
@@ -64,7 +66,10 @@ export function parseEnrol(req: EnrolRequest): EnrolInput {
   checkOneofSet(v, "spec", req.spec.case);
   if (req.spec.case === undefined) throw invalidArgument(v);
   if (req.spec.case === "hotp") return parseHotpEnrol(v, req.userId, req.label, req.spec.value);
-  if (req.spec.case !== "totp") return done(v, { kind: req.spec.case, userId: req.userId, label: req.label });
+  if (req.spec.case === "webauthn") {
+    const spec = checkWebAuthnSpec(v, "spec.webauthn", req.spec.value);
+    return done(v, { kind: "webauthn", userId: req.userId, label: req.label, spec });
+  }
   const t = req.spec.value;
   checkEnum(v, "spec.totp.algorithm", t.algorithm, KNOWN_ALGORITHMS);
   checkEnum(v, "spec.totp.token_profile", t.tokenProfile, KNOWN_PROFILES);
@@ -95,7 +100,7 @@ export function parseEnrol(req: EnrolRequest): EnrolInput {
 /** A validated ConfirmEnrolmentRequest. */
 export type ConfirmInput =
   | { kind: "otp"; userId: string; factorId: string; code: string }
-  | { kind: "webauthn"; userId: string; factorId: string };
+  | { kind: "webauthn"; userId: string; factorId: string; attestation: RegistrationResponseJSON };
 
 /** Validates a ConfirmEnrolmentRequest; ids are lower-cased as Postgres prints UUIDs. */
 export function parseConfirmEnrolment(req: ConfirmEnrolmentRequest): ConfirmInput {
@@ -107,7 +112,11 @@ export function parseConfirmEnrolment(req: ConfirmEnrolmentRequest): ConfirmInpu
     checkOtpCode(v, "otp_code", req.proof.value);
     return done(v, { kind: "otp", userId: req.userId, factorId: req.factorId.toLowerCase(), code: req.proof.value });
   }
-  return done(v, { kind: "webauthn", userId: req.userId, factorId: req.factorId.toLowerCase() });
+  const attestation = req.proof.case === "webauthnAttestationJson"
+    ? parseAttestationJson(v, "proof.webauthn_attestation_json", req.proof.value)
+    : undefined;
+  if (attestation === undefined) throw invalidArgument(v);
+  return done(v, { kind: "webauthn", userId: req.userId, factorId: req.factorId.toLowerCase(), attestation });
 }
 
 /** Validates a ListFactorsRequest. */
