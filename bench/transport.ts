@@ -1,5 +1,5 @@
 /**
- * Transport benchmark (`npm run bench:transport [-- --smoke] [-- --no-assert]`).
+ * Transport benchmark (`npm run bench:transport -- [--smoke] [--no-assert] [--sequential] [--no-log-too]`).
  *
  * Requirement: the gRPC path must not limit throughput — for the same trivial
  * unary handler (with authentication) twofold must reach at least 80% of a
@@ -126,7 +126,8 @@ async function main(): Promise<void> {
   const bodyFile = join(dir, "list-factors.bin");
   writeFileSync(bodyFile, body);
 
-  const kinds = ["grpc-js", "twofold", "connect-node"];
+  // --no-log-too adds twofold with a silent logger, to show what the per-call log line costs.
+  const kinds = ["grpc-js", "twofold", "connect-node", ...(args.has("--no-log-too") ? ["twofold-nolog"] : [])];
   const results = new Map<string, LoadResult[]>(kinds.map((k) => [k, []]));
   console.log(
     `h2load per server: ${load.connections} connections x ${load.streams} streams, ${load.seconds}s after ${load.warmup}s warm-up; ` +
@@ -159,6 +160,7 @@ async function main(): Promise<void> {
   console.log(`\n  @grpc/grpc-js     ${grpcJs.toFixed(0).padStart(7)} req/s`);
   console.log(`  twofold (gRPC)    ${ours.toFixed(0).padStart(7)} req/s`);
   console.log(`  connect-node      ${connect.toFixed(0).padStart(7)} req/s`);
+  if (results.has("twofold-nolog")) console.log(`  twofold, no log   ${mean("twofold-nolog").toFixed(0).padStart(7)} req/s`);
   console.log(`  twofold / grpc-js = ${ratio.toFixed(2)} (required >= ${minRatio})`);
   const failures = [...results.values()].flat().some((r) => r.failed + r.errored > 0 || r.succeeded === 0);
   if (failures) {

@@ -172,6 +172,7 @@ describe("server reflection", () => {
     const client = createClient(ReflectionV1Alpha, connectTransport(fx.server.url, { httpVersion: "2", binary: true, apiKey: serviceKey }));
     async function* one() {
       yield { messageRequest: { case: "fileContainingSymbol" as const, value: "twofold.v1.AdminService" } };
+      yield { messageRequest: { case: "listServices" as const, value: "*" } };
     }
     const answers: MessageShape<typeof ReflectionV1Alpha.method.serverReflectionInfo.output>[] = [];
     for await (const a of client.serverReflectionInfo(one())) answers.push(a);
@@ -179,6 +180,10 @@ describe("server reflection", () => {
     const first = answers[0]?.messageResponse.value;
     const bytes = first !== undefined && "fileDescriptorProto" in first ? first.fileDescriptorProto[0] : undefined;
     expect(bytes === undefined ? undefined : fromBinary(FileDescriptorProtoSchema, bytes).name).toBe("twofold/v1/admin.proto");
+    const listed = answers[1]?.messageResponse;
+    expect(listed?.case).toBe("listServicesResponse");
+    const names = listed?.case === "listServicesResponse" ? listed.value.service.map((s) => s.name) : [];
+    expect(names).toContain("twofold.v1.EnrolmentService");
   });
 
   it("refuses reflection without a key over Connect as UNAUTHENTICATED", async () => {

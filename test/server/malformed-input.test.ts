@@ -120,6 +120,16 @@ describe("the gRPC fast path", () => {
     expect(out.status).toBe(String(Code.Unauthenticated));
   });
 
+  it("gives a malformed authorization header the same answer as a missing or unknown key", async () => {
+    const malformed = await rawGrpc(frame(userIdBytes([0x61])), { authorization: "Basic dXNlcjpwYXNz" });
+    const missing = await rawGrpc(frame(userIdBytes([0x61])), { authorization: "" });
+    const unknown = await rawGrpc(frame(userIdBytes([0x61])), { authorization: "Bearer tf_unknown" });
+    for (const out of [malformed, missing, unknown]) {
+      expect(out.status).toBe(String(Code.Unauthenticated));
+      expect(out.message).toBe("missing or invalid API key");
+    }
+  });
+
   it("answers UNIMPLEMENTED for a method no service declares", async () => {
     const client = new grpc.Client(`${fx.server.host}:${fx.server.port}`, grpc.credentials.createInsecure());
     const err = await new Promise<grpc.ServiceError | null>((resolve) => {
