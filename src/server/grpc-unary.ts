@@ -97,14 +97,14 @@ class UnaryCall {
       (caller) => {
         this.caller = caller;
         this.authenticated = true;
-        if (this.bodyComplete) this.onEnd();
+        if (this.bodyComplete) this.guarded(() => this.onEnd());
       },
       (err: unknown) => this.fail(toConnectError(err, this.opts.logger)),
     );
     stream.on("data", (chunk: Buffer) => this.onData(chunk));
     stream.on("end", () => {
       this.bodyComplete = true;
-      if (this.authenticated) this.onEnd();
+      if (this.authenticated) this.guarded(() => this.onEnd());
     });
   }
 
@@ -217,9 +217,11 @@ class UnaryCall {
     this.finish(0);
     const stream = this.stream;
     if (stream.destroyed || stream.closed) return;
-    stream.respond(responseHeaders, { waitForTrailers: true });
-    stream.once("wantTrailers", () => stream.sendTrailers(trailers));
-    stream.end(frame);
+    this.write(() => {
+      stream.respond(responseHeaders, { waitForTrailers: true });
+      stream.once("wantTrailers", () => this.write(() => stream.sendTrailers(trailers)));
+      stream.end(frame);
+    });
   }
 
   /** Answers with a trailers-only response (gRPC's "Trailers-Only"): status in the one HEADERS frame. */
@@ -237,9 +239,33 @@ class UnaryCall {
     };
     const details = grpcStatusDetailsBin(err);
     if (details !== undefined) out["grpc-status-details-bin"] = details;
-    stream.respond(out, { endStream: true });
-    // Drain whatever the client still sends so flow control does not stall the session.
-    stream.resume();
+    this.write(() => {
+      stream.respond(out, { endStream: true });
+      // Drain whatever the client still sends so flow control does not stall the session.
+      stream.resume();
+    });
+  }
+
+  /**
+   * Runs a step of the call from an event or promise callback: a bug must
+   * answer INTERNAL (and be logged), not throw out of the callback and take
+   * the process down with an unhandled error.
+   */
+  private guarded(step: () => void): void {
+    try {
+      step();
+    } catch (err) {
+      this.fail(toConnectError(err, this.opts.logger));
+    }
+  }
+
+  /** Writes to the stream; a stream the peer reset meanwhile makes node throw, which only means the call is over. */
+  private write(io: () => void): void {
+    try {
+      io();
+    } catch {
+      this.stream.destroy();
+    }
   }
 
   private onClose(): void {
