@@ -1,35 +1,47 @@
 import { timestampFromDate } from "@bufbuild/protobuf/wkt";
-import { Code, ConnectError, type ServiceImpl } from "@connectrpc/connect";
+import type { ServiceImpl } from "@connectrpc/connect";
 import type { AppDeps } from "../app.js";
 import { challenge, verifyLogin } from "../domain/login/index.js";
+import { passwordlessChallenge } from "../domain/webauthn/index.js";
 import { AuthenticationService } from "../gen/twofold/v1/authentication_pb.js";
+import { Provider } from "../gen/twofold/v1/types_pb.js";
 import { requestMeta } from "./context.js";
 import { factorToProto, failureReasonToProto, providerToProto } from "./factor-mapping.js";
 import { parseChallenge, parseVerify } from "./validate/authentication.js";
 
 /**
  * AuthenticationService: Challenge opens a login transaction, Verify checks
- * one proof. OTP and backup code proofs are implemented; passwordless and
- * WebAuthn answer UNIMPLEMENTED until their issues land.
+ * one proof (OTP, backup code, WebAuthn). A passwordless Challenge opens a
+ * transaction with no user; its Verify names the user.
  */
 export function authenticationServiceImpl(deps: AppDeps): Partial<ServiceImpl<typeof AuthenticationService>> {
   return {
     async challenge(req, ctx) {
       const input = parseChallenge(req);
-      if (input.purpose === "passwordless") throw new ConnectError("passwordless login is not implemented yet", Code.Unimplemented);
+      if (input.purpose === "passwordless") {
+        const opened = await passwordlessChallenge(deps, requestMeta(ctx, input.clientIp));
+        return {
+          transactionId: opened.transactionId,
+          expiresAt: timestampFromDate(opened.expiresAt),
+          providers: [{ provider: Provider.WEBAUTHN, webauthnRequestOptionsJson: opened.webauthnRequestOptionsJson }],
+        };
+      }
       const result = await challenge(deps, requestMeta(ctx, input.clientIp), input);
       return {
         transactionId: result.transactionId,
         expiresAt: timestampFromDate(result.expiresAt),
         secondFactorRequired: result.secondFactorRequired,
         enrolmentRequired: result.enrolmentRequired,
-        providers: result.providers.map((p) => ({ provider: providerToProto(p.provider), factors: p.factors.map(factorToProto) })),
+        providers: result.providers.map((p) => ({
+          provider: providerToProto(p.provider),
+          factors: p.factors.map(factorToProto),
+          webauthnRequestOptionsJson: p.webauthnRequestOptionsJson ?? "",
+        })),
       };
     },
 
     async verify(req, ctx) {
       const input = parseVerify(req);
-      if (input.kind === "webauthn") throw new ConnectError("WebAuthn proofs are not implemented yet", Code.Unimplemented);
       const result = await verifyLogin(deps, requestMeta(ctx, input.clientIp), input);
       if (!result.verified) return { verified: false, reason: failureReasonToProto(result.reason) };
       const c = result.context;

@@ -4,6 +4,7 @@ import { listFactors, removeFactor, renameFactor } from "../domain/factors/index
 import { confirmOtpEnrolment, enrolHotp } from "../domain/hotp/index.js";
 import { resyncFactor } from "../domain/resync/index.js";
 import { enrolTotp } from "../domain/totp/index.js";
+import { confirmWebAuthnEnrolment, enrolWebAuthn } from "../domain/webauthn/index.js";
 import { EnrolmentService } from "../gen/twofold/v1/enrolment_pb.js";
 import { FailureReason } from "../gen/twofold/v1/types_pb.js";
 import { callerOf, requestMeta } from "./context.js";
@@ -31,8 +32,14 @@ export function enrolmentServiceImpl(deps: AppDeps): Partial<ServiceImpl<typeof 
   return {
     async enrol(req, ctx) {
       const input = parseEnrol(req);
-      if (input.kind === "webauthn") throw notYet(`${input.kind} enrolment`);
       const meta = requestMeta(ctx, "");
+      if (input.kind === "webauthn") {
+        const started = await enrolWebAuthn(deps, meta, { userId: input.userId, label: input.label, ...input.spec });
+        return {
+          factor: factorToProto(started.factor),
+          enrolment: { case: "webauthn", value: { creationOptionsJson: started.creationOptionsJson } },
+        };
+      }
       const { factor, enrolment } = input.kind === "hotp" ? await enrolHotp(deps, meta, input) : await enrolTotp(deps, meta, input);
       return {
         factor: factorToProto(factor),
@@ -51,8 +58,10 @@ export function enrolmentServiceImpl(deps: AppDeps): Partial<ServiceImpl<typeof 
 
     async confirmEnrolment(req, ctx) {
       const input = parseConfirmEnrolment(req);
-      if (input.kind !== "otp") throw notYet("WebAuthn enrolment");
-      const result = await confirmOtpEnrolment(deps, requestMeta(ctx, ""), input);
+      const result =
+        input.kind === "webauthn"
+          ? await confirmWebAuthnEnrolment(deps, requestMeta(ctx, ""), input)
+          : await confirmOtpEnrolment(deps, requestMeta(ctx, ""), input);
       return {
         factor: factorToProto(result.factor),
         confirmed: result.confirmed,

@@ -4,6 +4,7 @@ import { MAX_GROUP_CHARS, MAX_POLICY_GROUPS } from "../../domain/policy/index.js
 import type { ChallengeRequest, VerifyRequest } from "../../gen/twofold/v1/authentication_pb.js";
 import { Purpose } from "../../gen/twofold/v1/types_pb.js";
 import { checkBackupCodeProof } from "../backup-code-validate.js";
+import { parseAssertionJson } from "./webauthn.js";
 import { checkClientIp, checkEnum, checkOneofSet, checkOtpCode, checkText, checkUserId, checkUuid, type Violations } from "./fields.js";
 
 /** Request validation for AuthenticationService (see enrolment.ts for the approach). */
@@ -36,10 +37,8 @@ export function parseChallenge(req: ChallengeRequest): ChallengeInput {
   return { purpose, userId: req.userId, userGroups: req.userGroups, clientIp: req.clientIp };
 }
 
-/** A validated VerifyRequest: a proof the domain checks, or one not implemented yet. */
-export type VerifyInput =
-  | { kind: "proof"; transactionId: string; clientIp: string; proof: LoginProof }
-  | { kind: "webauthn"; transactionId: string; clientIp: string };
+/** A validated VerifyRequest: a proof the domain checks. */
+export type VerifyInput = { kind: "proof"; transactionId: string; clientIp: string; proof: LoginProof };
 
 /** Validates a VerifyRequest (every violation at once) and returns the domain's input. */
 export function parseVerify(req: VerifyRequest): VerifyInput {
@@ -62,6 +61,9 @@ export function parseVerify(req: VerifyRequest): VerifyInput {
     if (v.length > 0) throw invalidArgument(v);
     return { kind: "proof", transactionId, clientIp: req.clientIp, proof: { kind: "backup_code", code } };
   }
-  if (v.length > 0) throw invalidArgument(v);
-  return { kind: "webauthn", transactionId, clientIp: req.clientIp };
+  const assertion = req.proof.case === "webauthn"
+    ? parseAssertionJson(v, "proof.webauthn.assertion_json", req.proof.value.assertionJson)
+    : undefined;
+  if (v.length > 0 || assertion === undefined) throw invalidArgument(v);
+  return { kind: "proof", transactionId, clientIp: req.clientIp, proof: { kind: "webauthn", assertion } };
 }
