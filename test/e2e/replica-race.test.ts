@@ -20,7 +20,10 @@ beforeAll(async () => {
   apiKey = await createTestApiKey(app, "acme", "service");
   const env = serveEnvFor(app);
   // Two `twofold serve` processes on one database, as two replicas behind a load balancer.
-  replicas = await Promise.all([startServeProcess(env), startServeProcess(env)]);
+  const started = await Promise.allSettled([startServeProcess(env), startServeProcess(env)]);
+  replicas = started.flatMap((s) => (s.status === "fulfilled" ? [s.value] : []));
+  const failed = started.find((s): s is PromiseRejectedResult => s.status === "rejected");
+  if (failed !== undefined) throw failed.reason;
 }, 120_000);
 afterAll(async () => {
   await Promise.all(replicas.map((r) => r.stop()));
