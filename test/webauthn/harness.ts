@@ -123,9 +123,12 @@ export async function loginPasswordless(h: Harness, key: EmulatedAuthenticator, 
   return { transactionId, assertion, result: await verifyAssertion(h, transactionId, assertion) };
 }
 
-/** The factors row of `factorId` as text, to prove a refused call changed nothing. */
-export async function factorRow(db: Queryable, factorId: string): Promise<string> {
-  const r = await db.query<{ t: string }>(`SELECT f::text AS t FROM factors f WHERE id = $1::uuid`, [factorId]);
+/** The factors row of `factorId` as JSON text (less the `except` columns), to prove a refused call changed nothing. */
+export async function factorRow(db: Queryable, factorId: string, except: string[] = []): Promise<string> {
+  const r = await db.query<{ t: string }>(`SELECT (to_jsonb(f) - $2::text[])::text AS t FROM factors f WHERE id = $1::uuid`, [
+    factorId,
+    except,
+  ]);
   return r.rows[0]?.t ?? "";
 }
 
