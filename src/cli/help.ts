@@ -15,6 +15,8 @@ export function helpText(): string {
     "  twofold api-keys revoke --tenant T --id ID      revoke a key, effective at once",
     "  twofold keys generate [--id ID]                 print a new TWOFOLD_KEYS entry",
     "  twofold keys rotate                             re-seal every factor secret under the newest key",
+    "  twofold import pskc FILE --tenant T [--dry-run] [--activate] [--pre-shared-key HEX]",
+    "                                                  import hardware OTP seeds (RFC 6030); never prints secrets",
     "",
     "Configuration (environment variables):",
     ...VARIABLES.map((v) => `  ${v.name.padEnd(width)}  default ${v.default.replace(/`/g, "")}`),

@@ -25,6 +25,9 @@ async function main(argv: string[], env: Record<string, string | undefined>): Pr
       role: { type: "string" },
       name: { type: "string" },
       id: { type: "string" },
+      "dry-run": { type: "boolean" },
+      activate: { type: "boolean" },
+      "pre-shared-key": { type: "string" },
       help: { type: "boolean", short: "h" },
     },
   });
@@ -60,6 +63,13 @@ async function main(argv: string[], env: Record<string, string | undefined>): Pr
     const cmd = parseApiKeysCommand(action, values);
     run = async (deps) => {
       await runApiKeysCommand(deps, cmd, print);
+      return 0;
+    };
+  } else if (command === "import") {
+    const { parseImportPskcCommand, runImportPskcCommand } = await import("./import-pskc.js");
+    const cmd = await parseImportPskcCommand(action, positionals[2], values);
+    run = async (deps) => {
+      await runImportPskcCommand(deps, cmd, print);
       return 0;
     };
   } else if (command === "keys" && action === "rotate") {
