@@ -18,6 +18,7 @@ let clock: FixedClock;
 let srv: InProcessServer;
 let keyA = "";
 let keyB = "";
+const opened: { close(): void }[] = [];
 
 beforeAll(async () => {
   clock = new FixedClock(T0);
@@ -27,6 +28,7 @@ beforeAll(async () => {
   keyB = await createTestApiKey(app, "tenant-b", "service");
 });
 afterAll(async () => {
+  for (const c of opened) c.close();
   await srv?.server.close();
   await app?.close();
 });
@@ -47,6 +49,7 @@ type PlatformFactory = (apiKey: string | undefined) => Platform;
 function grpcJsPlatform(apiKey: string | undefined): Platform {
   const enrolment = createGrpcClient(EnrolmentService, srv.address);
   const auth = createGrpcClient(AuthenticationService, srv.address);
+  opened.push(enrolment, auth);
   const opts = apiKey === undefined ? {} : { apiKey };
   return {
     async enrol(userId) {
