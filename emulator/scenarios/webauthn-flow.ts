@@ -35,7 +35,7 @@ export async function startWebAuthnEnrolment(ctx: ScenarioContext, passwordless:
   const res = await ctx.clients.enrolment.enrol({
     userId: ctx.userId,
     label: passwordless ? "Passkey" : "Security key",
-    spec: { case: "webauthn", value: { passwordless, userName: ctx.userId, userDisplayName: "Emulated user" } },
+    spec: { case: "webauthn", value: { passwordless, userName: "emulated.user@example.com", userDisplayName: "Emulated user" } },
   });
   ctx.check(res.enrolment.case === "webauthn", "Enrol (webauthn) returned no WebAuthn enrolment");
   ctx.check(res.factor !== undefined && res.factor.id !== "", "Enrol (webauthn) returned no factor");
