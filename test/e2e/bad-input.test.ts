@@ -166,4 +166,21 @@ describe("invalid UTF-8 on the wire", () => {
     expect(fields).toEqual(["user_id"]);
     expect(await snapshot(app.db)).toEqual(before);
   });
+
+  it("in user_id is refused through Connect binary with invalid_argument and a BadRequest naming user_id, changing nothing", async () => {
+    const before = await snapshot(app.db);
+    const res = await fetch(`${srv.url}/twofold.v1.EnrolmentService/ListFactors`, {
+      method: "POST",
+      headers: { "content-type": "application/proto", authorization: `Bearer ${serviceKey}` },
+      body: listFactorsWithInvalidUtf8(),
+    });
+    expect(res.status).toBe(400);
+    const body = (await res.json()) as { code?: string; details?: { type?: string; value?: string }[] };
+    expect(body.code).toBe("invalid_argument");
+    const fields = (body.details ?? [])
+      .filter((d) => d.type === BadRequestSchema.typeName)
+      .flatMap((d) => fromBinary(BadRequestSchema, Buffer.from(d.value ?? "", "base64")).fieldViolations.map((v) => v.field));
+    expect(fields).toEqual(["user_id"]);
+    expect(await snapshot(app.db)).toEqual(before);
+  });
 });
