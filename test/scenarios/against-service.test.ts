@@ -1,16 +1,12 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { SCENARIOS } from "../../emulator/scenarios/catalogue.js";
 import { runScenarios } from "../../emulator/scenarios/runner.js";
+import { AdminService } from "../../src/gen/twofold/v1/admin_pb.js";
+import { connectClient } from "../support/clients.js";
 import { liveDatabase, runnerOptions, sharedClock, startLiveServer, type LiveDatabase, type LiveServer } from "./live-service.js";
 
-/** Scenarios whose service features exist today: each must pass against the real service. */
-const BUILT = [
-  "nitrokey-pro-totp-login",
-  "replayed-code-refused",
-  "pin-protected-otp-slot",
-  "lost-token-backup-code",
-  "mail-client-app-password",
-  "drift-70s-late",
-] as const;
+/** Every scenario of the catalogue must pass against the real service. */
+const ALL = SCENARIOS.map((s) => s.name);
 
 const clock = sharedClock();
 let db: LiveDatabase;
@@ -27,17 +23,28 @@ afterAll(async () => {
 });
 
 describe("scenarios against the real service", () => {
-  it.each(BUILT)("passes %s", async (name) => {
+  it.each(ALL)("passes %s", async (name) => {
     const report = await runScenarios({ ...runnerOptions(live, db.adminKey, clock), scenarios: [name] });
     expect(report.results).toHaveLength(1);
     expect(report.results[0]).toMatchObject({ name, status: "passed" });
   });
 
-  it("runs a service key's scenarios too, each as a user of its own", async () => {
-    const report = await runScenarios({ ...runnerOptions(live, db.serviceKey, clock), scenarios: ["replayed-code-refused", "mail-client-app-password"] });
-    expect(report.results.map((r) => [r.name, r.status, r.error])).toEqual([
-      ["replayed-code-refused", "passed", undefined],
-      ["mail-client-app-password", "passed", undefined],
-    ]);
+  it("runs with a service key too, each scenario as a user of its own, WebAuthn on the default origin", async () => {
+    const names = ["replayed-code-refused", "mail-client-app-password", "fido-u2f-login"];
+    const report = await runScenarios({ ...runnerOptions(live, db.serviceKey, clock), scenarios: names });
+    expect(report.results.map((r) => [r.name, r.status, r.error])).toEqual(names.map((n) => [n, "passed", undefined]));
+  });
+
+  it("plays WebAuthn on the tenant's own relying party, read with an admin key", async () => {
+    const admin = connectClient(AdminService, live.server.url, { apiKey: db.adminKey });
+    await admin.setRelyingParty({ rpId: "login.acme.test", rpName: "Acme", allowedOrigins: ["https://login.acme.test"] });
+    try {
+      const report = await runScenarios({ ...runnerOptions(live, db.adminKey, clock), scenarios: ["nitrokey-fido2-login"] });
+      expect(report.results[0]).toMatchObject({ status: "passed" });
+      const wrongOrigin = await runScenarios({ ...runnerOptions(live, db.adminKey, clock), scenarios: ["nitrokey-fido2-login"], origin: "http://localhost:3000" });
+      expect(wrongOrigin.results[0]?.status).toBe("failed");
+    } finally {
+      await admin.setRelyingParty({ rpId: "localhost", rpName: "twofold", allowedOrigins: ["http://localhost:3000"] });
+    }
   });
 });

@@ -135,6 +135,44 @@ describe("a scenario fails when the service breaks its rule", () => {
     expect(result.error).toBe("a spent backup code logged in a second time");
   });
 
+  it("fails hotp-desync-resync when the service takes a code far beyond its look-ahead at once", async () => {
+    const result = await runBroken("hotp-desync-resync", { wrap: acceptRefusedProofs((reason) => reason === FailureReason.RESYNC_NEEDED) });
+    expect(result.status).toBe("failed");
+    expect(result.error).toContain("a code 50 presses ahead was accepted, expected a refusal with reason RESYNC_NEEDED");
+  });
+
+  it("fails cloned-key-refused when the service ignores a signature counter that did not move", async () => {
+    const result = await runBroken("cloned-key-refused", { wrap: acceptRefusedProofs((reason) => reason === FailureReason.CLONE_SUSPECTED) });
+    expect(result.status).toBe("failed");
+    expect(result.error).toContain("the cloned key was accepted, expected a refusal with reason CLONE_SUSPECTED");
+  });
+
+  it("fails passwordless-after-2fa-refused when a second-factor credential logs in passwordless", async () => {
+    const result = await runBroken("passwordless-after-2fa-refused", { wrap: acceptRefusedProofs((reason) => reason === FailureReason.WRONG_ROLE) });
+    expect(result.status).toBe("failed");
+    expect(result.error).toContain("a passwordless login signed with the second-factor credential was accepted");
+  });
+
+  it("fails passwordless-after-2fa-refused when the service does not exclude the user's credentials", async () => {
+    const wrap = wrapService(EnrolmentService, (real) => {
+      const enrol = defined(real.enrol, "Enrol");
+      return {
+        ...real,
+        async enrol(req, ctx) {
+          const res = create(EnrolResponseSchema, await enrol(req, ctx));
+          if (res.enrolment.case === "webauthn") {
+            const options = JSON.parse(res.enrolment.value.creationOptionsJson) as Record<string, unknown>;
+            res.enrolment.value.creationOptionsJson = JSON.stringify({ ...options, excludeCredentials: [] });
+          }
+          return res;
+        },
+      };
+    });
+    const result = await runBroken("passwordless-after-2fa-refused", { wrap });
+    expect(result.status).toBe("failed");
+    expect(result.error).toBe("passwordless creation options do not exclude the user's second-factor credential");
+  });
+
   it("fails nitrokey-pro-totp-login when the secret the service shows is not the one it checks", async () => {
     const wrap = wrapService(EnrolmentService, (real) => {
       const enrol = defined(real.enrol, "Enrol");
