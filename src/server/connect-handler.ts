@@ -1,5 +1,14 @@
 import { fromBinary, fromJsonString, type DescMessage, type DescService } from "@bufbuild/protobuf";
-import { Code, ConnectError, createConnectRouter, type ConnectRouterOptions, type ServiceImpl } from "@connectrpc/connect";
+import {
+  Code,
+  ConnectError,
+  createConnectRouter,
+  createContextKey,
+  createContextValues,
+  type ConnectRouterOptions,
+  type HandlerContext,
+  type ServiceImpl,
+} from "@connectrpc/connect";
 import type { UniversalHandler, UniversalServerRequest, UniversalServerResponse } from "@connectrpc/connect/protocol";
 import {
   compressionBrotli,
@@ -11,7 +20,7 @@ import type { IncomingMessage, ServerResponse } from "node:http";
 import type { Http2ServerRequest, Http2ServerResponse } from "node:http2";
 import type { Logger } from "pino";
 import type { ServiceRegistration } from "../rpc/registration.js";
-import { undecodable } from "./undecodable.js";
+import { invalidUtf8Field, undecodable } from "./undecodable.js";
 
 export interface ConnectHandlerOptions extends ConnectRouterOptions {
   registrations: readonly ServiceRegistration[];
@@ -46,7 +55,7 @@ export function connectHandler(options: ConnectHandlerOptions): (req: NodeReques
   const refusing = createConnectRouter(routerOptions);
   for (const r of options.registrations) {
     router.service(r.service, r.impl);
-    refusing.service(r.service, refusingImpl(r.service) as unknown as Partial<ServiceImpl<DescService>>);
+    refusing.service(r.service, refusingImpl(r.service, options.logger) as unknown as Partial<ServiceImpl<DescService>>);
   }
   const refusers = new Map<string, UniversalHandler>();
   for (const h of refusing.handlers) refusers.set(h.requestPath, h);
@@ -124,34 +133,41 @@ async function checked(req: UniversalServerRequest, route: Route, refuse: Univer
   }
   const bytes = chunks.length === 1 ? (chunks[0] as Uint8Array) : Buffer.concat(chunks);
   const verdict = decodes(bytes, codec, route.handler.method.input);
-  if (verdict === "undecodable") {
+  if (verdict.result === "undecodable") {
     const empty = emptyBody(codec);
     const header = new Headers(req.header);
     if (header.has("content-length")) header.set("content-length", String(empty.byteLength));
-    return refuse({ ...req, header, body: replay([empty], undefined) });
+    const contextValues = req.contextValues ?? createContextValues();
+    contextValues.set(undecodableFieldKey, verdict.field);
+    return refuse({ ...req, header, contextValues, body: replay([empty], undefined) });
   }
   return route.handler({ ...req, body: replay([bytes], undefined) });
 }
 
-/** "ok", "undecodable", or "unchecked" when the framing is for connect-node to judge. */
-function decodes(bytes: Uint8Array, codec: Codec, desc: DescMessage): "ok" | "undecodable" | "unchecked" {
+type Verdict = { result: "ok" | "unchecked" } | { result: "undecodable"; field: string | undefined };
+
+/** "ok", "undecodable" (with the culprit field when one is to blame), or "unchecked" when the framing is for connect-node to judge. */
+function decodes(bytes: Uint8Array, codec: Codec, desc: DescMessage): Verdict {
   let message = bytes;
   if (codec.enveloped) {
-    if (bytes.byteLength < 5 || bytes[0] !== 0) return "unchecked";
+    if (bytes.byteLength < 5 || bytes[0] !== 0) return { result: "unchecked" };
     const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
-    if (view.getUint32(1) !== bytes.byteLength - 5) return "unchecked";
+    if (view.getUint32(1) !== bytes.byteLength - 5) return { result: "unchecked" };
     message = bytes.subarray(5);
   } else if (bytes.byteLength === 0) {
-    return "unchecked";
+    return { result: "unchecked" };
   }
   try {
     if (codec.json) fromJsonString(desc, new TextDecoder("utf-8", { fatal: true }).decode(message), { ignoreUnknownFields: true });
     else fromBinary(desc, message);
-    return "ok";
+    return { result: "ok" };
   } catch {
-    return "undecodable";
+    return { result: "undecodable", field: codec.json ? undefined : invalidUtf8Field(desc, message) };
   }
 }
+
+/** Carries the culprit field from the check to the refusing twin handler. */
+const undecodableFieldKey = createContextKey<string | undefined>(undefined, { description: "twofold undecodable field" });
 
 function emptyBody(codec: Codec): Uint8Array {
   const message = codec.json ? Buffer.from("{}") : new Uint8Array(0);
@@ -177,12 +193,12 @@ function isAsyncIterable(v: unknown): v is AsyncIterable<Uint8Array> {
 }
 
 /** Every unary method refuses: used only for requests already found undecodable. */
-function refusingImpl(service: DescService): Record<string, () => never> {
-  const impl: Record<string, () => never> = {};
+function refusingImpl(service: DescService, logger: Logger): Record<string, (req: unknown, ctx: HandlerContext) => never> {
+  const impl: Record<string, (req: unknown, ctx: HandlerContext) => never> = {};
   for (const m of service.methods) {
     if (m.methodKind !== "unary") continue;
-    impl[m.localName] = () => {
-      throw undecodable();
+    impl[m.localName] = (_req, ctx) => {
+      throw undecodable(logger, ctx.values.get(undecodableFieldKey));
     };
   }
   return impl;

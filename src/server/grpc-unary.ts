@@ -9,7 +9,7 @@ import { grpcMessageEncode, grpcStatusDetailsBin, toConnectError } from "../rpc/
 import { authorize, type Authenticate } from "./auth.js";
 import { grpcDeadlineMs } from "./grpc-timeout.js";
 import { LeanHandlerContext } from "./lean-context.js";
-import { undecodable } from "./undecodable.js";
+import { invalidUtf8Field, undecodable } from "./undecodable.js";
 import { requestIdFrom } from "./request-id.js";
 import type { UnaryRoute } from "./routes.js";
 import { logRpc } from "./rpc-log.js";
@@ -141,11 +141,12 @@ class UnaryCall {
       return;
     }
     let input: Message;
+    const message = body.subarray(frameHeaderBytes);
     try {
-      input = fromBinary(this.route.method.input, body.subarray(frameHeaderBytes));
+      input = fromBinary(this.route.method.input, message);
     } catch {
-      // Ensure no library text reaches the caller: name the problem, not the parser's words.
-      this.fail(undecodable());
+      // Ensure no library text reaches the caller: name the field, not the parser's words.
+      this.fail(undecodable(this.opts.logger, invalidUtf8Field(this.route.method.input, message)));
       return;
     }
     const values = createContextValues();

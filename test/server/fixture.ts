@@ -21,10 +21,14 @@ const callers = new Map<string, Caller>([
 
 /**
  * A test-only EnrolmentService: ListFactors answers by user_id so each
- * outcome the transports must carry can be provoked on every protocol.
- * RenameFactor is left out to show UNIMPLEMENTED.
+ * outcome the transports must carry can be provoked on every protocol;
+ * Enrol accepts anything, for decoding tests. RenameFactor is left out to
+ * show UNIMPLEMENTED.
  */
 const enrolment = registration(EnrolmentService, {
+  enrol() {
+    return {};
+  },
   async listFactors(req, ctx) {
     switch (req.userId) {
       case "invalid":

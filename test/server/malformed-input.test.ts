@@ -1,14 +1,19 @@
 import * as http2 from "node:http2";
 import { Code } from "@connectrpc/connect";
+import { create, fromBinary, toBinary } from "@bufbuild/protobuf";
+import { anyUnpack } from "@bufbuild/protobuf/wkt";
 import * as grpc from "@grpc/grpc-js";
+import { pino } from "pino";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { undecodable } from "../../src/server/undecodable.js";
 import { createGrpcClient } from "../support/grpc-client.js";
 import { serviceKey, startFixtureServer, type FixtureServer } from "./fixture.js";
-import { EnrolmentService } from "../../src/gen/twofold/v1/enrolment_pb.js";
+import { BadRequestSchema } from "../../src/gen/google/rpc/error_details_pb.js";
+import { StatusSchema } from "../../src/gen/google/rpc/status_pb.js";
+import { EnrolRequestSchema, EnrolmentService } from "../../src/gen/twofold/v1/enrolment_pb.js";
 
 const path = "/twofold.v1.EnrolmentService/ListFactors";
-const undecodableMessage = undecodable().rawMessage;
+const undecodableMessage = undecodable(pino({ level: "silent" })).rawMessage;
 
 let fx: FixtureServer;
 beforeAll(async () => {
@@ -29,6 +34,23 @@ function frame(message: Uint8Array, flag = 0): Buffer {
 /** A ListFactorsRequest whose user_id (field 1) holds the given raw bytes. */
 function userIdBytes(bytes: number[]): Uint8Array {
   return Uint8Array.from([0x0a, bytes.length, ...bytes]);
+}
+
+/** Encodes a message, then replaces the "o" of its one "bob" with 0xff, a byte no UTF-8 text contains. */
+function withInvalidUtf8(wire: Uint8Array): Uint8Array {
+  const at = Buffer.from(wire).indexOf("bob");
+  if (at < 0) throw new Error("no bob to corrupt");
+  const out = Uint8Array.from(wire);
+  out[at + 1] = 0xff;
+  return out;
+}
+
+/** The fields a google.rpc.Status in grpc-status-details-bin names in its BadRequest. */
+function badRequestFields(all: http2.IncomingHttpHeaders): string[] {
+  const bin = all["grpc-status-details-bin"];
+  if (typeof bin !== "string") return [];
+  const status = fromBinary(StatusSchema, Buffer.from(bin, "base64"));
+  return status.details.flatMap((d) => anyUnpack(d, BadRequestSchema)?.fieldViolations.map((v) => v.field) ?? []);
 }
 
 interface RawAnswer {
@@ -81,10 +103,34 @@ describe("the gRPC fast path", () => {
     expect(out.message).toBe(undecodableMessage);
   });
 
-  it("answers INVALID_ARGUMENT for invalid UTF-8 in a string field", async () => {
+  it("answers invalid UTF-8 in a string field with a BadRequest naming that field", async () => {
     const out = await rawGrpc(frame(userIdBytes([0xc3, 0x28])));
     expect(out.status).toBe(String(Code.InvalidArgument));
-    expect(out.message).toBe(undecodableMessage);
+    expect(out.message).toBe("invalid user_id");
+    expect(badRequestFields({ ...out.headers, ...out.trailers })).toEqual(["user_id"]);
+  });
+
+  it("names a nested string field with invalid UTF-8 by its dotted path", async () => {
+    const wire = toBinary(EnrolRequestSchema, create(EnrolRequestSchema, { userId: "u1", label: "phone", spec: { case: "totp", value: { issuer: "bob" } } }));
+    const session = http2.connect(fx.server.url);
+    const all = await new Promise<http2.IncomingHttpHeaders>((resolve, reject) => {
+      const req = session.request({
+        ":method": "POST",
+        ":path": "/twofold.v1.EnrolmentService/Enrol",
+        "content-type": "application/grpc",
+        authorization: `Bearer ${serviceKey}`,
+      });
+      let h: http2.IncomingHttpHeaders = {};
+      req.on("response", (x) => (h = { ...h, ...x }));
+      req.on("trailers", (x) => (h = { ...h, ...x }));
+      req.on("data", () => undefined);
+      req.on("end", () => resolve(h));
+      req.on("error", reject);
+      req.end(frame(withInvalidUtf8(wire)));
+    });
+    session.close();
+    expect(all["grpc-status"]).toBe(String(Code.InvalidArgument));
+    expect(badRequestFields(all)).toEqual(["totp.issuer"]);
   });
 
   it("answers UNIMPLEMENTED with grpc-accept-encoding for a compression it does not speak", async () => {
@@ -173,6 +219,17 @@ describe("the Connect and gRPC-Web path", () => {
     const res = await post("application/grpc-web+proto", frame(userIdBytes([0xc3, 0x28])));
     const text = Buffer.from(await res.arrayBuffer()).toString("latin1");
     expect(res.headers.get("grpc-status") ?? /grpc-status: ?(\d+)/.exec(text)?.[1]).toBe(String(Code.InvalidArgument));
+  });
+
+  it("names the field holding invalid UTF-8 in a Connect binary body, as a validator would", async () => {
+    const res = await post("application/proto", userIdBytes([0xc3, 0x28]));
+    expect(res.status).toBe(400);
+    const body = (await res.json()) as { code: string; message: string; details?: { type: string; value: string }[] };
+    expect(body.code).toBe("invalid_argument");
+    expect(body.message).toBe("invalid user_id");
+    const detail = body.details?.find((d) => d.type === "google.rpc.BadRequest");
+    const fields = detail === undefined ? [] : fromBinary(BadRequestSchema, Buffer.from(detail.value, "base64")).fieldViolations.map((v) => v.field);
+    expect(fields).toEqual(["user_id"]);
   });
 
   it("authenticates before it decodes on Connect too", async () => {
