@@ -126,7 +126,7 @@ async function runOne(scenario: Scenario, shared: RunShared): Promise<ScenarioRe
   let timer: NodeJS.Timeout | undefined;
   const timedOut = new Promise<never>((_, reject) => {
     timer = setTimeout(() => {
-      const err = new ScenarioFailure(`timed out after ${Math.round(shared.timeoutMs / 1000)} s`);
+      const err = new ScenarioFailure(`timed out after ${shared.timeoutMs / 1000} s`);
       controller.abort(err);
       reject(err);
     }, shared.timeoutMs);
