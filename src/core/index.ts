@@ -20,6 +20,7 @@ export {
   HOTP_LOOK_AHEAD,
   HOTP_LOOK_BEHIND,
   HOTP_RESYNC_RANGE,
+  HOTP_STEPS_PER_VERIFY,
   verifyHotpWindow,
   type ConsecutivePairInput,
   type HotpKey,

@@ -11,6 +11,9 @@ export const HOTP_RESYNC_RANGE = 1000;
  */
 export const HOTP_LOOK_BEHIND = 10;
 
+/** HMACs per HOTP verification at the service's configuration (look-behind + resync range + 1). */
+export const HOTP_STEPS_PER_VERIFY = HOTP_LOOK_BEHIND + HOTP_RESYNC_RANGE + 1;
+
 /** An HOTP key and its parameters, as stored for a factor. */
 export interface HotpKey {
   key: Uint8Array;

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { AppDeps } from "../../src/app.js";
-import { coreCounters, TOTP_STEPS_PER_VERIFY, totpCode } from "../../src/core/index.js";
+import { coreCounters, HOTP_STEPS_PER_VERIFY, TOTP_STEPS_PER_VERIFY, totpCode } from "../../src/core/index.js";
 import { factorSecretAad } from "../../src/crypto/keyring.js";
 import type { RequestMeta } from "../../src/domain/caller.js";
 import { FixedClock } from "../../src/domain/clock.js";
@@ -108,9 +108,11 @@ describe("constant work at Verify", () => {
     clock.advance(120_000);
     const right = code(secretHex, clock.now());
     const wrong = String((Number(right) + 1) % 1_000_000).padStart(6, "0");
-    expect(await hmacsFor("worker", wrong)).toBe(TOTP_STEPS_PER_VERIFY);
-    expect(await hmacsFor("nobody-at-all", right)).toBe(TOTP_STEPS_PER_VERIFY);
-    expect(await hmacsFor("worker", right)).toBe(TOTP_STEPS_PER_VERIFY);
+    // Every OTP proof runs the TOTP window and the HOTP window (dummy keys where the user has none).
+    const perProof = TOTP_STEPS_PER_VERIFY + HOTP_STEPS_PER_VERIFY;
+    expect(await hmacsFor("worker", wrong)).toBe(perProof);
+    expect(await hmacsFor("nobody-at-all", right)).toBe(perProof);
+    expect(await hmacsFor("worker", right)).toBe(perProof);
   });
 });
 

@@ -1,7 +1,7 @@
 import { Code } from "@connectrpc/connect";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { readAuditEvents } from "../../src/domain/audit/index.js";
-import { FactorState, FailureReason, OtpAlgorithm, Provider, Purpose, TokenProfile } from "../../src/gen/twofold/v1/types_pb.js";
+import { FactorState, FailureReason, OtpAlgorithm, Provider, TokenProfile } from "../../src/gen/twofold/v1/types_pb.js";
 import { codeAt, createHarness, errorOf, otherCode, T0, type Harness } from "./harness.js";
 
 let h: Harness;
@@ -312,18 +312,6 @@ describe("TOTP lifecycle", () => {
     expect(e.code).toBe(Code.InvalidArgument);
     expect(e.message).toContain("spec.totp.algorithm");
     expect(e.message).toContain("spec.totp.secret");
-  });
-
-  it("answers UNIMPLEMENTED for HOTP and WebAuthn enrolment, ResyncFactor, passwordless and WebAuthn proofs", async () => {
-    const codes = await Promise.all([
-      errorOf(h.enrolment().enrol({ userId: "u", label: "x", spec: { case: "hotp", value: {} } })),
-      errorOf(h.enrolment().enrol({ userId: "u", label: "x", spec: { case: "webauthn", value: {} } })),
-      errorOf(h.enrolment().resyncFactor({ userId: "u", factorId: "00000000-0000-4000-8000-000000000000", code1: "123456", code2: "234567" })),
-      errorOf(h.enrolment().confirmEnrolment({ userId: "u", factorId: "00000000-0000-4000-8000-000000000000", proof: { case: "webauthnAttestationJson", value: "{}" } })),
-      errorOf(h.auth().challenge({ purpose: Purpose.PASSWORDLESS })),
-      errorOf(h.auth().verify({ transactionId: "00000000-0000-4000-8000-000000000000", proof: { case: "webauthn", value: { assertionJson: "{}" } } })),
-    ]);
-    expect(codes.map((c) => Code[c.code])).toEqual(Array(6).fill("Unimplemented"));
   });
 
   it("limits a user to 20 factors", async () => {

@@ -4,7 +4,9 @@ import { findFactor } from "../factors/factor-store.js";
 import type { FailureReason } from "../factors/failure-reason.js";
 import type { LoginAttempt, LoginProof, ProofOutcome, ProviderDeps } from "../login/provider.js";
 import { confirmTotpEnrolment, type ConfirmTotpInput, type ConfirmTotpResult } from "../totp/confirm-totp.js";
+import { checkDummyTotp } from "../totp/check-totp-factor.js";
 import { verifyTotpProof } from "../totp/totp-login.js";
+import { checkDummyHotp } from "./check-hotp-factor.js";
 import { confirmHotpEnrolment } from "./confirm-hotp.js";
 import { verifyHotpProof } from "./hotp-login.js";
 
@@ -31,7 +33,8 @@ function rank(r: FailureReason): number {
  * Verify with an OTP proof (OtpProof carries TOTP and HOTP codes alike). A
  * proof naming a factor goes to that factor's kind; otherwise the user's TOTP
  * factors are tried, then their HOTP factors, each provider doing its full
- * (or dummy) work, and the more telling refusal is reported.
+ * (or dummy) work whatever the outcome (DESIGN "Constant work"), and the more
+ * telling refusal is reported.
  */
 export async function verifyOtpProof(
   deps: ProviderDeps,
@@ -40,10 +43,19 @@ export async function verifyOtpProof(
 ): Promise<ProofOutcome> {
   if (proof.factorId !== undefined) {
     const row = await findFactor(deps.db, attempt.meta.caller.tenant, attempt.userId, proof.factorId);
-    return row !== undefined && row.kind === "hotp" ? verifyHotpProof(deps, attempt, proof) : verifyTotpProof(deps, attempt, proof);
+    // The other kind's dummy work too, so every OTP proof costs the same.
+    if (row !== undefined && row.kind === "hotp") {
+      checkDummyTotp(proof.code, attempt.now, deps.config.totpWindow);
+      return verifyHotpProof(deps, attempt, proof);
+    }
+    checkDummyHotp(proof.code);
+    return verifyTotpProof(deps, attempt, proof);
   }
   const totp = await verifyTotpProof(deps, attempt, proof);
-  if (totp.verified) return totp;
+  if (totp.verified) {
+    checkDummyHotp(proof.code);
+    return totp;
+  }
   const hotp = await verifyHotpProof(deps, attempt, proof);
   if (hotp.verified) return hotp;
   return rank(hotp.reason) > rank(totp.reason) ? hotp : totp;
