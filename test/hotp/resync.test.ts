@@ -1,7 +1,9 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { Code } from "@connectrpc/connect";
 import { readAuditEvents } from "../../src/domain/audit/index.js";
+import { FREE_FAILURES } from "../../src/domain/throttle/index.js";
 import { FailureReason, TokenProfile } from "../../src/gen/twofold/v1/types_pb.js";
-import { createHarness, invalidFields, snapshot, T0, type Harness } from "../rpc/harness.js";
+import { createHarness, errorOf, invalidFields, retryDelayMs, snapshot, T0, type Harness } from "../rpc/harness.js";
 import { enrolNitrokeyHotp, login, nitrokeyWith, oathtoolHotp } from "./support.js";
 
 let h: Harness;
@@ -97,6 +99,29 @@ describe("ResyncFactor for a hardware TOTP token", () => {
     expect(ok.verified).toBe(true);
     expect(ok.context?.driftSeconds).toBe(TWO_HOURS_S);
     expect(ok.context?.amr).toEqual(["otp", "hwk", "mfa"]);
+  });
+});
+
+describe("ResyncFactor refusals", () => {
+  it("answers NOT_FOUND for an unknown factor and FAILED_PRECONDITION for a pending one", async () => {
+    const unknown = await errorOf(
+      h.enrolment().resyncFactor({ userId: "nobody", factorId: "00000000-0000-4000-8000-000000000000", code1: "123456", code2: "234567" }),
+    );
+    expect(unknown.code).toBe(Code.NotFound);
+    const pending = await h.enrolment().enrol({ userId: "pending-resync", label: "T", spec: { case: "hotp", value: {} } });
+    const e = await errorOf(
+      h.enrolment().resyncFactor({ userId: "pending-resync", factorId: pending.factor?.id ?? "", code1: "123456", code2: "234567" }),
+    );
+    expect(e.code).toBe(Code.FailedPrecondition);
+  });
+
+  it("counts wrong pairs toward the user's throttle", async () => {
+    const { factorId } = await enrolNitrokeyHotp(h, "throttled-resync", SECRET);
+    for (let i = 0; i < FREE_FAILURES; i++) {
+      const r = await h.enrolment().resyncFactor({ userId: "throttled-resync", factorId, code1: "000000", code2: "000001" });
+      expect(r.resynced).toBe(false);
+    }
+    expect(await retryDelayMs(h.enrolment().resyncFactor({ userId: "throttled-resync", factorId, code1: "000000", code2: "000001" }))).toBeGreaterThan(0);
   });
 });
 
