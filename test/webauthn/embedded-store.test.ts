@@ -56,7 +56,7 @@ describe("WebAuthn on the embedded store", () => {
     const pwl = await fido2Key("nitrokey-3-xn");
     expect((await enrol(user, false, second)).confirmed).toBe(true);
     expect((await enrol(user, true, pwl)).confirmed).toBe(true);
-    expect((await listFactors(deps, "emb", user)).map((f) => f.authenticatorName)).toEqual(["Nitrokey FIDO2", "Nitrokey 3 xN"]);
+    expect((await listFactors(deps, "emb", user)).map((f) => f.authenticatorName).sort()).toEqual(["Nitrokey 3 xN", "Nitrokey FIDO2"]);
 
     const tx = await challenge(deps, META, { userId: user, userGroups: [] });
     const option = tx.providers.find((p) => p.provider === "webauthn");
