@@ -100,6 +100,15 @@ describe("HOTP login with a Nitrokey Pro", () => {
     expect((await login(h, "resync-user", device.getHotpCode(1))).verified).toBe(true);
   });
 
+  it("recovers from the emulator's hotp-desync and refuses its hotp-replay fault", async () => {
+    const { device } = await enrolNitrokeyHotp(h, "fault-user", SECRET);
+    device.faults = { hotpDesyncSteps: 20 };
+    expect(await login(h, "fault-user", device.getHotpCode(1))).toMatchObject({ reason: FailureReason.RESYNC_NEEDED });
+    expect((await login(h, "fault-user", device.getHotpCode(1))).verified).toBe(true);
+    device.faults = { hotpReplay: true };
+    expect(await login(h, "fault-user", device.getHotpCode(1))).toMatchObject({ verified: false, reason: FailureReason.REPLAYED });
+  });
+
   it("does not resync on two codes that are not consecutive", async () => {
     const { device } = await enrolNitrokeyHotp(h, "gap-user", SECRET);
     for (let i = 0; i < 50; i++) device.getHotpCode(1);
