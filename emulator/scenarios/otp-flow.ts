@@ -4,8 +4,9 @@ import { NitrokeyOtpDevice } from "../oath/nitrokey-otp.js";
 import { reasonName } from "./login-flow.js";
 import type { ScenarioContext } from "./types.js";
 
-/** The factory PINs of a Nitrokey Pro (libnitrokey defaults). */
+/** The factory admin PIN of a Nitrokey Pro (libnitrokey default). */
 export const ADMIN_PIN = "12345678";
+/** The factory user PIN, for "OTP requires user PIN". */
 export const USER_PIN = "123456";
 /** The temporary passwords the host hands the device after a PIN check (libnitrokey's first_authenticate/user_authenticate). */
 export const ADMIN_TMP = "scenario-admin";

@@ -4,7 +4,7 @@ import { runScenarios } from "../../emulator/scenarios/runner.js";
 import type { ScenarioResult } from "../../emulator/scenarios/types.js";
 import { AppPasswordService } from "../../src/gen/twofold/v1/app_passwords_pb.js";
 import { AuthenticationService, VerifyResponseSchema } from "../../src/gen/twofold/v1/authentication_pb.js";
-import { EnrolmentService, EnrolResponseSchema } from "../../src/gen/twofold/v1/enrolment_pb.js";
+import { ConfirmEnrolmentResponseSchema, EnrolmentService, EnrolResponseSchema } from "../../src/gen/twofold/v1/enrolment_pb.js";
 import { FailureReason } from "../../src/gen/twofold/v1/types_pb.js";
 import type { Config } from "../../src/config/config.js";
 import {
@@ -171,6 +171,23 @@ describe("a scenario fails when the service breaks its rule", () => {
     const result = await runBroken("passwordless-after-2fa-refused", { wrap });
     expect(result.status).toBe("failed");
     expect(result.error).toBe("passwordless creation options do not exclude the user's second-factor credential");
+  });
+
+  it("fails nitrokey-fido2-login when the service loses the authenticator's AAGUID", async () => {
+    const wrap = wrapService(EnrolmentService, (real) => {
+      const confirmEnrolment = defined(real.confirmEnrolment, "ConfirmEnrolment");
+      return {
+        ...real,
+        async confirmEnrolment(req, ctx) {
+          const res = create(ConfirmEnrolmentResponseSchema, await confirmEnrolment(req, ctx));
+          if (res.factor !== undefined) res.factor.aaguid = "";
+          return res;
+        },
+      };
+    });
+    const result = await runBroken("nitrokey-fido2-login", { wrap });
+    expect(result.status).toBe("failed");
+    expect(result.error).toBe(`the factor's AAGUID is "", expected the Nitrokey FIDO2's c39efba6-fcf4-4c3e-828b-fc4a6115a0ff`);
   });
 
   it("fails nitrokey-pro-totp-login when the secret the service shows is not the one it checks", async () => {
