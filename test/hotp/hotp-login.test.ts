@@ -1,7 +1,10 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { readAuditEvents } from "../../src/domain/audit/index.js";
+import type { RequestMeta } from "../../src/domain/caller.js";
+import { challenge, verifyLogin } from "../../src/domain/login/index.js";
+import { createPgDb } from "../../src/store/pg.js";
 import { FactorKind, FactorState, FailureReason, OtpAlgorithm, Provider, TokenProfile } from "../../src/gen/twofold/v1/types_pb.js";
-import { createHarness, type Harness } from "../rpc/harness.js";
+import { createHarness, serviceCaller, type Harness } from "../rpc/harness.js";
 import { enrolNitrokeyHotp, login, oathtoolHotp } from "./support.js";
 
 let h: Harness;
@@ -132,6 +135,26 @@ describe("HOTP login with a Nitrokey Pro", () => {
     );
     expect(results.filter((r) => r.verified)).toHaveLength(1);
     expect(results.filter((r) => !r.verified).map((r) => r.reason)).toEqual([FailureReason.REPLAYED]);
+  });
+
+  it("accepts a code once when two replicas (separate pools) race on it", async () => {
+    const { device } = await enrolNitrokeyHotp(h, "replica-user", SECRET);
+    const replica = createPgDb({ url: h.app.dbUrl, poolSize: 2, statementTimeoutMs: 10_000 });
+    try {
+      const meta: RequestMeta = { caller: serviceCaller("acme"), clientIp: "", requestId: "r" };
+      const deps2 = { ...h.app.deps, db: replica };
+      const a = await challenge(h.app.deps, meta, { userId: "replica-user", userGroups: [] });
+      const b = await challenge(deps2, meta, { userId: "replica-user", userGroups: [] });
+      const code = device.getHotpCode(1);
+      const results = await Promise.all([
+        verifyLogin(h.app.deps, meta, { transactionId: a.transactionId, proof: { kind: "otp", code, factorId: undefined } }),
+        verifyLogin(deps2, meta, { transactionId: b.transactionId, proof: { kind: "otp", code, factorId: undefined } }),
+      ]);
+      expect(results.filter((r) => r.verified)).toHaveLength(1);
+      expect(results.flatMap((r) => (r.verified ? [] : [r.reason]))).toEqual(["replayed"]);
+    } finally {
+      await replica.close();
+    }
   });
 
   it("audits the outcomes without the codes", async () => {
