@@ -40,6 +40,8 @@ const REGISTRATION_FAULTS = [
   "wrong-challenge",
   "wrong-type",
   "malformed-cbor",
+  "expired-certificate",
+  "ca-certificate",
 ];
 
 /** Assertion faults on a second-factor login: each refused as INVALID_ASSERTION, the factor untouched. */
@@ -76,6 +78,13 @@ describe("registration faults", () => {
     const res = await confirm(h, user, factorId, await browser().create(options, key, { pin: PIN }));
     expect(res.reason).toBe(FailureReason.INVALID_ASSERTION);
     expect(await factorRow(h.app.db, factorId)).toBe(before);
+  });
+
+  it("accepts packed self attestation (valid packed, the credential key signs; nothing vouches for the model)", async () => {
+    const key = await fido2Key();
+    key.faults = applyFaultNames(["self-attestation"]).authenticator;
+    const { factorId } = await enrolKey(h, "reg-self@example.com", key);
+    expect((await login2fa(h, "reg-self@example.com", key)).result.context?.factorId).toBe(factorId);
   });
 
   it("accepts a registration response only once", async () => {
