@@ -11,7 +11,7 @@ import type { VerifyResult } from "../../login/verify.js";
 import { admitOrAudit, throttleSuccess } from "../../throttle/index.js";
 import { findCredential } from "../helpers/credential-store.js";
 import { storedUserHandle } from "../helpers/user-handle.js";
-import { checkAssertion, webauthnAmr } from "./check-assertion.js";
+import { checkAssertion, webauthnAmr, type AssertionOutcome } from "./check-assertion.js";
 
 function sameHandle(a: string | undefined, b: string | undefined): boolean {
   if (a === undefined || b === undefined) return false;
@@ -68,7 +68,7 @@ export async function verifyPasswordless(
   const handle = await storedUserHandle(deps.db, tenant, userId);
   if (!sameHandle(proof.assertion.response.userHandle, handle)) return failed(userId, row.id, "invalid_assertion");
 
-  let outcome;
+  let outcome: AssertionOutcome;
   try {
     outcome = await checkAssertion(deps, meta, {
       credential: row,

@@ -7,7 +7,7 @@ import type { Factor } from "../../factors/factor.js";
 import type { FailureReason } from "../../factors/failure-reason.js";
 import { factorFromRow } from "../../factors/factor-row.js";
 import { relyingPartyFor } from "../../relying-party/index.js";
-import type { WebAuthnRole } from "../helpers/credential-row.js";
+import type { CredentialRow, WebAuthnRole } from "../helpers/credential-row.js";
 import { activateCredential, findCredential, findWebAuthnFactor } from "../helpers/credential-store.js";
 import { authenticatorName } from "../helpers/known-authenticators.js";
 import { verifyAttestation } from "./verify-attestation.js";
@@ -79,7 +79,7 @@ export async function confirmWebAuthnEnrolment(
     throw credentialInUse();
   }
 
-  let activated;
+  let activated: CredentialRow | undefined;
   try {
     activated = await activateCredential(deps.db, {
       tenant,
