@@ -1,10 +1,11 @@
+import { Code } from "@connectrpc/connect";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { readAuditEvents } from "../../src/domain/audit/index.js";
 import type { RequestMeta } from "../../src/domain/caller.js";
 import { challenge, verifyLogin } from "../../src/domain/login/index.js";
 import { createPgDb } from "../../src/store/pg.js";
 import { FactorKind, FactorState, FailureReason, OtpAlgorithm, Provider, TokenProfile } from "../../src/gen/twofold/v1/types_pb.js";
-import { createHarness, serviceCaller, type Harness } from "../rpc/harness.js";
+import { createHarness, errorOf, serviceCaller, type Harness } from "../rpc/harness.js";
 import { enrolNitrokeyHotp, login, oathtoolHotp } from "./support.js";
 
 let h: Harness;
@@ -59,6 +60,28 @@ describe("HOTP enrolment", () => {
     expect(ok.verified).toBe(true);
     expect(ok.context?.provider).toBe(Provider.HOTP);
     expect(ok.context?.amr).toEqual(["otp", "swk", "mfa"]);
+  });
+});
+
+describe("HOTP confirmation", () => {
+  it("keeps the factor pending on a wrong code and refuses a pending factor at login", async () => {
+    const enrolled = await h.enrolment().enrol({
+      userId: "wrong-confirm",
+      label: "Token",
+      spec: { case: "hotp", value: { secret: Buffer.from(SECRET_B, "hex") } },
+    });
+    const factorId = enrolled.factor?.id ?? "";
+    const right = oathtoolHotp(SECRET_B, 0);
+    const wrong = String((Number(right) + 1) % 1_000_000).padStart(6, "0");
+    const r = await h.enrolment().confirmEnrolment({ userId: "wrong-confirm", factorId, proof: { case: "otpCode", value: wrong } });
+    expect(r).toMatchObject({ confirmed: false, reason: FailureReason.WRONG_CODE });
+    expect(r.factor?.state).toBe(FactorState.PENDING);
+    const ch = await h.auth().challenge({ userId: "wrong-confirm" });
+    const e = await errorOf(h.auth().verify({ transactionId: ch.transactionId, proof: { case: "otp", value: { code: right, factorId } } }));
+    expect(e.code).toBe(Code.FailedPrecondition);
+    const ok = await h.enrolment().confirmEnrolment({ userId: "wrong-confirm", factorId, proof: { case: "otpCode", value: right } });
+    expect(ok.confirmed).toBe(true);
+    expect(ok.factor?.state).toBe(FactorState.ACTIVE);
   });
 });
 
