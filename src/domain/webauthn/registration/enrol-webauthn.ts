@@ -8,9 +8,9 @@ import { factorFromRow } from "../../factors/factor-row.js";
 import { purgeLapsed } from "../../factors/purge-lapsed.js";
 import { relyingPartyFor } from "../../relying-party/index.js";
 import { CHALLENGE_BYTES } from "../helpers/ceremony-policy.js";
-import { creationOptions } from "./creation-options.js";
 import { insertPendingWebAuthnFactor, listCredentials } from "../helpers/credential-store.js";
 import { userHandleFor } from "../helpers/user-handle.js";
+import { creationOptions } from "./creation-options.js";
 
 /** The user, the label they will recognise the key by, and the ceremony's role and names. */
 export interface EnrolWebAuthnInput {
