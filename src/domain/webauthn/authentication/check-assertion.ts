@@ -8,6 +8,7 @@ import { relyingPartyFor } from "../../relying-party/index.js";
 import type { Queryable } from "../../../store/db.js";
 import type { CredentialRow, WebAuthnRole } from "../helpers/credential-row.js";
 import { advanceSignCount, markCloneSuspected } from "../helpers/credential-store.js";
+import { dummyCredential } from "../helpers/dummy-credential.js";
 import { decideCounter } from "./decide-counter.js";
 import { verifyAssertion } from "./verify-assertion.js";
 
@@ -79,6 +80,21 @@ export async function checkAssertion(
   });
   if (!accepted) return { verified: false, reason: "replayed", factorId: row.id };
   return { verified: true, factorId: row.id, userVerified: result.userVerified };
+}
+
+/**
+ * The work of checking an assertion, on a dummy key, for a credential id
+ * that names nothing of the user's: the answer then takes about as long as
+ * for a real credential (DESIGN "Constant work"). The result is discarded.
+ */
+export async function checkUnknownCredential(
+  deps: Pick<AppDeps, "db" | "config" | "logger">,
+  tenant: string,
+  response: AuthenticationResponseJSON,
+  challenge: string,
+): Promise<void> {
+  const rp = await relyingPartyFor(deps, tenant);
+  await verifyAssertion({ logger: deps.logger }, { response, challenge, rp, role: "webauthn", credential: dummyCredential(response.id) });
 }
 
 /**

@@ -11,7 +11,7 @@ import type { VerifyResult } from "../../login/verify.js";
 import { admitOrAudit, throttleSuccess } from "../../throttle/index.js";
 import { findCredential } from "../helpers/credential-store.js";
 import { storedUserHandle } from "../helpers/user-handle.js";
-import { checkAssertion, webauthnAmr, type AssertionOutcome } from "./check-assertion.js";
+import { checkAssertion, checkUnknownCredential, webauthnAmr, type AssertionOutcome } from "./check-assertion.js";
 
 function sameHandle(a: string | undefined, b: string | undefined): boolean {
   if (a === undefined || b === undefined) return false;
@@ -55,7 +55,10 @@ export async function verifyPasswordless(
 
   // Ensure the credential is registered in this tenant.
   const row = await findCredential(deps.db, tenant, proof.assertion.id);
-  if (row === undefined) return failed("", "", "unknown_factor");
+  if (row === undefined) {
+    await checkUnknownCredential(deps, tenant, proof.assertion, input.challenge);
+    return failed("", "", "unknown_factor");
+  }
   const userId = row.user_id;
 
   // Ensure the owner is not waiting out earlier failures.

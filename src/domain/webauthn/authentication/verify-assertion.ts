@@ -19,7 +19,13 @@ export type AssertionResult =
  */
 export async function verifyAssertion(
   deps: { logger: Logger },
-  opts: { response: AuthenticationResponseJSON; challenge: string; rp: RelyingParty; role: WebAuthnRole; credential: CredentialRow },
+  opts: {
+    response: AuthenticationResponseJSON;
+    challenge: string;
+    rp: RelyingParty;
+    role: WebAuthnRole;
+    credential: Pick<CredentialRow, "credential_id" | "public_key" | "transports">;
+  },
 ): Promise<AssertionResult> {
   const { credential } = opts;
   if (credential.credential_id === null || credential.public_key === null) return { ok: false, reason: "invalid_assertion" };

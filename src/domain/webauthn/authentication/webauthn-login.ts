@@ -3,7 +3,7 @@ import { factorFromRow } from "../../factors/factor-row.js";
 import type { LoginAttempt, LoginProof, LoginProvider, ProofOutcome, ProviderDeps } from "../../login/provider.js";
 import { relyingPartyFor } from "../../relying-party/index.js";
 import { findCredential, listCredentials } from "../helpers/credential-store.js";
-import { checkAssertion, webauthnAmr } from "./check-assertion.js";
+import { checkAssertion, checkUnknownCredential, webauthnAmr } from "./check-assertion.js";
 import { requestOptions } from "./request-options.js";
 
 /**
@@ -42,8 +42,9 @@ export async function verifyWebAuthnProof(
     throw failedPrecondition("this login transaction did not offer WebAuthn; open a new one", "WEBAUTHN_NOT_OFFERED");
   }
   const row = await findCredential(deps.db, tenant, proof.assertion.id);
-  // Ensure the credential is this user's.
+  // Ensure the credential is this user's; otherwise do the same signature work on a dummy key.
   if (row === undefined || row.user_id !== attempt.userId) {
+    await checkUnknownCredential(deps, attempt.meta.caller.tenant, proof.assertion, attempt.challenge);
     return { verified: false, provider: "webauthn", reason: "unknown_factor", factorId: "" };
   }
   // Ensure it is a second-factor credential, not a passwordless one.
