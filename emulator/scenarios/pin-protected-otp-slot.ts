@@ -38,6 +38,8 @@ export const pinProtectedOtpSlot: Scenario = {
     token.userAuthenticate(USER_PIN, USER_TMP);
     const code = totpCodeAt(ctx, token, TOTP_PERIOD_SECONDS, USER_TMP);
     const context = expectVerified(ctx, await loginWithOtp(ctx, Provider.TOTP, code, factor.id), "a code made after the user PIN");
+    // RFC 8176: a code from a hardware token is proof of a hardware key.
+    ctx.check(context.amr.includes("hwk"), `the login's amr is [${context.amr.join(",")}], expected it to include hwk for a Nitrokey slot`);
     ctx.note(`no code without PIN (NOT_AUTHORIZED); logged in after it, amr ${context.amr.join(",")}`);
   },
 };

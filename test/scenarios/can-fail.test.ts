@@ -129,6 +129,39 @@ describe("a scenario fails when the service breaks its rule", () => {
     expect(result.error).toContain("the app password for caldav (not one of its scopes) was accepted");
   });
 
+  it("fails fido-u2f-login when the service cannot log a U2F key in", async () => {
+    const wrap = wrapService(AuthenticationService, (real) => {
+      const verify = defined(real.verify, "Verify");
+      return {
+        ...real,
+        async verify(req, ctx) {
+          if (req.proof.case === "webauthn") return { verified: false, reason: FailureReason.INVALID_ASSERTION };
+          return verify(req, ctx);
+        },
+      };
+    });
+    const result = await runBroken("fido-u2f-login", { wrap });
+    expect(result.status).toBe("failed");
+    expect(result.error).toContain("U2F login 1 was refused (reason INVALID_ASSERTION), expected it to log in");
+  });
+
+  it("fails pin-protected-otp-slot when the service does not say a hardware key was used", async () => {
+    const wrap = wrapService(AuthenticationService, (real) => {
+      const verify = defined(real.verify, "Verify");
+      return {
+        ...real,
+        async verify(req, ctx) {
+          const res = create(VerifyResponseSchema, await verify(req, ctx));
+          if (res.context !== undefined) res.context.amr = res.context.amr.filter((v) => v !== "hwk");
+          return res;
+        },
+      };
+    });
+    const result = await runBroken("pin-protected-otp-slot", { wrap });
+    expect(result.status).toBe("failed");
+    expect(result.error).toContain("expected it to include hwk for a Nitrokey slot");
+  });
+
   it("fails lost-token-backup-code when the service accepts a spent backup code", async () => {
     const result = await runBroken("lost-token-backup-code", { wrap: acceptRefusedProofs((_, proof) => proof === "backupCode") });
     expect(result.status).toBe("failed");
