@@ -6,9 +6,8 @@ import { failedPrecondition, invalidArgument } from "../errors.js";
 import { MAX_FACTORS_PER_USER, PENDING_TTL_MS, type Factor } from "../factors/factor.js";
 import { factorFromRow } from "../factors/factor-row.js";
 import { purgeLapsed } from "../factors/purge-lapsed.js";
-import type { OtpEnrolment } from "../totp/otp-enrolment.js";
+import { buildOtpEnrolment, type OtpEnrolment } from "../otp/otp-enrolment.js";
 import { GENERATED_SECRET_BYTES } from "../totp/totp-spec.js";
-import { buildHotpEnrolment } from "./hotp-enrolment.js";
 import { resolveHotpSpec, type HotpSpecInput } from "./hotp-spec.js";
 import { insertOtpFactorAt } from "./hotp-store.js";
 
@@ -42,14 +41,16 @@ export async function enrolHotp(
 
   const id = deps.random.uuid();
   const secret = spec.importedSecret ?? deps.random.bytes(GENERATED_SECRET_BYTES);
-  const enrolment = await buildHotpEnrolment({
-    secret,
-    issuer: spec.issuer !== "" ? spec.issuer : deps.config.issuer,
-    accountName: spec.accountName !== "" ? spec.accountName : input.label,
-    algorithm: spec.algorithm,
-    digits: spec.digits,
-    counter: spec.counter,
-  });
+  const enrolment = await buildOtpEnrolment(
+    { kind: "hotp", counter: spec.counter },
+    {
+      secret,
+      issuer: spec.issuer !== "" ? spec.issuer : deps.config.issuer,
+      accountName: spec.accountName !== "" ? spec.accountName : input.label,
+      algorithm: spec.algorithm,
+      digits: spec.digits,
+    },
+  );
   const row = await insertOtpFactorAt(
     deps.db,
     {

@@ -3,7 +3,6 @@ export { checkDummyHotp, checkHotpFactor } from "./check-hotp-factor.js";
 export { confirmHotpEnrolment } from "./confirm-hotp.js";
 export { decideHotp, type HotpDecision } from "./decide-hotp.js";
 export { enrolHotp, type EnrolHotpInput } from "./enrol-hotp.js";
-export { buildHotpEnrolment } from "./hotp-enrolment.js";
 export { hotpLoginProvider, verifyHotpProof } from "./hotp-login.js";
 export { isNitrokeyProfile, MAX_HOTP_COUNTER, resolveHotpSpec, type HotpSpec, type HotpSpecInput } from "./hotp-spec.js";
 export { insertOtpFactorAt, type NewOtpFactorAt } from "./hotp-store.js";

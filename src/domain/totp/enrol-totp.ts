@@ -7,7 +7,7 @@ import { MAX_FACTORS_PER_USER, PENDING_TTL_MS, type Factor } from "../factors/fa
 import { factorFromRow } from "../factors/factor-row.js";
 import { insertPendingOtpFactor } from "../factors/factor-store.js";
 import { purgeLapsed } from "../factors/purge-lapsed.js";
-import { buildOtpEnrolment, type OtpEnrolment } from "./otp-enrolment.js";
+import { buildOtpEnrolment, type OtpEnrolment } from "../otp/otp-enrolment.js";
 import { GENERATED_SECRET_BYTES, resolveTotpSpec, type TotpSpecInput } from "./totp-spec.js";
 
 /** The user, the label they will recognise, and the requested spec. */
@@ -39,14 +39,16 @@ export async function enrolTotp(
 
   const id = deps.random.uuid();
   const secret = spec.importedSecret ?? deps.random.bytes(GENERATED_SECRET_BYTES);
-  const enrolment = await buildOtpEnrolment({
-    secret,
-    issuer: spec.issuer !== "" ? spec.issuer : deps.config.issuer,
-    accountName: spec.accountName !== "" ? spec.accountName : input.label,
-    algorithm: spec.algorithm,
-    digits: spec.digits,
-    periodSeconds: spec.periodSeconds,
-  });
+  const enrolment = await buildOtpEnrolment(
+    { kind: "totp", periodSeconds: spec.periodSeconds },
+    {
+      secret,
+      issuer: spec.issuer !== "" ? spec.issuer : deps.config.issuer,
+      accountName: spec.accountName !== "" ? spec.accountName : input.label,
+      algorithm: spec.algorithm,
+      digits: spec.digits,
+    },
+  );
   const row = await insertPendingOtpFactor(
     deps.db,
     {

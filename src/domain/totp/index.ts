@@ -3,7 +3,7 @@ export { checkDummyTotp, checkTotpFactor } from "./check-totp-factor.js";
 export { CONFIRM_WINDOW, confirmTotpEnrolment, type ConfirmTotpInput, type ConfirmTotpResult } from "./confirm-totp.js";
 export { decideTotp, type OtpReplayState, type TotpDecision } from "./decide-totp.js";
 export { enrolTotp, type EnrolTotpInput } from "./enrol-totp.js";
-export type { OtpEnrolment } from "./otp-enrolment.js";
+export type { OtpEnrolment } from "../otp/otp-enrolment.js";
 export {
   GENERATED_SECRET_BYTES,
   MAX_IMPORTED_SECRET_BYTES,

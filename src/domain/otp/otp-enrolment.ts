@@ -11,30 +11,39 @@ export interface OtpEnrolment {
   qrPng: Buffer;
 }
 
+/**
+ * How the codes move on: a TOTP step length, or the HOTP starting counter
+ * (the Key URI format requires `counter` for `otpauth://hotp`).
+ */
+export type OtpSchedule = { kind: "totp"; periodSeconds: number } | { kind: "hotp"; counter: number };
+
 const base32 = new ScureBase32Plugin();
 
 /**
- * The secret in the forms apps take: unpadded base32 (Google Authenticator's
- * Key URI format), hex (oathtool, Nitrokey tools), the `otpauth://` URI built
- * by otplib, and that URI as a QR code in SVG and PNG.
+ * The secret in the forms apps take, for TOTP and HOTP alike, so both factors
+ * hand out the same shape: unpadded base32 (Google Authenticator's Key URI
+ * format), hex (oathtool, Nitrokey tools), the `otpauth://totp` or
+ * `otpauth://hotp` URI, and that URI as a QR code in SVG and PNG.
  */
-export async function buildOtpEnrolment(opts: {
-  secret: Uint8Array;
-  issuer: string;
-  accountName: string;
-  algorithm: OtpAlgorithm;
-  digits: OtpDigits;
-  periodSeconds: number;
-}): Promise<OtpEnrolment> {
+export async function buildOtpEnrolment(
+  schedule: OtpSchedule,
+  opts: {
+    secret: Uint8Array;
+    issuer: string;
+    accountName: string;
+    algorithm: OtpAlgorithm;
+    digits: OtpDigits;
+  },
+): Promise<OtpEnrolment> {
   const secretBase32 = base32.encode(opts.secret, { padding: false });
   const otplibUri = generateURI({
-    strategy: "totp",
+    strategy: schedule.kind,
     issuer: opts.issuer,
     label: opts.accountName,
     secret: secretBase32,
     algorithm: opts.algorithm.toLowerCase() as HashAlgorithm,
     digits: opts.digits,
-    period: opts.periodSeconds,
+    ...(schedule.kind === "totp" ? { period: schedule.periodSeconds } : { counter: schedule.counter }),
   });
   // otplib leaves out parameters equal to the Key URI defaults; state all of
   // them, so tools that assume other defaults (some hardware token utilities)
@@ -45,7 +54,7 @@ export async function buildOtpEnrolment(opts: {
     ...(opts.issuer === "" ? [] : [`issuer=${encodeURIComponent(opts.issuer)}`]),
     `algorithm=${opts.algorithm}`,
     `digits=${opts.digits}`,
-    `period=${opts.periodSeconds}`,
+    schedule.kind === "totp" ? `period=${schedule.periodSeconds}` : `counter=${schedule.counter}`,
   ];
   const otpauthUri = `${labelPart}?${params.join("&")}`;
   const [qrSvg, qrPng] = await Promise.all([
