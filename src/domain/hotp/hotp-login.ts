@@ -1,6 +1,5 @@
-import { failedPrecondition } from "../errors.js";
 import { factorFromRow, type FactorRow } from "../factors/factor-row.js";
-import { acceptOtpStep, findFactor, listActiveFactors, rememberResync } from "../factors/factor-store.js";
+import { acceptOtpStep, rememberResync } from "../factors/factor-store.js";
 import {
   TransactionSpentError,
   type LoginAttempt,
@@ -9,19 +8,13 @@ import {
   type ProofOutcome,
   type ProviderDeps,
 } from "../login/provider.js";
+import { otpCandidates, otpLoginProvider } from "../otp/otp-login.js";
 import { totpAmr } from "../totp/totp-login.js";
 import { checkDummyHotp, checkHotpFactor } from "./check-hotp-factor.js";
 import type { HotpDecision } from "./decide-hotp.js";
 
 /** HOTP at Challenge: the user's active HOTP factors. */
-export const hotpLoginProvider: LoginProvider = {
-  name: "hotp",
-  async options(deps, tenant, userId) {
-    const rows = await listActiveFactors(deps.db, tenant, userId, "hotp");
-    if (rows.length === 0) return undefined;
-    return { provider: "hotp", factors: rows.map(factorFromRow), turnsOnSecondFactor: true };
-  },
-};
+export const hotpLoginProvider: LoginProvider = otpLoginProvider("hotp");
 
 /**
  * HOTP at Verify, shaped like verifyTotpProof: every candidate factor is
@@ -36,24 +29,11 @@ export async function verifyHotpProof(
   proof: Extract<LoginProof, { kind: "otp" }>,
 ): Promise<ProofOutcome> {
   const tenant = attempt.meta.caller.tenant;
-  let rows: FactorRow[];
-  if (proof.factorId !== undefined) {
-    const row = await findFactor(deps.db, tenant, attempt.userId, proof.factorId);
-    // Ensure a named factor is one of the user's HOTP factors, and confirmed.
-    if (row !== undefined && row.kind === "hotp" && row.state === "pending") {
-      throw failedPrecondition("the factor is pending confirmation", "FACTOR_PENDING");
-    }
-    rows = row !== undefined && row.kind === "hotp" ? [row] : [];
-    if (rows.length === 0) {
-      checkDummyHotp(proof.code);
-      return { verified: false, provider: "hotp", reason: "unknown_factor", factorId: proof.factorId };
-    }
-  } else {
-    rows = await listActiveFactors(deps.db, tenant, attempt.userId, "hotp");
-    if (rows.length === 0) {
-      checkDummyHotp(proof.code);
-      return { verified: false, provider: "hotp", reason: "wrong_code", factorId: "" };
-    }
+  const rows = await otpCandidates(deps.db, tenant, attempt.userId, "hotp", proof.factorId);
+  if (rows.length === 0) {
+    checkDummyHotp(proof.code);
+    const reason = proof.factorId !== undefined ? "unknown_factor" : "wrong_code";
+    return { verified: false, provider: "hotp", reason, factorId: proof.factorId ?? "" };
   }
 
   const decisions: HotpDecision[] = rows.map((row) => checkHotpFactor(deps.keyring, row, proof.code));

@@ -1,7 +1,6 @@
-import { failedPrecondition } from "../errors.js";
 import { driftSeconds, type TokenProfile } from "../factors/factor.js";
 import { factorFromRow, type FactorRow } from "../factors/factor-row.js";
-import { acceptOtpStep, findFactor, listActiveFactors, rememberResync } from "../factors/factor-store.js";
+import { acceptOtpStep, rememberResync } from "../factors/factor-store.js";
 import {
   TransactionSpentError,
   type LoginAttempt,
@@ -10,6 +9,7 @@ import {
   type ProofOutcome,
   type ProviderDeps,
 } from "../login/provider.js";
+import { otpCandidates, otpLoginProvider } from "../otp/otp-login.js";
 import { checkDummyTotp, checkTotpFactor } from "./check-totp-factor.js";
 import type { TotpDecision } from "./decide-totp.js";
 
@@ -23,14 +23,7 @@ export function totpAmr(profile: TokenProfile): string[] {
 }
 
 /** TOTP at Challenge: the user's active TOTP factors. */
-export const totpLoginProvider: LoginProvider = {
-  name: "totp",
-  async options(deps, tenant, userId) {
-    const rows = await listActiveFactors(deps.db, tenant, userId, "totp");
-    if (rows.length === 0) return undefined;
-    return { provider: "totp", factors: rows.map(factorFromRow), turnsOnSecondFactor: true };
-  },
-};
+export const totpLoginProvider: LoginProvider = otpLoginProvider("totp");
 
 /**
  * TOTP at Verify. Every candidate factor is checked in full before deciding
@@ -45,24 +38,11 @@ export async function verifyTotpProof(
 ): Promise<ProofOutcome> {
   const tenant = attempt.meta.caller.tenant;
   const window = deps.config.totpWindow;
-  let rows: FactorRow[];
-  if (proof.factorId !== undefined) {
-    const row = await findFactor(deps.db, tenant, attempt.userId, proof.factorId);
-    // Ensure a named factor is one of the user's TOTP factors, and confirmed.
-    if (row !== undefined && row.kind === "totp" && row.state === "pending") {
-      throw failedPrecondition("the factor is pending confirmation", "FACTOR_PENDING");
-    }
-    rows = row !== undefined && row.kind === "totp" ? [row] : [];
-    if (rows.length === 0) {
-      checkDummyTotp(proof.code, attempt.now, window);
-      return { verified: false, provider: "totp", reason: "unknown_factor", factorId: proof.factorId };
-    }
-  } else {
-    rows = await listActiveFactors(deps.db, tenant, attempt.userId, "totp");
-    if (rows.length === 0) {
-      checkDummyTotp(proof.code, attempt.now, window);
-      return { verified: false, provider: "totp", reason: "wrong_code", factorId: "" };
-    }
+  const rows = await otpCandidates(deps.db, tenant, attempt.userId, "totp", proof.factorId);
+  if (rows.length === 0) {
+    checkDummyTotp(proof.code, attempt.now, window);
+    const reason = proof.factorId !== undefined ? "unknown_factor" : "wrong_code";
+    return { verified: false, provider: "totp", reason, factorId: proof.factorId ?? "" };
   }
 
   const decisions: TotpDecision[] = rows.map((row) => checkTotpFactor(deps.keyring, row, proof.code, attempt.now, window));
