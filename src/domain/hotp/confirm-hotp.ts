@@ -1,10 +1,10 @@
 import type { AppDeps } from "../../app.js";
 import { recordAudit } from "../audit/index.js";
 import type { RequestMeta } from "../caller.js";
-import { failedPrecondition, notFound } from "../errors.js";
 import type { FailureReason } from "../factors/failure-reason.js";
 import { factorFromRow, type FactorRow } from "../factors/factor-row.js";
-import { acceptOtpStep, findFactor, rememberResync } from "../factors/factor-store.js";
+import { acceptOtpStep, rememberResync } from "../factors/factor-store.js";
+import { confirmFailed, ensurePendingOtp } from "../otp/confirm-otp.js";
 import { admitOrAudit, throttleSuccess } from "../throttle/index.js";
 import type { ConfirmTotpInput, ConfirmTotpResult } from "../totp/confirm-totp.js";
 import { checkHotpFactor } from "./check-hotp-factor.js";
@@ -25,11 +25,7 @@ export async function confirmHotpEnrolment(
   const tenant = meta.caller.tenant;
   const now = deps.clock.now();
   // Ensure the factor is HOTP and still pending.
-  if (row.kind !== "hotp") throw notFound("factor");
-  if (row.state === "active") throw failedPrecondition("the factor is already confirmed", "ALREADY_CONFIRMED");
-  if (row.pending_expires_at === null || row.pending_expires_at.getTime() <= now.getTime()) {
-    throw failedPrecondition("the enrolment has expired; enrol again", "ENROLMENT_EXPIRED");
-  }
+  ensurePendingOtp(row, "hotp", now);
 
   // Ensure the user is not waiting out failures; the code is not evaluated if so.
   await admitOrAudit(deps, meta, input.userId, now);
@@ -65,12 +61,5 @@ export async function confirmHotpEnrolment(
   } else {
     reason = decision.kind;
   }
-  await recordAudit(deps, deps.db, meta, now, {
-    kind: "factor.confirm_failed",
-    userId: input.userId,
-    factorId: row.id,
-    details: { provider: "hotp", reason },
-  });
-  const current = await findFactor(deps.db, tenant, input.userId, row.id);
-  return { confirmed: false, factor: factorFromRow(current ?? row), reason };
+  return confirmFailed(deps, meta, now, input.userId, row, reason);
 }

@@ -1,11 +1,11 @@
 import type { AppDeps } from "../../app.js";
 import { recordAudit } from "../audit/index.js";
 import type { RequestMeta } from "../caller.js";
-import { failedPrecondition, notFound } from "../errors.js";
 import type { FailureReason } from "../factors/failure-reason.js";
 import { driftSeconds, type Factor } from "../factors/factor.js";
 import { factorFromRow } from "../factors/factor-row.js";
 import { acceptOtpStep, findFactor, rememberResync } from "../factors/factor-store.js";
+import { confirmFailed, ensurePendingOtp } from "../otp/confirm-otp.js";
 import { admitOrAudit, throttleSuccess } from "../throttle/index.js";
 import { checkTotpFactor } from "./check-totp-factor.js";
 
@@ -39,11 +39,7 @@ export async function confirmTotpEnrolment(
   const now = deps.clock.now();
   const row = await findFactor(deps.db, tenant, input.userId, input.factorId);
   // Ensure the factor exists for this tenant and user, is TOTP, and is still pending.
-  if (row === undefined || row.kind !== "totp") throw notFound("factor");
-  if (row.state === "active") throw failedPrecondition("the factor is already confirmed", "ALREADY_CONFIRMED");
-  if (row.pending_expires_at === null || row.pending_expires_at.getTime() <= now.getTime()) {
-    throw failedPrecondition("the enrolment has expired; enrol again", "ENROLMENT_EXPIRED");
-  }
+  ensurePendingOtp(row, "totp", now);
 
   // Ensure the user is not waiting out failures; the code is not evaluated if so.
   await admitOrAudit(deps, meta, input.userId, now);
@@ -79,12 +75,5 @@ export async function confirmTotpEnrolment(
   } else {
     reason = decision.kind;
   }
-  await recordAudit(deps, deps.db, meta, now, {
-    kind: "factor.confirm_failed",
-    userId: input.userId,
-    factorId: row.id,
-    details: { provider: "totp", reason },
-  });
-  const current = await findFactor(deps.db, tenant, input.userId, row.id);
-  return { confirmed: false, factor: factorFromRow(current ?? row), reason };
+  return confirmFailed(deps, meta, now, input.userId, row, reason);
 }
