@@ -1,7 +1,10 @@
 import type { OtpAlgorithm, OtpDigits } from "../../core/index.js";
 import type { FieldViolation } from "../errors.js";
 import type { TokenProfile } from "../factors/factor.js";
-import { MAX_IMPORTED_SECRET_BYTES, MIN_IMPORTED_SECRET_BYTES, NITROKEY_MAX_SECRET_BYTES } from "../totp/totp-spec.js";
+import { importedSecretViolations, tokenProfileViolations } from "../otp/otp-secret-rules.js";
+
+/** Kept here too: callers of the HOTP module ask it of a profile. */
+export { isNitrokeyProfile } from "../otp/otp-secret-rules.js";
 
 /**
  * The highest starting counter accepted: every counter the service may ever
@@ -35,11 +38,6 @@ export interface HotpSpec {
   tokenProfile: TokenProfile;
 }
 
-/** Whether a profile is a hardware OATH token with Nitrokey's limits. */
-export function isNitrokeyProfile(p: TokenProfile): boolean {
-  return p === "nitrokey_pro" || p === "nitrokey_storage";
-}
-
 /**
  * Applies the defaults (SHA1, 6 digits, counter 0) and checks the rules of
  * DESIGN "TOTP / HOTP", including what the token profile can hold
@@ -52,22 +50,12 @@ export function resolveHotpSpec(input: HotpSpecInput): { ok: true; spec: HotpSpe
   const digits = input.digits === 0 ? 6 : input.digits;
   if (digits !== 6 && digits !== 8) violations.push({ field: "digits", description: "must be 6 or 8 (0 means 6)" });
   const n = input.secret.length;
-  if (n !== 0 && (n < MIN_IMPORTED_SECRET_BYTES || n > MAX_IMPORTED_SECRET_BYTES)) {
-    violations.push({
-      field: "secret",
-      description: `an imported secret must be ${MIN_IMPORTED_SECRET_BYTES}-${MAX_IMPORTED_SECRET_BYTES} bytes (empty to generate one)`,
-    });
-  }
+  violations.push(...importedSecretViolations(n));
   if (input.counter < 0n || input.counter > BigInt(MAX_HOTP_COUNTER)) {
     violations.push({ field: "counter", description: `must be 0-${MAX_HOTP_COUNTER}` });
   }
   // Ensure the chosen token can hold the spec.
-  if (isNitrokeyProfile(input.tokenProfile)) {
-    if (algorithm !== "SHA1") violations.push({ field: "algorithm", description: "this token profile supports SHA1 only" });
-    if (n > NITROKEY_MAX_SECRET_BYTES) {
-      violations.push({ field: "secret", description: `this token profile holds secrets of at most ${NITROKEY_MAX_SECRET_BYTES} bytes` });
-    }
-  }
+  violations.push(...tokenProfileViolations(input.tokenProfile, algorithm, n));
   if (violations.length > 0) return { ok: false, violations };
   return {
     ok: true,
