@@ -1,7 +1,5 @@
-import type { OtpAlgorithm as AlgorithmName } from "../../core/index.js";
 import type { RegistrationResponseJSON } from "@simplewebauthn/server";
 import { invalidArgument } from "../../domain/errors.js";
-import type { TokenProfile as ProfileName } from "../../domain/factors/index.js";
 import { resolveTotpSpec, type TotpSpecInput } from "../../domain/totp/index.js";
 import type {
   ConfirmEnrolmentRequest,
@@ -10,20 +8,9 @@ import type {
   RemoveFactorRequest,
   RenameFactorRequest,
 } from "../../gen/twofold/v1/enrolment_pb.js";
-import { OtpAlgorithm, TokenProfile } from "../../gen/twofold/v1/types_pb.js";
-import {
-  checkEnum,
-  checkOneofSet,
-  checkOtpCode,
-  checkText,
-  checkUserId,
-  checkUuid,
-  MAX_ACCOUNT_NAME_CHARS,
-  MAX_ISSUER_CHARS,
-  MAX_LABEL_CHARS,
-  type Violations,
-} from "./fields.js";
+import { checkOneofSet, checkOtpCode, checkText, checkUserId, checkUuid, MAX_LABEL_CHARS, type Violations } from "./fields.js";
 import { parseHotpEnrol, type HotpEnrolInput } from "./hotp.js";
+import { checkOtpSpecFields } from "./otp-spec-fields.js";
 import { checkWebAuthnSpec, parseAttestationJson, type WebAuthnSpecInput } from "./webauthn.js";
 
 /**
@@ -31,21 +18,6 @@ import { checkWebAuthnSpec, parseAttestationJson, type WebAuthnSpecInput } from 
  * violation collected, one INVALID_ARGUMENT, before anything touches the
  * database. Each parser returns the domain's input, free of protobuf types.
  */
-
-const ALGORITHMS: Record<number, AlgorithmName | undefined> = {
-  [OtpAlgorithm.UNSPECIFIED]: undefined,
-  [OtpAlgorithm.SHA1]: "SHA1",
-  [OtpAlgorithm.SHA256]: "SHA256",
-  [OtpAlgorithm.SHA512]: "SHA512",
-};
-const PROFILES: Record<number, ProfileName> = {
-  [TokenProfile.UNSPECIFIED]: "software",
-  [TokenProfile.GENERIC]: "generic",
-  [TokenProfile.NITROKEY_PRO]: "nitrokey_pro",
-  [TokenProfile.NITROKEY_STORAGE]: "nitrokey_storage",
-};
-const KNOWN_ALGORITHMS = Object.keys(ALGORITHMS).map(Number);
-const KNOWN_PROFILES = Object.keys(PROFILES).map(Number);
 
 function done<T>(v: Violations, value: T): T {
   if (v.length > 0) throw invalidArgument(v);
@@ -71,21 +43,17 @@ export function parseEnrol(req: EnrolRequest): EnrolInput {
     return done(v, { kind: "webauthn", userId: req.userId, label: req.label, spec });
   }
   const t = req.spec.value;
-  checkEnum(v, "spec.totp.algorithm", t.algorithm, KNOWN_ALGORITHMS);
-  checkEnum(v, "spec.totp.token_profile", t.tokenProfile, KNOWN_PROFILES);
-  checkText(v, "spec.totp.issuer", t.issuer, { min: 0, max: MAX_ISSUER_CHARS, noColon: true });
-  checkText(v, "spec.totp.account_name", t.accountName, { min: 0, max: MAX_ACCOUNT_NAME_CHARS, noColon: true });
+  const { algorithm, tokenProfile, enumsOk } = checkOtpSpecFields(v, "spec.totp", t);
   const spec: TotpSpecInput = {
-    algorithm: ALGORITHMS[t.algorithm],
+    algorithm,
     digits: t.digits,
     periodSeconds: t.periodSeconds,
     secret: t.secret,
     issuer: t.issuer,
     accountName: t.accountName,
-    tokenProfile: PROFILES[t.tokenProfile] ?? "software",
+    tokenProfile,
   };
   // The spec's own rules (digits, period, secret length, what the token profile can hold).
-  const enumsOk = KNOWN_ALGORITHMS.includes(t.algorithm) && KNOWN_PROFILES.includes(t.tokenProfile);
   const resolved = resolveTotpSpec(spec);
   if (!resolved.ok) {
     for (const x of resolved.violations) {

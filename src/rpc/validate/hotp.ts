@@ -1,37 +1,11 @@
-import type { OtpAlgorithm as AlgorithmName } from "../../core/index.js";
 import { invalidArgument } from "../../domain/errors.js";
-import type { TokenProfile as ProfileName } from "../../domain/factors/index.js";
 import { resolveHotpSpec, type HotpSpecInput } from "../../domain/hotp/index.js";
 import type { ResyncFactorInput } from "../../domain/resync/index.js";
 import type { HotpSpec, ResyncFactorRequest } from "../../gen/twofold/v1/enrolment_pb.js";
-import { OtpAlgorithm, TokenProfile } from "../../gen/twofold/v1/types_pb.js";
-import {
-  checkEnum,
-  checkOtpCode,
-  checkText,
-  checkUserId,
-  checkUuid,
-  MAX_ACCOUNT_NAME_CHARS,
-  MAX_ISSUER_CHARS,
-  type Violations,
-} from "./fields.js";
+import { checkOtpCode, checkUserId, checkUuid, type Violations } from "./fields.js";
+import { checkOtpSpecFields } from "./otp-spec-fields.js";
 
 /** Request validation for HOTP enrolment and ResyncFactor (see enrolment.ts for the approach). */
-
-const ALGORITHMS: Record<number, AlgorithmName | undefined> = {
-  [OtpAlgorithm.UNSPECIFIED]: undefined,
-  [OtpAlgorithm.SHA1]: "SHA1",
-  [OtpAlgorithm.SHA256]: "SHA256",
-  [OtpAlgorithm.SHA512]: "SHA512",
-};
-const PROFILES: Record<number, ProfileName> = {
-  [TokenProfile.UNSPECIFIED]: "software",
-  [TokenProfile.GENERIC]: "generic",
-  [TokenProfile.NITROKEY_PRO]: "nitrokey_pro",
-  [TokenProfile.NITROKEY_STORAGE]: "nitrokey_storage",
-};
-const KNOWN_ALGORITHMS = Object.keys(ALGORITHMS).map(Number);
-const KNOWN_PROFILES = Object.keys(PROFILES).map(Number);
 
 /** A validated HOTP Enrol request. */
 export interface HotpEnrolInput {
@@ -47,21 +21,17 @@ export interface HotpEnrolInput {
  * every bad field (`spec.hotp.algorithm`, `spec.hotp.secret`, …).
  */
 export function parseHotpEnrol(v: Violations, userId: string, label: string, h: HotpSpec): HotpEnrolInput {
-  checkEnum(v, "spec.hotp.algorithm", h.algorithm, KNOWN_ALGORITHMS);
-  checkEnum(v, "spec.hotp.token_profile", h.tokenProfile, KNOWN_PROFILES);
-  checkText(v, "spec.hotp.issuer", h.issuer, { min: 0, max: MAX_ISSUER_CHARS, noColon: true });
-  checkText(v, "spec.hotp.account_name", h.accountName, { min: 0, max: MAX_ACCOUNT_NAME_CHARS, noColon: true });
+  const { algorithm, tokenProfile, enumsOk } = checkOtpSpecFields(v, "spec.hotp", h);
   const spec: HotpSpecInput = {
-    algorithm: ALGORITHMS[h.algorithm],
+    algorithm,
     digits: h.digits,
     secret: h.secret,
     counter: h.counter,
     issuer: h.issuer,
     accountName: h.accountName,
-    tokenProfile: PROFILES[h.tokenProfile] ?? "software",
+    tokenProfile,
   };
   // The spec's own rules; profile rules only once the enums are known values.
-  const enumsOk = KNOWN_ALGORITHMS.includes(h.algorithm) && KNOWN_PROFILES.includes(h.tokenProfile);
   const resolved = resolveHotpSpec(spec);
   if (!resolved.ok) {
     for (const x of resolved.violations) {
