@@ -1,14 +1,7 @@
 import { factorFromRow, type FactorRow } from "../factors/factor-row.js";
-import { acceptOtpStep, rememberResync } from "../factors/factor-store.js";
-import {
-  TransactionSpentError,
-  type LoginAttempt,
-  type LoginProof,
-  type LoginProvider,
-  type ProofOutcome,
-  type ProviderDeps,
-} from "../login/provider.js";
-import { otpCandidates, otpLoginProvider } from "../otp/otp-login.js";
+import { rememberResync } from "../factors/factor-store.js";
+import type { LoginAttempt, LoginProof, LoginProvider, ProofOutcome, ProviderDeps } from "../login/provider.js";
+import { burnOtpStep, otpCandidates, otpLoginProvider } from "../otp/otp-login.js";
 import { totpAmr } from "../totp/totp-login.js";
 import { checkDummyHotp, checkHotpFactor } from "./check-hotp-factor.js";
 import type { HotpDecision } from "./decide-hotp.js";
@@ -41,20 +34,10 @@ export async function verifyHotpProof(
   if (acceptedAt >= 0) {
     const row = rows[acceptedAt] as FactorRow;
     const decision = decisions[acceptedAt] as Extract<HotpDecision, { kind: "accept" }>;
-    const accepted = await deps.db.transaction(async (tx) => {
-      const updated = await acceptOtpStep(tx, {
-        tenant,
-        userId: attempt.userId,
-        id: row.id,
-        step: decision.counter,
-        driftSteps: 0,
-        now: attempt.now,
-        from: "active",
-        resyncStep: decision.resyncedFrom,
-      });
-      if (updated === undefined) return undefined;
-      if (!(await attempt.spend(tx))) throw new TransactionSpentError();
-      return updated;
+    const accepted = await burnOtpStep(deps, attempt, row.id, {
+      step: decision.counter,
+      driftSteps: 0,
+      resyncedFrom: decision.resyncedFrom,
     });
     if (accepted === undefined) return { verified: false, provider: "hotp", reason: "replayed", factorId: row.id };
     const factor = factorFromRow(accepted);

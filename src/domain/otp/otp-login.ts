@@ -1,8 +1,8 @@
 import type { Queryable } from "../../store/db.js";
 import { failedPrecondition } from "../errors.js";
 import { factorFromRow, type FactorRow } from "../factors/factor-row.js";
-import { findFactor, listActiveFactors } from "../factors/factor-store.js";
-import type { LoginProvider } from "../login/provider.js";
+import { acceptOtpStep, findFactor, listActiveFactors } from "../factors/factor-store.js";
+import { TransactionSpentError, type LoginAttempt, type LoginProvider, type ProviderDeps } from "../login/provider.js";
 
 /** TOTP or HOTP at Challenge: the user's active factors of that kind; one shape for both. */
 export function otpLoginProvider(kind: "totp" | "hotp"): LoginProvider {
@@ -37,4 +37,33 @@ export async function otpCandidates(
     throw failedPrecondition("the factor is pending confirmation", "FACTOR_PENDING");
   }
   return row !== undefined && row.kind === kind ? [row] : [];
+}
+
+/**
+ * Burns an accepted TOTP step or HOTP counter (one conditional UPDATE) and
+ * spends the login transaction, in one database transaction, the same way for
+ * both factors, so two replicas racing on a code yield one success. Undefined
+ * when the step was used meanwhile (a replay).
+ */
+export async function burnOtpStep(
+  deps: ProviderDeps,
+  attempt: LoginAttempt,
+  factorId: string,
+  accept: { step: number; driftSteps: number; resyncedFrom: number | undefined },
+): Promise<FactorRow | undefined> {
+  return deps.db.transaction(async (tx) => {
+    const updated = await acceptOtpStep(tx, {
+      tenant: attempt.meta.caller.tenant,
+      userId: attempt.userId,
+      id: factorId,
+      step: accept.step,
+      driftSteps: accept.driftSteps,
+      now: attempt.now,
+      from: "active",
+      resyncStep: accept.resyncedFrom,
+    });
+    if (updated === undefined) return undefined;
+    if (!(await attempt.spend(tx))) throw new TransactionSpentError();
+    return updated;
+  });
 }

@@ -1,15 +1,8 @@
 import { driftSeconds, type TokenProfile } from "../factors/factor.js";
 import { factorFromRow, type FactorRow } from "../factors/factor-row.js";
-import { acceptOtpStep, rememberResync } from "../factors/factor-store.js";
-import {
-  TransactionSpentError,
-  type LoginAttempt,
-  type LoginProof,
-  type LoginProvider,
-  type ProofOutcome,
-  type ProviderDeps,
-} from "../login/provider.js";
-import { otpCandidates, otpLoginProvider } from "../otp/otp-login.js";
+import { rememberResync } from "../factors/factor-store.js";
+import type { LoginAttempt, LoginProof, LoginProvider, ProofOutcome, ProviderDeps } from "../login/provider.js";
+import { burnOtpStep, otpCandidates, otpLoginProvider } from "../otp/otp-login.js";
 import { checkDummyTotp, checkTotpFactor } from "./check-totp-factor.js";
 import type { TotpDecision } from "./decide-totp.js";
 
@@ -50,21 +43,7 @@ export async function verifyTotpProof(
   if (acceptedAt >= 0) {
     const row = rows[acceptedAt] as FactorRow;
     const decision = decisions[acceptedAt] as Extract<TotpDecision, { kind: "accept" }>;
-    const accepted = await deps.db.transaction(async (tx) => {
-      const updated = await acceptOtpStep(tx, {
-        tenant,
-        userId: attempt.userId,
-        id: row.id,
-        step: decision.step,
-        driftSteps: decision.driftSteps,
-        now: attempt.now,
-        from: "active",
-        resyncStep: decision.resyncedFrom,
-      });
-      if (updated === undefined) return undefined;
-      if (!(await attempt.spend(tx))) throw new TransactionSpentError();
-      return updated;
-    });
+    const accepted = await burnOtpStep(deps, attempt, row.id, decision);
     if (accepted === undefined) return { verified: false, provider: "totp", reason: "replayed", factorId: row.id };
     const factor = factorFromRow(accepted);
     return {
