@@ -2,6 +2,7 @@ import { Code, ConnectError, type Client } from "@connectrpc/connect";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { totpCode } from "../../src/core/index.js";
 import { AuthenticationService } from "../../src/gen/twofold/v1/authentication_pb.js";
+import { BackupCodeService } from "../../src/gen/twofold/v1/backup_codes_pb.js";
 import { EnrolmentService } from "../../src/gen/twofold/v1/enrolment_pb.js";
 import { FailureReason } from "../../src/gen/twofold/v1/types_pb.js";
 import { createTestApiKey, createTestApp, type TestApp } from "../support/app.js";
@@ -95,5 +96,24 @@ describe("two server processes on one database", () => {
       // At least five attempts are admitted before the throttle can act, so the replay guard refused at least four.
       expect(outcomes.filter((o) => o === "replayed").length).toBeGreaterThanOrEqual(4);
     }
+  }, 60_000);
+
+  it("redeem a backup code exactly once when it is sent 20 times at once through both", async () => {
+    const [a] = replicas;
+    if (a === undefined) throw new Error("replicas did not start");
+    const userId = "lost-phone";
+    const { codes } = await connectClient(BackupCodeService, a.url, { apiKey }).generateBackupCodes({ userId, count: 10 });
+    const code = codes[0] ?? "";
+    const auth = replicas.map((r) => connectClient(AuthenticationService, r.url, { apiKey }));
+    const transactions = await Promise.all(
+      Array.from({ length: 20 }, async (_, i) => ({ i, id: (await auth[i % 2]!.challenge({ userId })).transactionId })),
+    );
+    const outcomes = await Promise.all(
+      transactions.map(({ i, id }) => outcomeOf(auth[i % 2]!.verify({ transactionId: id, proof: { case: "backupCode", value: { code } } }))),
+    );
+    expect(outcomes.filter((o) => o === "verified")).toHaveLength(1);
+    expect(outcomes.every((o) => o === "verified" || o === "refused:WRONG_CODE" || o === "throttled")).toBe(true);
+    const status = await connectClient(BackupCodeService, a.url, { apiKey }).getBackupCodeStatus({ userId });
+    expect(status.remaining).toBe(9);
   }, 60_000);
 });
