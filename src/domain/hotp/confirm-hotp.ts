@@ -1,11 +1,10 @@
 import type { AppDeps } from "../../app.js";
-import { recordAudit } from "../audit/index.js";
 import type { RequestMeta } from "../caller.js";
 import type { FailureReason } from "../factors/failure-reason.js";
-import { factorFromRow, type FactorRow } from "../factors/factor-row.js";
-import { acceptOtpStep, rememberResync } from "../factors/factor-store.js";
-import { confirmFailed, ensurePendingOtp } from "../otp/confirm-otp.js";
-import { admitOrAudit, throttleSuccess } from "../throttle/index.js";
+import type { FactorRow } from "../factors/factor-row.js";
+import { rememberResync } from "../factors/factor-store.js";
+import { activateOtp, confirmFailed, ensurePendingOtp } from "../otp/confirm-otp.js";
+import { admitOrAudit } from "../throttle/index.js";
 import type { ConfirmTotpInput, ConfirmTotpResult } from "../totp/confirm-totp.js";
 import { checkHotpFactor } from "./check-hotp-factor.js";
 
@@ -33,27 +32,13 @@ export async function confirmHotpEnrolment(
   const decision = checkHotpFactor(deps.keyring, row, input.code);
   let reason: FailureReason;
   if (decision.kind === "accept") {
-    const accepted = await acceptOtpStep(deps.db, {
-      tenant,
-      userId: input.userId,
-      id: row.id,
-      step: decision.counter,
-      driftSteps: 0,
-      now,
-      from: "pending",
-      resyncStep: decision.resyncedFrom,
-    });
-    if (accepted !== undefined) {
-      const factor = factorFromRow(accepted);
-      await throttleSuccess(deps, tenant, input.userId);
-      await recordAudit(deps, deps.db, meta, now, {
-        kind: "factor.confirmed",
-        userId: input.userId,
-        factorId: row.id,
-        details: { provider: "hotp", counter: decision.counter + 1, resynced: decision.resyncedFrom !== undefined },
-      });
-      return { confirmed: true, factor };
-    }
+    const accept = { step: decision.counter, driftSteps: 0, resyncedFrom: decision.resyncedFrom };
+    const confirmed = await activateOtp(deps, meta, now, input.userId, row, accept, () => ({
+      provider: "hotp",
+      counter: decision.counter + 1,
+      resynced: decision.resyncedFrom !== undefined,
+    }));
+    if (confirmed !== undefined) return confirmed;
     reason = "replayed";
   } else if (decision.kind === "resync_needed") {
     await rememberResync(deps.db, tenant, input.userId, row.id, decision.counter, 0);

@@ -1,12 +1,10 @@
 import type { AppDeps } from "../../app.js";
-import { recordAudit } from "../audit/index.js";
 import type { RequestMeta } from "../caller.js";
 import type { FailureReason } from "../factors/failure-reason.js";
 import { driftSeconds, type Factor } from "../factors/factor.js";
-import { factorFromRow } from "../factors/factor-row.js";
-import { acceptOtpStep, findFactor, rememberResync } from "../factors/factor-store.js";
-import { confirmFailed, ensurePendingOtp } from "../otp/confirm-otp.js";
-import { admitOrAudit, throttleSuccess } from "../throttle/index.js";
+import { findFactor, rememberResync } from "../factors/factor-store.js";
+import { activateOtp, confirmFailed, ensurePendingOtp } from "../otp/confirm-otp.js";
+import { admitOrAudit } from "../throttle/index.js";
 import { checkTotpFactor } from "./check-totp-factor.js";
 
 /** Confirmation checks ±1 step around a new factor's zero drift (DESIGN "Factors and their rules"). */
@@ -47,27 +45,12 @@ export async function confirmTotpEnrolment(
   const decision = checkTotpFactor(deps.keyring, row, input.code, now, CONFIRM_WINDOW);
   let reason: FailureReason;
   if (decision.kind === "accept") {
-    const accepted = await acceptOtpStep(deps.db, {
-      tenant,
-      userId: input.userId,
-      id: row.id,
-      step: decision.step,
-      driftSteps: decision.driftSteps,
-      now,
-      from: "pending",
-      resyncStep: decision.resyncedFrom,
-    });
-    if (accepted !== undefined) {
-      const factor = factorFromRow(accepted);
-      await throttleSuccess(deps, tenant, input.userId);
-      await recordAudit(deps, deps.db, meta, now, {
-        kind: "factor.confirmed",
-        userId: input.userId,
-        factorId: row.id,
-        details: { provider: "totp", drift_seconds: driftSeconds(factor), resynced: decision.resyncedFrom !== undefined },
-      });
-      return { confirmed: true, factor };
-    }
+    const confirmed = await activateOtp(deps, meta, now, input.userId, row, decision, (factor) => ({
+      provider: "totp",
+      drift_seconds: driftSeconds(factor),
+      resynced: decision.resyncedFrom !== undefined,
+    }));
+    if (confirmed !== undefined) return confirmed;
     reason = "replayed";
   } else if (decision.kind === "resync_needed") {
     await rememberResync(deps.db, tenant, input.userId, row.id, decision.step, decision.offset);
