@@ -1,4 +1,4 @@
-import { Code, ConnectError, type ServiceImpl } from "@connectrpc/connect";
+import type { ServiceImpl } from "@connectrpc/connect";
 import type { AppDeps } from "../app.js";
 import { listFactors, removeFactor, renameFactor } from "../domain/factors/index.js";
 import { confirmOtpEnrolment, enrolHotp } from "../domain/hotp/index.js";
@@ -18,15 +18,9 @@ import {
 } from "./validate/enrolment.js";
 import { parseResyncFactor } from "./validate/hotp.js";
 
-/** HOTP, WebAuthn and explicit resync arrive with their own issues. */
-function notYet(what: string): ConnectError {
-  return new ConnectError(`${what} is not implemented yet`, Code.Unimplemented);
-}
-
 /**
  * EnrolmentService: thin handlers that validate, call one domain function and
- * map the result. TOTP is implemented; HOTP, WebAuthn and ResyncFactor answer
- * UNIMPLEMENTED until their issues land.
+ * map the result, for TOTP, HOTP and WebAuthn factors alike.
  */
 export function enrolmentServiceImpl(deps: AppDeps): Partial<ServiceImpl<typeof EnrolmentService>> {
   return {

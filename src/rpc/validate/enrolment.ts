@@ -24,7 +24,7 @@ function done<T>(v: Violations, value: T): T {
   return value;
 }
 
-/** A validated EnrolRequest: a TOTP spec for the domain, or a kind not implemented yet. */
+/** A validated EnrolRequest: the factor kind with its spec, free of protobuf types. */
 export type EnrolInput =
   | { kind: "totp"; userId: string; label: string; spec: TotpSpecInput }
   | HotpEnrolInput
