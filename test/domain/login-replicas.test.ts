@@ -1,9 +1,10 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { AppDeps } from "../../src/app.js";
-import { coreCounters, HOTP_STEPS_PER_VERIFY, TOTP_STEPS_PER_VERIFY, totpCode } from "../../src/core/index.js";
+import { coreCounters, hotpCode, HOTP_STEPS_PER_VERIFY, TOTP_STEPS_PER_VERIFY, totpCode } from "../../src/core/index.js";
 import { factorSecretAad } from "../../src/crypto/keyring.js";
 import type { RequestMeta } from "../../src/domain/caller.js";
 import { FixedClock } from "../../src/domain/clock.js";
+import { confirmOtpEnrolment, enrolHotp } from "../../src/domain/hotp/index.js";
 import { challenge, verifyLogin } from "../../src/domain/login/index.js";
 import { admitAttempt, throttleState, waitAfterFailures } from "../../src/domain/throttle/index.js";
 import { confirmTotpEnrolment, enrolTotp } from "../../src/domain/totp/index.js";
@@ -29,6 +30,10 @@ afterAll(async () => {
   await replica.close();
   await app.close();
 });
+
+function hotpAt(secretHex: string, counter: number): string {
+  return hotpCode(Buffer.from(secretHex, "hex"), "SHA1", counter, 6);
+}
 
 function code(secretHex: string, at: Date): string {
   return totpCode(Buffer.from(secretHex, "hex"), "SHA1", 6, 30, Math.floor(at.getTime() / 1000));
@@ -96,23 +101,87 @@ describe("throttle admission", () => {
 });
 
 describe("constant work at Verify", () => {
-  async function hmacsFor(userId: string, c: string): Promise<number> {
+  // The HMACs one Verify computed, and its outcome ("verified" or the refusal).
+  async function workFor(userId: string, c: string, factorId?: string): Promise<[number, string]> {
     const ch = await challenge(app.deps, META, { userId, userGroups: [] });
     const before = coreCounters.hmacs;
-    await verifyLogin(app.deps, META, { transactionId: ch.transactionId, proof: { kind: "otp", code: c, factorId: undefined } });
-    return coreCounters.hmacs - before;
+    const result = await verifyLogin(app.deps, META, { transactionId: ch.transactionId, proof: { kind: "otp", code: c, factorId } });
+    return [coreCounters.hmacs - before, result.verified ? "verified" : result.reason];
+  }
+
+  async function hmacsFor(userId: string, c: string, factorId?: string): Promise<number> {
+    return (await workFor(userId, c, factorId))[0];
+  }
+
+  function other(c: string): string {
+    return String((Number(c) + 1) % 1_000_000).padStart(6, "0");
   }
 
   it("computes the same number of HMACs for a match, a miss and a user without factors", async () => {
     const { secretHex } = await activeFactor("worker");
     clock.advance(120_000);
     const right = code(secretHex, clock.now());
-    const wrong = String((Number(right) + 1) % 1_000_000).padStart(6, "0");
-    // Every OTP proof runs the TOTP window and the HOTP window (dummy keys where the user has none).
+    // Only the TOTP window runs for a user without HOTP factors.
+    expect(await hmacsFor("worker", other(right))).toBe(TOTP_STEPS_PER_VERIFY);
+    expect(await hmacsFor("nobody-at-all", right)).toBe(TOTP_STEPS_PER_VERIFY);
+    expect(await hmacsFor("worker", right)).toBe(TOTP_STEPS_PER_VERIFY);
+  });
+
+  it("does the TOTP window alone for an unknown user, a user without factors and a TOTP-only user, whatever the code", async () => {
+    const { secretHex } = await activeFactor("totp-only");
+    await enrolTotp(app.deps, META, { userId: "pending-only", label: "Phone", spec: SPEC });
+    clock.advance(90_000);
+    const right = code(secretHex, clock.now());
+    const n = TOTP_STEPS_PER_VERIFY;
+    for (const userId of ["nobody-here", "pending-only"]) {
+      expect([await workFor(userId, other(right)), await workFor(userId, right), await workFor(userId, right)]).toEqual([
+        [n, "wrong_code"],
+        [n, "wrong_code"],
+        [n, "wrong_code"],
+      ]);
+    }
+    expect([await workFor("totp-only", other(right)), await workFor("totp-only", right), await workFor("totp-only", right)]).toEqual([
+      [n, "wrong_code"],
+      [n, "verified"],
+      [n, "replayed"],
+    ]);
+  });
+
+  it("does the TOTP and the HOTP window for a user with an HOTP factor, whatever the code", async () => {
+    clock.set(T0);
+    const hotpSpec = { ...SPEC, counter: 0n };
+    const { factor, enrolment } = await enrolHotp(app.deps, META, { userId: "hotp-user", label: "Token", spec: hotpSpec });
+    const confirmed = await confirmOtpEnrolment(app.deps, META, { userId: "hotp-user", factorId: factor.id, code: hotpAt(enrolment.secretHex, 0) });
+    expect(confirmed.confirmed).toBe(true);
     const perProof = TOTP_STEPS_PER_VERIFY + HOTP_STEPS_PER_VERIFY;
-    expect(await hmacsFor("worker", wrong)).toBe(perProof);
-    expect(await hmacsFor("nobody-at-all", right)).toBe(perProof);
-    expect(await hmacsFor("worker", right)).toBe(perProof);
+    const right = hotpAt(enrolment.secretHex, 1);
+    expect(await workFor("hotp-user", other(right))).toEqual([perProof, "wrong_code"]);
+    expect(await workFor("hotp-user", right)).toEqual([perProof, "verified"]);
+    expect(await workFor("hotp-user", right)).toEqual([perProof, "replayed"]);
+    // Named, the HOTP factor still costs the dummy TOTP window as well.
+    expect(await workFor("hotp-user", hotpAt(enrolment.secretHex, 2), factor.id)).toEqual([perProof, "verified"]);
+  });
+
+  it("does the HOTP work for a user with TOTP and HOTP factors even when TOTP accepts the code", async () => {
+    const { secretHex } = await activeFactor("both-kinds");
+    const hotpSpec = { ...SPEC, counter: 0n };
+    const { factor, enrolment } = await enrolHotp(app.deps, META, { userId: "both-kinds", label: "Token", spec: hotpSpec });
+    const confirmed = await confirmOtpEnrolment(app.deps, META, { userId: "both-kinds", factorId: factor.id, code: hotpAt(enrolment.secretHex, 0) });
+    expect(confirmed.confirmed).toBe(true);
+    clock.advance(60_000);
+    const right = code(secretHex, clock.now());
+    const perProof = TOTP_STEPS_PER_VERIFY + HOTP_STEPS_PER_VERIFY;
+    expect(await workFor("both-kinds", other(right))).toEqual([perProof, "wrong_code"]);
+    expect(await workFor("both-kinds", right)).toEqual([perProof, "verified"]);
+    expect(await workFor("both-kinds", right)).toEqual([perProof, "replayed"]);
+  });
+
+  it("does the TOTP window alone for a proof naming a TOTP factor or an unknown factor", async () => {
+    const { secretHex, factorId } = await activeFactor("named-totp");
+    clock.advance(60_000);
+    const right = code(secretHex, clock.now());
+    expect(await workFor("named-totp", right, "no-such-factor")).toEqual([TOTP_STEPS_PER_VERIFY, "unknown_factor"]);
+    expect(await workFor("named-totp", right, factorId)).toEqual([TOTP_STEPS_PER_VERIFY, "verified"]);
   });
 });
 

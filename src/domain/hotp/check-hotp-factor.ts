@@ -1,11 +1,4 @@
-import {
-  DUMMY_HOTP_KEY,
-  HOTP_LOOK_AHEAD,
-  HOTP_LOOK_BEHIND,
-  HOTP_RESYNC_RANGE,
-  verifyHotpWindow,
-  type HotpWindowResult,
-} from "../../core/index.js";
+import { HOTP_LOOK_AHEAD, HOTP_LOOK_BEHIND, HOTP_RESYNC_RANGE, verifyHotpWindow } from "../../core/index.js";
 import { factorSecretAad, type Keyring } from "../../crypto/keyring.js";
 import { otpStateOf, type FactorRow } from "../factors/factor-row.js";
 import { decideHotp, type HotpDecision } from "./decide-hotp.js";
@@ -34,16 +27,4 @@ export function checkHotpFactor(keyring: Keyring, row: FactorRow, code: string):
   } finally {
     key.fill(0);
   }
-}
-
-/** The same work as checking one HOTP factor, on a dummy key, for an unknown user or factor. */
-export function checkDummyHotp(code: string): HotpWindowResult {
-  return verifyHotpWindow({
-    ...DUMMY_HOTP_KEY,
-    code,
-    expectedCounter: 0,
-    lookAhead: HOTP_LOOK_AHEAD,
-    resyncRange: HOTP_RESYNC_RANGE,
-    lookBehind: HOTP_LOOK_BEHIND,
-  });
 }

@@ -20,8 +20,8 @@ export function otpLoginProvider(kind: "totp" | "hotp"): LoginProvider {
  * The factors an OTP proof is checked against, chosen the same way for TOTP
  * and HOTP: the named factor if it is one of the user's factors of `kind`, else
  * all their active ones. A named factor still pending confirmation is refused
- * (FACTOR_PENDING). Empty when nothing matches; the caller then spends the
- * same work on a dummy key.
+ * (FACTOR_PENDING). Empty when nothing matches; TOTP then spends the same
+ * work on a dummy key, HOTP none (DESIGN "Constant work"; see verifyOtpProof).
  */
 export async function otpCandidates(
   db: Queryable,

@@ -21,8 +21,10 @@ export const totpLoginProvider: LoginProvider = otpLoginProvider("totp");
 /**
  * TOTP at Verify. Every candidate factor is checked in full before deciding
  * (no early exit), and a user with no TOTP factor, or a proof naming an
- * unknown factor, costs the same work on a dummy key. An accepted step is
- * burnt and the transaction spent in one database transaction.
+ * unknown factor, costs the same work on a dummy key: this window runs on
+ * every OTP proof, so it alone makes users without HOTP factors cost the same
+ * (DESIGN "Constant work"; see verifyOtpProof). An accepted step is burnt and
+ * the transaction spent in one database transaction.
  */
 export async function verifyTotpProof(
   deps: ProviderDeps,
