@@ -25,6 +25,16 @@ export type FidoProfileId = "nitrokey-fido2" | "nitrokey-3-xn" | "nitrokey-3-xn-
 
 const PIN = { pinRetries: 8, pinRetriesPerBoot: 3 } as const;
 
+/** What every Nitrokey 3 shares; the variants differ in AAGUID, name and counter. */
+const NITROKEY_3 = {
+  ...PIN,
+  algorithms: [-7, -8],
+  residentKeyCapacity: 100,
+  versions: ["U2F_V2", "FIDO_2_0", "FIDO_2_1_PRE"],
+  transports: ["nfc", "usb"],
+  makeCredUvNotRequired: true,
+} as const;
+
 /** Every FIDO2 profile by id (AAGUIDs from Nitrokey's metadata). */
 export const FIDO_PROFILES: Readonly<Record<FidoProfileId, FidoProfile>> = {
   "nitrokey-fido2": {
@@ -40,39 +50,24 @@ export const FIDO_PROFILES: Readonly<Record<FidoProfileId, FidoProfile>> = {
     makeCredUvNotRequired: false,
   },
   "nitrokey-3-xn": {
-    ...PIN,
+    ...NITROKEY_3,
     id: "nitrokey-3-xn",
     name: "Nitrokey 3 xN",
     aaguid: "ec99db19-cd1f-4c06-a2a9-940f17a6a30b",
-    algorithms: [-7, -8],
-    residentKeyCapacity: 100,
     counterMode: "random-1-256",
-    versions: ["U2F_V2", "FIDO_2_0", "FIDO_2_1_PRE"],
-    transports: ["nfc", "usb"],
-    makeCredUvNotRequired: true,
   },
   "nitrokey-3-xn-legacy-counter": {
-    ...PIN,
+    ...NITROKEY_3,
     id: "nitrokey-3-xn-legacy-counter",
     name: "Nitrokey 3 xN (older firmware)",
     aaguid: "ec99db19-cd1f-4c06-a2a9-940f17a6a30b",
-    algorithms: [-7, -8],
-    residentKeyCapacity: 100,
     counterMode: "plus-one",
-    versions: ["U2F_V2", "FIDO_2_0", "FIDO_2_1_PRE"],
-    transports: ["nfc", "usb"],
-    makeCredUvNotRequired: true,
   },
   "nitrokey-3-am": {
-    ...PIN,
+    ...NITROKEY_3,
     id: "nitrokey-3-am",
     name: "Nitrokey 3 AM",
     aaguid: "2cd2f727-f6ca-44da-8f48-5c2e5da000a2",
-    algorithms: [-7, -8],
-    residentKeyCapacity: 100,
     counterMode: "random-1-256",
-    versions: ["U2F_V2", "FIDO_2_0", "FIDO_2_1_PRE"],
-    transports: ["nfc", "usb"],
-    makeCredUvNotRequired: true,
   },
 };

@@ -81,6 +81,16 @@ function base64url(
 }
 
 /** The members both kinds of response share: id = rawId, type "public-key", the optional extras. */
+/** The fields both credential JSONs share, once checkCredentialShell has passed them. */
+function credentialShell(obj: Json): { id: string; rawId: string; type: "public-key"; clientExtensionResults: Json } {
+  return {
+    id: obj["id"] as string,
+    rawId: obj["rawId"] as string,
+    type: "public-key",
+    clientExtensionResults: isObject(obj["clientExtensionResults"]) ? obj["clientExtensionResults"] : {},
+  };
+}
+
 function checkCredentialShell(v: Violations, field: string, obj: Json): Json | undefined {
   const before = v.length;
   if (base64url(v, field, obj, "id", { maxBytes: MAX_CREDENTIAL_ID_BYTES }) && obj["rawId"] !== obj["id"]) {
@@ -121,10 +131,7 @@ export function parseAttestationJson(v: Violations, field: string, text: string)
   }
   if (v.length > before) return undefined;
   return {
-    id: obj["id"] as string,
-    rawId: obj["rawId"] as string,
-    type: "public-key",
-    clientExtensionResults: isObject(obj["clientExtensionResults"]) ? obj["clientExtensionResults"] : {},
+    ...credentialShell(obj),
     response: {
       clientDataJSON: response["clientDataJSON"] as string,
       attestationObject: response["attestationObject"] as string,
@@ -146,10 +153,7 @@ export function parseAssertionJson(v: Violations, field: string, text: string): 
   base64url(v, field, response, "userHandle", { optional: true, maxBytes: MAX_USER_HANDLE_BYTES });
   if (v.length > before) return undefined;
   return {
-    id: obj["id"] as string,
-    rawId: obj["rawId"] as string,
-    type: "public-key",
-    clientExtensionResults: isObject(obj["clientExtensionResults"]) ? obj["clientExtensionResults"] : {},
+    ...credentialShell(obj),
     response: {
       clientDataJSON: response["clientDataJSON"] as string,
       authenticatorData: response["authenticatorData"] as string,
