@@ -32,7 +32,7 @@ const types = {
 function withConnectionCode(err: unknown): unknown {
   if (err instanceof Error && (err as { code?: unknown }).code === undefined) {
     if (/timeout exceeded when trying to connect/i.test(err.message)) return Object.assign(err, { code: "ETIMEDOUT" });
-    if (/connection terminated/i.test(err.message)) return Object.assign(err, { code: "ECONNRESET" });
+    if (/connection terminated|not queryable/i.test(err.message)) return Object.assign(err, { code: "ECONNRESET" });
   }
   return err;
 }
@@ -72,9 +72,16 @@ export function createPgDb(opts: PgDbOptions): Db {
     idle_in_transaction_session_timeout: 60_000,
     application_name: "twofold",
   });
-  // An idle client losing its connection (server restart) must not crash the process;
-  // the next query on a fresh client reports the failure to its caller.
+  // A client losing its connection (a failover, a restart, pg_terminate_backend)
+  // emits 'error'; with no listener node would end the process. The pool listens
+  // only on idle clients, and a client checked out for a transaction is not idle
+  // between its statements, so every client gets a listener of its own for life.
+  // The statement that was running, or the next one, reports the failure to its
+  // caller (UNAVAILABLE), and the broken client is discarded on release.
   pool.on("error", () => {});
+  pool.on("connect", (client) => {
+    client.on("error", () => {});
+  });
   const base = adapt(pool);
   return {
     kind: "pg",
@@ -84,12 +91,13 @@ export function createPgDb(opts: PgDbOptions): Db {
       const client = await pool.connect().catch((err: unknown) => {
         throw withConnectionCode(err);
       });
+      const tx = adapt(client);
       let broken = false;
       try {
-        await client.query("BEGIN");
+        await tx.query("BEGIN");
         try {
-          const result = await fn(adapt(client));
-          await client.query("COMMIT");
+          const result = await fn(tx);
+          await tx.query("COMMIT");
           return result;
         } catch (err) {
           try {
