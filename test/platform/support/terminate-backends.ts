@@ -35,10 +35,11 @@ await terminate();
 await pause(200);
 const idleThenQuery = await db.query("SELECT 3 AS x").then((r) => r.rows, outcome);
 
-const running = db.query("SELECT pg_sleep(5)");
+// The outcome is taken at once, so the rejection is handled whenever it comes.
+const running = db.query("SELECT pg_sleep(5)").then(() => "finished", outcome);
 await pause(300);
 await terminate();
-const duringStatement = await running.then(() => "finished", outcome);
+const duringStatement = await running;
 
 const afterwards = await db.query("SELECT 4 AS x").then((r) => r.rows, outcome);
 await admin.end();
