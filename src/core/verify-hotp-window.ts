@@ -63,8 +63,15 @@ function loadCode(code: string, digits: OtpDigits, out: Buffer): boolean {
  * `expectedCounter − lookBehind` to `expectedCounter + resyncRange`, each
  * compared with `timingSafeEqual`: `lookBehind + resyncRange + 1` HMACs and
  * compares per call whatever the code, so the work depends only on the
- * configuration. The nearest forward match wins: within the look-ahead it is
- * `in_window`, beyond it `outside_window`; a match only behind is `replayed`.
+ * configuration.
+ *
+ * A 6-digit code recurs about once in a million counters, so over 1,011
+ * counters a code may match twice. Which match counts, in order:
+ * 1. the nearest one within the look-ahead (`in_window`): the token's next code;
+ * 2. one behind the expected counter (`replayed`): a code just used is far
+ *    likelier to be sent again than a token to have jumped hundreds of
+ *    counters, and answering "replayed" remembers no resync candidate;
+ * 3. the nearest one beyond the look-ahead (`outside_window`).
  */
 export function verifyHotpWindow(input: HotpWindowInput): HotpWindowResult {
   const { key, algorithm, digits, expectedCounter, lookAhead, resyncRange, lookBehind } = input;
@@ -80,10 +87,9 @@ export function verifyHotpWindow(input: HotpWindowInput): HotpWindowResult {
     if (equal && c >= expectedCounter && ahead < 0) ahead = c;
     if (equal && c < expectedCounter) behind = c;
   }
-  if (ahead >= 0) {
-    return ahead - expectedCounter <= lookAhead ? { kind: "in_window", counter: ahead } : { kind: "outside_window", counter: ahead };
-  }
+  if (ahead >= 0 && ahead - expectedCounter <= lookAhead) return { kind: "in_window", counter: ahead };
   if (behind >= 0) return { kind: "replayed", counter: behind };
+  if (ahead >= 0) return { kind: "outside_window", counter: ahead };
   return NO_MATCH;
 }
 

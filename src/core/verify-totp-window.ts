@@ -31,6 +31,8 @@ export interface TotpWindowInput extends TotpKey {
   driftSteps: number;
   /** Acceptance window either side of the drift, steps (config.totpWindow, 1..3). */
   window: number;
+  /** The last step the factor accepted (replay floor); steps up to it are used. Absent: none used. */
+  lastStep?: number;
 }
 
 /**
@@ -39,6 +41,7 @@ export interface TotpWindowInput extends TotpKey {
  */
 export type TotpWindowResult =
   | { kind: "in_window"; step: number; offset: number }
+  | { kind: "replayed"; step: number }
   | { kind: "outside_window"; step: number; offset: number }
   | { kind: "no_match" };
 
@@ -58,7 +61,11 @@ const filler = Buffer.alloc(8);
  * the same work.
  *
  * Where several steps match (a 6-digit code collides with probability about
- * 2·10⁻⁵ over 21 steps), the one nearest the drift wins, in-window first.
+ * 2·10⁻⁵ over 21 steps), which one counts, in order: the unused step nearest
+ * the drift within the window (`in_window`); a used step, at or before
+ * `lastStep` (`replayed`: a code sent again is likelier than a clock that
+ * jumped); the unused step nearest the drift outside the window
+ * (`outside_window`).
  */
 export function verifyTotpWindow(input: TotpWindowInput): TotpWindowResult {
   const { key, algorithm, digits, period, code, driftSteps, window } = input;
@@ -70,26 +77,28 @@ export function verifyTotpWindow(input: TotpWindowInput): TotpWindowResult {
   given.write(lengthOk ? code : "", 0, "latin1");
   if (!lengthOk) filler.copy(given, 0, 0, digits);
 
+  const lastStep = input.lastStep ?? -1;
   let bestStep = -1;
   let bestDistance = Number.POSITIVE_INFINITY;
+  let usedStep = -1;
   for (let d = -RESYNC_RANGE; d <= RESYNC_RANGE; d++) {
     const step = center + d;
     // Steps before the epoch do not exist; compute step 0 instead and ignore it.
     const valid = step >= 0;
     writeCode(hotpValue(key, algorithm, valid ? step : 0), digits, expected);
     coreCounters.compares++;
-    const equal = timingSafeEqual(expected.subarray(0, digits), given.subarray(0, digits));
+    const equal = timingSafeEqual(expected.subarray(0, digits), given.subarray(0, digits)) && valid && lengthOk;
     const distance = d < 0 ? -d : d;
-    if (equal && valid && lengthOk && distance < bestDistance) {
+    if (equal && step <= lastStep) usedStep = step;
+    if (equal && step > lastStep && distance < bestDistance) {
       bestStep = step;
       bestDistance = distance;
     }
   }
-  if (bestStep < 0) return NO_MATCH;
-  const offset = bestStep - current;
-  return bestDistance <= window
-    ? { kind: "in_window", step: bestStep, offset }
-    : { kind: "outside_window", step: bestStep, offset };
+  if (bestStep >= 0 && bestDistance <= window) return { kind: "in_window", step: bestStep, offset: bestStep - current };
+  if (usedStep >= 0) return { kind: "replayed", step: usedStep };
+  if (bestStep >= 0) return { kind: "outside_window", step: bestStep, offset: bestStep - current };
+  return NO_MATCH;
 }
 
 /**

@@ -30,6 +30,17 @@ describe("verifyHotpWindow", () => {
     expect(verifyHotpWindow({ ...BASE, code: "12345", expectedCounter: 100 })).toEqual({ kind: "no_match" });
   });
 
+  it("answers replayed for a used code that also recurs beyond the look-ahead, remembering no resync", () => {
+    // Under KEY, counters 1891 and 2576 show the same code (found by search; checked here).
+    expect(hotpCode(KEY, "SHA1", 1891, 6)).toBe(hotpCode(KEY, "SHA1", 2576, 6));
+    const used = hotpCode(KEY, "SHA1", 1891, 6);
+    expect(verifyHotpWindow({ ...BASE, code: used, expectedCounter: 1892 })).toEqual({ kind: "replayed", counter: 1891 });
+    // Nothing behind: the same code is an ordinary resync candidate.
+    expect(verifyHotpWindow({ ...BASE, code: used, expectedCounter: 1902 })).toEqual({ kind: "outside_window", counter: 2576 });
+    // Within the look-ahead it is the token's next code.
+    expect(verifyHotpWindow({ ...BASE, code: used, expectedCounter: 2570 })).toEqual({ kind: "in_window", counter: 2576 });
+  });
+
   it("does the same work whether the code matches, misses, or is checked on the dummy key", () => {
     const n = HOTP_LOOK_BEHIND + HOTP_RESYNC_RANGE + 1;
     const code = hotpCode(KEY, "SHA1", 5, 6);

@@ -48,6 +48,30 @@ describe("verifyTotpWindow", () => {
     expect(verify(codeAtStep(STEP - 11)).kind).toBe("no_match");
   });
 
+  describe("when one code matches two steps", () => {
+    // Under KEY, steps 910737 and 910738 show the same code, and so do 2386 and 2394 (found by search; checked here).
+    const at = (step: number, lastStep: number, window = 1) =>
+      verifyTotpWindow({ ...KEY, code: codeAtStep(step), nowSeconds: step * 30 + 15, driftSteps: 0, window, lastStep });
+
+    it("takes the unused step in the window over the used one", () => {
+      expect(codeAtStep(910737)).toBe(codeAtStep(910738));
+      expect(at(910737, 910737)).toEqual({ kind: "in_window", step: 910738, offset: 1 });
+      expect(at(910737, 910738)).toEqual({ kind: "replayed", step: 910738 });
+    });
+
+    it("answers replayed for a used step rather than resync for a step outside the window", () => {
+      expect(codeAtStep(2386)).toBe(codeAtStep(2394));
+      const code = codeAtStep(2386);
+      const now = 2392 * 30 + 15;
+      expect(verifyTotpWindow({ ...KEY, code, nowSeconds: now, driftSteps: 0, window: 1, lastStep: 2386 })).toEqual({ kind: "replayed", step: 2386 });
+      expect(verifyTotpWindow({ ...KEY, code, nowSeconds: now, driftSteps: 0, window: 1, lastStep: 2000 })).toEqual({
+        kind: "outside_window",
+        step: 2394,
+        offset: 2,
+      });
+    });
+  });
+
   it("rejects a wrong code and a code of the wrong length", () => {
     const right = codeAtStep(STEP);
     const wrong = String((Number(right) + 1) % 1_000_000).padStart(6, "0");

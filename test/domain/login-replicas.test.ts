@@ -11,9 +11,12 @@ import { confirmTotpEnrolment, enrolTotp } from "../../src/domain/totp/index.js"
 import { createPgDb } from "../../src/store/pg.js";
 import type { Db } from "../../src/store/db.js";
 import { createTestApp, type TestApp } from "../support/app.js";
+import { codeMatchingNone } from "../support/otp-codes.js";
 
 const T0 = new Date("2026-03-01T12:00:05Z");
 const META: RequestMeta = { caller: { tenant: "t1", keyId: "k1", role: "service" }, clientIp: "198.51.100.4", requestId: "r" };
+/** An HOTP secret (20 bytes, "hotp-recurs-00000350") under which counter 1's code recurs at counter 600. */
+const RECURRING_HOTP_SECRET = "686f74702d7265637572732d3030303030333530";
 const SPEC = { algorithm: undefined, digits: 0, periodSeconds: 0, secret: new Uint8Array(0), issuer: "", accountName: "", tokenProfile: "software" as const };
 
 let app: TestApp;
@@ -113,16 +116,13 @@ describe("constant work at Verify", () => {
     return (await workFor(userId, c, factorId))[0];
   }
 
-  function other(c: string): string {
-    return String((Number(c) + 1) % 1_000_000).padStart(6, "0");
-  }
-
   it("computes the same number of HMACs for a match, a miss and a user without factors", async () => {
     const { secretHex } = await activeFactor("worker");
     clock.advance(120_000);
     const right = code(secretHex, clock.now());
+    const wrong = codeMatchingNone({ at: clock.now(), totp: [{ secretHex }] });
     // Only the TOTP window runs for a user without HOTP factors.
-    expect(await hmacsFor("worker", other(right))).toBe(TOTP_STEPS_PER_VERIFY);
+    expect(await hmacsFor("worker", wrong)).toBe(TOTP_STEPS_PER_VERIFY);
     expect(await hmacsFor("nobody-at-all", right)).toBe(TOTP_STEPS_PER_VERIFY);
     expect(await hmacsFor("worker", right)).toBe(TOTP_STEPS_PER_VERIFY);
   });
@@ -132,15 +132,16 @@ describe("constant work at Verify", () => {
     await enrolTotp(app.deps, META, { userId: "pending-only", label: "Phone", spec: SPEC });
     clock.advance(90_000);
     const right = code(secretHex, clock.now());
+    const wrong = codeMatchingNone({ at: clock.now(), totp: [{ secretHex }] });
     const n = TOTP_STEPS_PER_VERIFY;
     for (const userId of ["nobody-here", "pending-only"]) {
-      expect([await workFor(userId, other(right)), await workFor(userId, right), await workFor(userId, right)]).toEqual([
+      expect([await workFor(userId, wrong), await workFor(userId, right), await workFor(userId, right)]).toEqual([
         [n, "wrong_code"],
         [n, "wrong_code"],
         [n, "wrong_code"],
       ]);
     }
-    expect([await workFor("totp-only", other(right)), await workFor("totp-only", right), await workFor("totp-only", right)]).toEqual([
+    expect([await workFor("totp-only", wrong), await workFor("totp-only", right), await workFor("totp-only", right)]).toEqual([
       [n, "wrong_code"],
       [n, "verified"],
       [n, "replayed"],
@@ -155,11 +156,29 @@ describe("constant work at Verify", () => {
     expect(confirmed.confirmed).toBe(true);
     const perProof = TOTP_STEPS_PER_VERIFY + HOTP_STEPS_PER_VERIFY;
     const right = hotpAt(enrolment.secretHex, 1);
-    expect(await workFor("hotp-user", other(right))).toEqual([perProof, "wrong_code"]);
+    const wrong = codeMatchingNone({ at: clock.now(), hotp: [{ secretHex: enrolment.secretHex, counter: 1 }] });
+    expect(await workFor("hotp-user", wrong)).toEqual([perProof, "wrong_code"]);
     expect(await workFor("hotp-user", right)).toEqual([perProof, "verified"]);
     expect(await workFor("hotp-user", right)).toEqual([perProof, "replayed"]);
     // Named, the HOTP factor still costs the dummy TOTP window as well.
     expect(await workFor("hotp-user", hotpAt(enrolment.secretHex, 2), factor.id)).toEqual([perProof, "verified"]);
+  });
+
+  it("answers replayed for a used HOTP code that the token shows again 599 counters on, and remembers no resync", async () => {
+    // Counter 1's code recurs at counter 600 under this secret (checked below): a used
+    // code that also sits in the resync range is a replay, not a resync candidate.
+    expect(hotpAt(RECURRING_HOTP_SECRET, 1)).toBe(hotpAt(RECURRING_HOTP_SECRET, 600));
+    clock.set(T0);
+    const spec = { ...SPEC, secret: Buffer.from(RECURRING_HOTP_SECRET, "hex"), counter: 0n };
+    const { factor } = await enrolHotp(app.deps, META, { userId: "recurring", label: "Token", spec });
+    expect((await confirmOtpEnrolment(app.deps, META, { userId: "recurring", factorId: factor.id, code: hotpAt(RECURRING_HOTP_SECRET, 0) })).confirmed).toBe(true);
+    const right = hotpAt(RECURRING_HOTP_SECRET, 1);
+    const perProof = TOTP_STEPS_PER_VERIFY + HOTP_STEPS_PER_VERIFY;
+    expect(await workFor("recurring", right)).toEqual([perProof, "verified"]);
+    expect(await workFor("recurring", right)).toEqual([perProof, "replayed"]);
+    const stored = await app.db.query<{ resync_step: number | null }>("SELECT resync_step FROM factors WHERE id = $1::uuid", [factor.id]);
+    expect(stored.rows[0]?.resync_step).toBeNull();
+    expect(await workFor("recurring", hotpAt(RECURRING_HOTP_SECRET, 2))).toEqual([perProof, "verified"]);
   });
 
   it("does the HOTP work for a user with TOTP and HOTP factors even when TOTP accepts the code", async () => {
@@ -170,8 +189,9 @@ describe("constant work at Verify", () => {
     expect(confirmed.confirmed).toBe(true);
     clock.advance(60_000);
     const right = code(secretHex, clock.now());
+    const wrong = codeMatchingNone({ at: clock.now(), totp: [{ secretHex }], hotp: [{ secretHex: enrolment.secretHex, counter: 1 }] });
     const perProof = TOTP_STEPS_PER_VERIFY + HOTP_STEPS_PER_VERIFY;
-    expect(await workFor("both-kinds", other(right))).toEqual([perProof, "wrong_code"]);
+    expect(await workFor("both-kinds", wrong)).toEqual([perProof, "wrong_code"]);
     expect(await workFor("both-kinds", right)).toEqual([perProof, "verified"]);
     expect(await workFor("both-kinds", right)).toEqual([perProof, "replayed"]);
   });

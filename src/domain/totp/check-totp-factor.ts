@@ -18,6 +18,7 @@ export function checkTotpFactor(
   if (row.secret_sealed === null || row.algorithm === null) throw new Error(`TOTP factor ${row.id} has no secret`);
   const key = keyring.open(row.secret_sealed, factorSecretAad(row.tenant_id, row.user_id, row.id));
   try {
+    const state = otpStateOf(row);
     const result = verifyTotpWindow({
       key,
       algorithm: row.algorithm,
@@ -27,8 +28,9 @@ export function checkTotpFactor(
       nowSeconds: Math.floor(now.getTime() / 1000),
       driftSteps: row.drift_steps,
       window,
+      lastStep: state.lastStep,
     });
-    return decideTotp(result, otpStateOf(row));
+    return decideTotp(result, state);
   } finally {
     key.fill(0);
   }

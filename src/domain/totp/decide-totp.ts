@@ -26,7 +26,7 @@ export interface OtpReplayState {
  */
 export function decideTotp(result: TotpWindowResult, state: OtpReplayState): TotpDecision {
   if (result.kind === "no_match") return { kind: "wrong_code" };
-  if (result.step <= state.lastStep) return { kind: "replayed" };
+  if (result.kind === "replayed" || result.step <= state.lastStep) return { kind: "replayed" };
   if (result.kind === "in_window") {
     return { kind: "accept", step: result.step, driftSteps: result.offset, resyncedFrom: undefined };
   }
