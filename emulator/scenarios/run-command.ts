@@ -8,6 +8,8 @@ export interface RunIo {
   stdout(text: string): void;
   stderr(text: string): void;
   env: Readonly<Record<string, string | undefined>>;
+  /** The host's clock; default the wall clock. A test pins it, with the service's, to a known TOTP step. */
+  clock?: RunOptions["clock"];
 }
 
 /** The usage line of `run`, also printed on a usage error. */
@@ -106,6 +108,7 @@ export async function runCommand(argv: readonly string[], io: RunIo): Promise<nu
   }
   const report = await runScenarios({
     ...parsed.options,
+    ...(io.clock === undefined ? {} : { clock: io.clock }),
     onResult: (r) => io.stderr(`${r.status === "passed" ? "PASS" : "FAIL"} ${r.name}\n`),
   });
   io.stdout(formatTable(report));

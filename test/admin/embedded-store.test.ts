@@ -9,7 +9,7 @@ import { clearThrottle, getUserState, listAuditEvents, resetSecondFactor } from 
 import { generateBackupCodes } from "../../src/domain/backup-codes/generate.js";
 import { FixedClock } from "../../src/domain/clock.js";
 import { enrolmentRequired, loadEnforcementPolicy, setEnforcementPolicy } from "../../src/domain/policy/index.js";
-import { systemRandom } from "../../src/domain/random.js";
+import { seededRandom } from "../support/random.js";
 import { relyingPartyFor, setRelyingParty } from "../../src/domain/relying-party/index.js";
 import { openEmbeddedDb } from "../../src/store/embedded.js";
 import { migrate } from "../../src/store/migrate.js";
@@ -33,7 +33,7 @@ describe("admin on the embedded store", () => {
       db,
       keyring: createKeyring(config.keys, config.pepper ?? Buffer.alloc(32)),
       clock: new FixedClock(T0),
-      random: systemRandom,
+      random: seededRandom("admin-embedded"),
       logger: pino({ level: "silent" }),
     };
   });

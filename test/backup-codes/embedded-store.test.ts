@@ -13,7 +13,7 @@ import { generateBackupCodes } from "../../src/domain/backup-codes/generate.js";
 import { redeemBackupCode } from "../../src/domain/backup-codes/redeem.js";
 import { getBackupCodeStatus } from "../../src/domain/backup-codes/status.js";
 import { FixedClock } from "../../src/domain/clock.js";
-import { systemRandom } from "../../src/domain/random.js";
+import { seededRandom } from "../support/random.js";
 import { openEmbeddedDb } from "../../src/store/embedded.js";
 import { migrate } from "../../src/store/migrate.js";
 import { testConfig } from "../support/app.js";
@@ -34,7 +34,7 @@ describe("backup codes and app passwords on the embedded store", () => {
       db,
       keyring: createKeyring(config.keys, config.pepper ?? Buffer.alloc(32)),
       clock,
-      random: systemRandom,
+      random: seededRandom("backup-codes-embedded"),
       logger: pino({ level: "silent" }),
     };
   });

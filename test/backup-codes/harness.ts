@@ -3,7 +3,8 @@ import { pino, type Logger } from "pino";
 import type { AppDeps } from "../../src/app.js";
 import { CROCKFORD_ALPHABET } from "../../src/domain/backup-codes/crockford.js";
 import type { Caller, RequestMeta } from "../../src/domain/caller.js";
-import { systemRandom, type Random } from "../../src/domain/random.js";
+import type { Random } from "../../src/domain/random.js";
+import { seededRandom } from "../support/random.js";
 import { AppPasswordService } from "../../src/gen/twofold/v1/app_passwords_pb.js";
 import { BackupCodeService } from "../../src/gen/twofold/v1/backup_codes_pb.js";
 import { appPasswordServiceImpl } from "../../src/rpc/app-password-service.js";
@@ -62,11 +63,12 @@ export function capturingLogger(): { logger: Logger; lines: string[] } {
 
 /**
  * Randomness that spells out scripted Crockford strings (one per `bytes` call
- * whose length matches) and is random otherwise, so a test can know a code in
- * advance. `script` queues more.
+ * whose length matches) and seeded otherwise (seededRandom), so a test can
+ * know a code in advance. `script` queues more.
  */
 export function scriptedRandom(symbols: string[] = []): Random & { script(more: string[]): void } {
   const queue = [...symbols];
+  const fallback = seededRandom("scripted");
   return {
     script: (more) => void queue.push(...more),
     bytes(n: number): Buffer {
@@ -75,9 +77,9 @@ export function scriptedRandom(symbols: string[] = []): Random & { script(more: 
         queue.shift();
         return Buffer.from([...next].map((c) => CROCKFORD_ALPHABET.indexOf(c)));
       }
-      return systemRandom.bytes(n);
+      return fallback.bytes(n);
     },
-    uuid: () => systemRandom.uuid(),
+    uuid: () => fallback.uuid(),
   };
 }
 

@@ -13,7 +13,7 @@ import { FixedClock } from "../../src/domain/clock.js";
 import { DomainError } from "../../src/domain/errors.js";
 import { listFactors, removeFactor, renameFactor } from "../../src/domain/factors/index.js";
 import { challenge, verifyLogin } from "../../src/domain/login/index.js";
-import { systemRandom } from "../../src/domain/random.js";
+import { seededRandom } from "../support/random.js";
 import { confirmTotpEnrolment, enrolTotp } from "../../src/domain/totp/index.js";
 import { openEmbeddedDb } from "../../src/store/embedded.js";
 import { migrate } from "../../src/store/migrate.js";
@@ -45,7 +45,7 @@ describe("TOTP on the embedded store", () => {
       db,
       keyring: createKeyring(config.keys, config.pepper ?? Buffer.alloc(32)),
       clock,
-      random: systemRandom,
+      random: seededRandom("domain-embedded"),
       logger: pino({ level: "info" }, sink),
     };
   });

@@ -6,6 +6,7 @@ import { totpCode } from "../../src/core/index.js";
 import { EnrolmentService } from "../../src/gen/twofold/v1/enrolment_pb.js";
 import { FactorState } from "../../src/gen/twofold/v1/types_pb.js";
 import { connectClient } from "../support/clients.js";
+import { PINNED_AT, pinnedTimeEnv } from "../support/pinned-time.js";
 import { startServeProcess, type ServeProcess } from "./helpers.js";
 
 const dataDir = mkdtempSync(join(tmpdir(), "twofold-e2e-embedded-"));
@@ -18,7 +19,7 @@ afterAll(async () => {
 
 /** `twofold serve` with no DATABASE_URL: the embedded Postgres in `dataDir`. */
 async function serveEmbedded(): Promise<ServeProcess> {
-  const p = await startServeProcess({ TWOFOLD_DATA_DIR: dataDir }, 110_000);
+  const p = await startServeProcess({ TWOFOLD_DATA_DIR: dataDir, ...pinnedTimeEnv() }, 110_000);
   running.push(p);
   return p;
 }
@@ -49,7 +50,7 @@ describe("twofold serve with the embedded default", () => {
     const enrolled = await enrolment.enrol({ userId: "dave", label: "Phone", spec: { case: "totp", value: {} } });
     const secretHex = enrolled.enrolment.case === "otp" ? enrolled.enrolment.value.secretHex : "";
     const factorId = enrolled.factor?.id ?? "";
-    const now = totpCode(Buffer.from(secretHex, "hex"), "SHA1", 6, 30, Math.floor(Date.now() / 1000));
+    const now = totpCode(Buffer.from(secretHex, "hex"), "SHA1", 6, 30, Math.floor(PINNED_AT.getTime() / 1000));
     expect((await enrolment.confirmEnrolment({ userId: "dave", factorId, proof: { case: "otpCode", value: now } })).confirmed).toBe(true);
     expect(await first.stop()).toBe(0);
 

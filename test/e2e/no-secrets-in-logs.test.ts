@@ -12,6 +12,7 @@ import { createTestApiKey, createTestApp, type TestApp } from "../support/app.js
 import { connectClient } from "../support/clients.js";
 import { createGrpcClient } from "../support/grpc-client.js";
 import { startInProcess, type InProcessServer } from "./helpers.js";
+import { codeMatchingNone } from "../support/otp-codes.js";
 
 const T0 = new Date("2026-08-01T07:00:10Z");
 const USER = "carol@example.test";
@@ -73,7 +74,7 @@ beforeAll(async () => {
   // Log in: a wrong code, then the right one, then its replay.
   clock.advance(30_000);
   const loginCode = code(secretHex, clock.now());
-  const wrongCode = String((Number(loginCode) + 1) % 1_000_000).padStart(6, "0");
+  const wrongCode = codeMatchingNone({ at: clock.now(), totp: [{ secretHex }], after: loginCode });
   remember("login code", loginCode);
   remember("wrong code", wrongCode);
   const verifyOtp = async (otp: string) => {

@@ -7,6 +7,7 @@ import { EnrolmentService } from "../../src/gen/twofold/v1/enrolment_pb.js";
 import { FailureReason } from "../../src/gen/twofold/v1/types_pb.js";
 import { createTestApiKey, createTestApp, type TestApp } from "../support/app.js";
 import { connectClient } from "../support/clients.js";
+import { PINNED_AT, pinnedTimeEnv } from "../support/pinned-time.js";
 import { serveEnvFor, startServeProcess, type ServeProcess } from "./helpers.js";
 
 const ROUNDS = 10;
@@ -19,7 +20,8 @@ let apiKey = "";
 beforeAll(async () => {
   app = await createTestApp();
   apiKey = await createTestApiKey(app, "acme", "service");
-  const env = serveEnvFor(app);
+  // Both replicas' clocks stand still at PINNED_AT, so the codes below fall in known steps.
+  const env = { ...serveEnvFor(app), ...pinnedTimeEnv() };
   // Two `twofold serve` processes on one database, as two replicas behind a load balancer.
   const started = await Promise.allSettled([startServeProcess(env), startServeProcess(env)]);
   replicas = started.flatMap((s) => (s.status === "fulfilled" ? [s.value] : []));
@@ -31,9 +33,9 @@ afterAll(async () => {
   await app?.close();
 });
 
-/** The SHA1/6/30 code an authenticator shows `stepOffset` steps from the real clock. */
+/** The SHA1/6/30 code an authenticator shows `stepOffset` steps from the replicas' pinned clock. */
 function codeNow(secretHex: string, stepOffset = 0): string {
-  return totpCode(Buffer.from(secretHex, "hex"), "SHA1", 6, 30, Math.floor(Date.now() / 1000) + stepOffset * 30);
+  return totpCode(Buffer.from(secretHex, "hex"), "SHA1", 6, 30, Math.floor(PINNED_AT.getTime() / 1000) + stepOffset * 30);
 }
 
 type Outcome = "verified" | "replayed" | "throttled" | string;

@@ -6,6 +6,7 @@ import { challenge, verifyLogin } from "../../src/domain/login/index.js";
 import { createPgDb } from "../../src/store/pg.js";
 import { FactorKind, FactorState, FailureReason, OtpAlgorithm, Provider, TokenProfile } from "../../src/gen/twofold/v1/types_pb.js";
 import { createHarness, errorOf, serviceCaller, type Harness } from "../rpc/harness.js";
+import { codeMatchingNone } from "../support/otp-codes.js";
 import { enrolNitrokeyHotp, login, oathtoolHotp } from "./support.js";
 
 let h: Harness;
@@ -72,7 +73,7 @@ describe("HOTP confirmation", () => {
     });
     const factorId = enrolled.factor?.id ?? "";
     const right = oathtoolHotp(SECRET_B, 0);
-    const wrong = String((Number(right) + 1) % 1_000_000).padStart(6, "0");
+    const wrong = codeMatchingNone({ at: h.clock.now(), hotp: [{ secretHex: SECRET_B, counter: 0 }] });
     const r = await h.enrolment().confirmEnrolment({ userId: "wrong-confirm", factorId, proof: { case: "otpCode", value: wrong } });
     expect(r).toMatchObject({ confirmed: false, reason: FailureReason.WRONG_CODE });
     expect(r.factor?.state).toBe(FactorState.PENDING);

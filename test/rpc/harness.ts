@@ -78,12 +78,6 @@ export function codeAt(
   return totpCode(Buffer.from(secretHex, "hex"), opts.algorithm ?? "SHA1", opts.digits ?? 6, period, t);
 }
 
-/** A code that is not `code` (same length). */
-export function otherCode(code: string): string {
-  const n = (Number(code) + 1) % 10 ** code.length;
-  return String(n).padStart(code.length, "0");
-}
-
 /** The ConnectError a call failed with; fails the test when it succeeded. */
 export async function errorOf(call: Promise<unknown>): Promise<ConnectError> {
   try {

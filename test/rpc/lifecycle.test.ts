@@ -2,7 +2,8 @@ import { Code } from "@connectrpc/connect";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { readAuditEvents } from "../../src/domain/audit/index.js";
 import { FactorState, FailureReason, OtpAlgorithm, Provider, TokenProfile } from "../../src/gen/twofold/v1/types_pb.js";
-import { codeAt, createHarness, errorOf, otherCode, T0, type Harness } from "./harness.js";
+import { codeAt, createHarness, errorOf, T0, type Harness } from "./harness.js";
+import { wrongTotpCode } from "../support/otp-codes.js";
 
 let h: Harness;
 beforeAll(async () => {
@@ -123,7 +124,7 @@ describe("TOTP lifecycle", () => {
     const { secretHex, factorId } = await enrolAndConfirm(user);
     h.clock.advance(STEP_MS);
     const good = codeAt(secretHex, h.clock.now());
-    const wrong = otherCode(good);
+    const wrong = wrongTotpCode(secretHex, h.clock.now());
     expect((await login(user, wrong)).verified).toBe(false);
     expect((await login(user, good)).verified).toBe(true);
     const events = await readAuditEvents(h.app.db, "acme", { userId: user });
@@ -175,7 +176,7 @@ describe("TOTP lifecycle", () => {
     const res = await h.enrolment().confirmEnrolment({
       userId: user,
       factorId: enrolled.factor?.id ?? "",
-      proof: { case: "otpCode", value: otherCode(codeAt(secretHex, T0)) },
+      proof: { case: "otpCode", value: wrongTotpCode(secretHex, T0) },
     });
     expect(res.confirmed).toBe(false);
     expect(res.reason).toBe(FailureReason.WRONG_CODE);

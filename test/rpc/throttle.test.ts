@@ -1,7 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { readAuditEvents } from "../../src/domain/audit/index.js";
 import { FailureReason } from "../../src/gen/twofold/v1/types_pb.js";
-import { codeAt, createHarness, otherCode, retryDelayMs, T0, type Harness } from "./harness.js";
+import { codeAt, createHarness, retryDelayMs, T0, type Harness } from "./harness.js";
+import { wrongTotpCode } from "../support/otp-codes.js";
 
 let h: Harness;
 beforeAll(async () => {
@@ -35,7 +36,7 @@ describe("throttling", () => {
     const user = "guesser";
     const secretHex = await enrolAndConfirm(user);
     h.clock.advance(60_000);
-    const wrong = otherCode(codeAt(secretHex, h.clock.now()));
+    const wrong = wrongTotpCode(secretHex, h.clock.now());
     for (let i = 0; i < 5; i++) {
       const res = await attempt(user, wrong);
       expect(res.reason).toBe(FailureReason.WRONG_CODE);
@@ -62,7 +63,7 @@ describe("throttling", () => {
 
     // Success reset the count: five more failures before any wait.
     h.clock.advance(30_000);
-    const wrong2 = otherCode(codeAt(secretHex, h.clock.now()));
+    const wrong2 = wrongTotpCode(secretHex, h.clock.now());
     for (let i = 0; i < 5; i++) expect((await attempt(user, wrong2)).reason).toBe(FailureReason.WRONG_CODE);
     expect(await retryDelayMs(attempt(user, wrong2))).toBe(1000);
 
@@ -75,7 +76,7 @@ describe("throttling", () => {
     const user = "persistent";
     const secretHex = await enrolAndConfirm(user);
     h.clock.advance(60_000);
-    const wrong = otherCode(codeAt(secretHex, h.clock.now()));
+    const wrong = wrongTotpCode(secretHex, h.clock.now());
     const waits: number[] = [];
     for (let i = 0; i < 5; i++) await attempt(user, wrong);
     for (let i = 0; i < 12; i++) {
@@ -96,7 +97,7 @@ describe("throttling", () => {
     const enrolled = await h.enrolment().enrol({ userId: user, label: "Phone", spec: { case: "totp", value: {} } });
     const secretHex = enrolled.enrolment.case === "otp" ? enrolled.enrolment.value.secretHex : "";
     const factorId = enrolled.factor?.id ?? "";
-    const wrong = otherCode(codeAt(secretHex, T0));
+    const wrong = wrongTotpCode(secretHex, T0);
     for (let i = 0; i < 5; i++) {
       const res = await h.enrolment().confirmEnrolment({ userId: user, factorId, proof: { case: "otpCode", value: wrong } });
       expect(res.reason).toBe(FailureReason.WRONG_CODE);
@@ -112,7 +113,7 @@ describe("throttling", () => {
     const a = await enrolAndConfirm("throttled-a");
     const b = await enrolAndConfirm("fine-b");
     h.clock.advance(60_000);
-    for (let i = 0; i < 5; i++) await attempt("throttled-a", otherCode(codeAt(a, h.clock.now())));
+    for (let i = 0; i < 5; i++) await attempt("throttled-a", wrongTotpCode(a, h.clock.now()));
     expect(await retryDelayMs(attempt("throttled-a", codeAt(a, h.clock.now())))).toBe(1000);
     expect((await attempt("fine-b", codeAt(b, h.clock.now()))).verified).toBe(true);
   });

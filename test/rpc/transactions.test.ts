@@ -1,7 +1,8 @@
 import { Code } from "@connectrpc/connect";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { FailureReason } from "../../src/gen/twofold/v1/types_pb.js";
-import { codeAt, createHarness, errorOf, otherCode, T0, type Harness } from "./harness.js";
+import { codeAt, createHarness, errorOf, T0, type Harness } from "./harness.js";
+import { wrongTotpCode } from "../support/otp-codes.js";
 
 let h: Harness;
 beforeAll(async () => {
@@ -58,14 +59,14 @@ describe("login transactions", () => {
     const secretHex = await enrolAndConfirm("five-user");
     h.clock.advance(60_000);
     const ch = await h.auth().challenge({ userId: "five-user" });
-    const wrong = otherCode(codeAt(secretHex, h.clock.now()));
+    const wrong = wrongTotpCode(secretHex, h.clock.now());
     for (let i = 0; i < 4; i++) expect((await verify(ch.transactionId, wrong)).reason).toBe(FailureReason.WRONG_CODE);
     // The fifth attempt may succeed...
     expect((await verify(ch.transactionId, codeAt(secretHex, h.clock.now()))).verified).toBe(true);
     // ...and a transaction that used all five refuses a sixth.
     h.clock.advance(30_000);
     const ch2 = await h.auth().challenge({ userId: "five-user" });
-    const wrong2 = otherCode(codeAt(secretHex, h.clock.now()));
+    const wrong2 = wrongTotpCode(secretHex, h.clock.now());
     for (let i = 0; i < 5; i++) await verify(ch2.transactionId, wrong2);
     h.clock.advance(60_000);
     const e = await errorOf(verify(ch2.transactionId, codeAt(secretHex, h.clock.now())));

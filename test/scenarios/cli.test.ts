@@ -6,6 +6,8 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { runCommand, type RunIo } from "../../emulator/scenarios/run-command.js";
 import { AuthenticationService } from "../../src/gen/twofold/v1/authentication_pb.js";
 import { FailureReason } from "../../src/gen/twofold/v1/types_pb.js";
+import { FixedClock } from "../../src/domain/clock.js";
+import { PINNED_AT, pinnedTimeEnv } from "../support/pinned-time.js";
 import { liveDatabase, startLiveServer, wrapService, type LiveDatabase, type LiveServer } from "./live-service.js";
 
 interface CliRun {
@@ -14,11 +16,15 @@ interface CliRun {
   stderr: string;
 }
 
-/** `npx tsx emulator/cli.ts ARGS` as a user would run it from a checkout, or node with tsx's loader (quicker to start). */
+/**
+ * `npx tsx emulator/cli.ts ARGS` as a user would run it from a checkout, or
+ * node with tsx's loader (quicker to start), its clock pinned at PINNED_AT.
+ */
 function cli(args: string[], via: "npx" | "node" = "node"): Promise<CliRun> {
   return new Promise((resolve, reject) => {
     const [command, prefix] = via === "npx" ? ["npx", ["tsx"]] : [process.execPath, ["--import", "tsx"]];
-    const child = spawn(command, [...prefix, "emulator/cli.ts", ...args], { cwd: process.cwd(), env: { ...process.env, TWOFOLD_API_KEY: "" } });
+    const env = { ...process.env, TWOFOLD_API_KEY: "", ...pinnedTimeEnv() };
+    const child = spawn(command, [...prefix, "emulator/cli.ts", ...args], { cwd: process.cwd(), env });
     let stdout = "";
     let stderr = "";
     child.stdout.on("data", (d: Buffer) => (stdout += d.toString()));
@@ -33,7 +39,7 @@ function captured(env: Record<string, string | undefined> = {}): { io: RunIo; st
   let stdout = "";
   let stderr = "";
   return {
-    io: { stdout: (t) => (stdout += t), stderr: (t) => (stderr += t), env },
+    io: { stdout: (t) => (stdout += t), stderr: (t) => (stderr += t), env, clock: new FixedClock(PINNED_AT) },
     stdout: () => stdout,
     stderr: () => stderr,
   };
@@ -45,8 +51,8 @@ let replayAccepting: LiveServer;
 let dir: string;
 
 beforeAll(async () => {
-  // The CLI keeps real time, so the service does too.
-  db = await liveDatabase();
+  // The CLI's clock stands still at PINNED_AT (libfaketime), and so does the service's.
+  db = await liveDatabase(new FixedClock(PINNED_AT));
   live = await startLiveServer(db);
   replayAccepting = await startLiveServer(db, {
     wrap: wrapService(AuthenticationService, (real) => ({

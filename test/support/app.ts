@@ -6,11 +6,12 @@ import { createKeyring } from "../../src/crypto/keyring-aes.js";
 import { createApiKey } from "../../src/domain/api-keys/create-api-key.js";
 import type { Role } from "../../src/domain/caller.js";
 import { systemClock, type Clock } from "../../src/domain/clock.js";
-import { systemRandom, type Random } from "../../src/domain/random.js";
+import type { Random } from "../../src/domain/random.js";
 import type { Db } from "../../src/store/db.js";
 import { migrate } from "../../src/store/migrate.js";
 import { createPgDb } from "../../src/store/pg.js";
 import { createTestDatabase } from "./database.js";
+import { seededRandom } from "./random.js";
 
 /** A migrated database of its own, with everything domain and rpc code needs. */
 export interface TestApp {
@@ -22,6 +23,7 @@ export interface TestApp {
 
 export interface TestAppOptions {
   clock?: Clock;
+  /** Default: {@link seededRandom}, so generated secrets are the same on every run. */
   random?: Random;
   config?: Partial<Config>;
 }
@@ -50,8 +52,9 @@ export function testConfig(overrides: Partial<Config> = {}): Config {
 
 /**
  * A fresh Postgres database (createTestDatabase), migrated, with a keyring of a
- * random test key and pepper and a silent logger. `close()` closes the pool
- * and drops the database.
+ * random test key and pepper, seeded randomness for the service (the secrets
+ * it generates) and a silent logger. `close()` closes the pool and drops the
+ * database.
  */
 export async function createTestApp(opts: TestAppOptions = {}): Promise<TestApp> {
   const database = await createTestDatabase();
@@ -70,7 +73,7 @@ export async function createTestApp(opts: TestAppOptions = {}): Promise<TestApp>
     db,
     keyring: createKeyring(config.keys, pepper),
     clock: opts.clock ?? systemClock,
-    random: opts.random ?? systemRandom,
+    random: opts.random ?? seededRandom("test-app"),
     logger: pino({ level: "silent" }),
   };
   return {

@@ -11,7 +11,7 @@ import type { RequestMeta } from "../../src/domain/caller.js";
 import { FixedClock } from "../../src/domain/clock.js";
 import { listFactors } from "../../src/domain/factors/index.js";
 import { challenge, verifyLogin } from "../../src/domain/login/index.js";
-import { systemRandom } from "../../src/domain/random.js";
+import { seededRandom } from "../support/random.js";
 import { confirmWebAuthnEnrolment, enrolWebAuthn, passwordlessChallenge } from "../../src/domain/webauthn/index.js";
 import { openEmbeddedDb } from "../../src/store/embedded.js";
 import { migrate } from "../../src/store/migrate.js";
@@ -34,7 +34,7 @@ describe("WebAuthn on the embedded store", () => {
       db,
       keyring: createKeyring(config.keys, config.pepper ?? Buffer.alloc(32)),
       clock: new FixedClock(new Date()),
-      random: systemRandom,
+      random: seededRandom("webauthn-embedded"),
       logger: pino({ level: "silent" }),
     };
   });
