@@ -12,8 +12,18 @@ export interface QueryResult<R> {
   rowCount: number;
 }
 
+/** How a statement is sent. */
+export interface QueryOptions {
+  /**
+   * Prepare the statement under this name on each connection the first time
+   * it runs there, and reuse the plan after (pg's named statements). Only for
+   * statements of a fixed shape; the embedded backend ignores it.
+   */
+  name?: string;
+}
+
 export interface Queryable {
-  query<R = Record<string, unknown>>(sql: string, params?: readonly unknown[]): Promise<QueryResult<R>>;
+  query<R = Record<string, unknown>>(sql: string, params?: readonly unknown[], opts?: QueryOptions): Promise<QueryResult<R>>;
   /** Runs a script of several statements without parameters (migrations). */
   exec(script: string): Promise<void>;
 }

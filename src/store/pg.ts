@@ -1,5 +1,5 @@
 import pg from "pg";
-import type { Db, Queryable, QueryResult } from "./db.js";
+import type { Db, Queryable, QueryOptions, QueryResult } from "./db.js";
 
 /** Options for the Postgres-server backend. */
 export interface PgDbOptions {
@@ -39,9 +39,10 @@ function withConnectionCode(err: unknown): unknown {
 
 function adapt(client: pg.Pool | pg.PoolClient): Queryable {
   return {
-    async query<R>(sql: string, params?: readonly unknown[]): Promise<QueryResult<R>> {
+    async query<R>(sql: string, params?: readonly unknown[], opts?: QueryOptions): Promise<QueryResult<R>> {
       try {
-        const r = await client.query(sql, params === undefined ? undefined : [...params]);
+        const values = params === undefined ? undefined : [...params];
+        const r = opts?.name === undefined ? await client.query(sql, values) : await client.query({ name: opts.name, text: sql, values });
         return { rows: r.rows as R[], rowCount: r.rowCount ?? 0 };
       } catch (err) {
         throw withConnectionCode(err);
