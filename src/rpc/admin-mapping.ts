@@ -1,9 +1,9 @@
 import type { MessageInitShape } from "@bufbuild/protobuf";
 import { timestampFromDate } from "@bufbuild/protobuf/wkt";
 import type { AuditEventRecord, ResetScopeName, ThrottleView } from "../domain/admin/index.js";
-import type { BackupCodeStatus } from "../domain/backup-codes/status.js";
-import type { EnforcementPolicy } from "../domain/policy/enforcement.js";
-import type { RelyingParty } from "../domain/relying-party/relying-party.js";
+import type { BackupCodeStatus } from "../domain/backup-codes/index.js";
+import type { EnforcementPolicy } from "../domain/policy/index.js";
+import type { RelyingParty } from "../domain/relying-party/index.js";
 import {
   ResetScope,
   type AuditEventSchema,

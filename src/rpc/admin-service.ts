@@ -10,23 +10,30 @@ import {
   backupCodeStatusToProto,
   enforcementPolicyToProto,
   relyingPartyToProto,
-  resetScopeName,
   throttleToProto,
 } from "./admin-mapping.js";
 import { callerOf, requestMeta } from "./context.js";
 import { factorToProto } from "./factor-mapping.js";
+import {
+  parseListAuditEvents,
+  parseResetSecondFactor,
+  parseSetEnforcementPolicy,
+  parseSetRelyingParty,
+  parseUserRequest,
+} from "./validate/admin.js";
 
 /**
  * AdminService: a tenant's user state, resets, policy, relying party, audit.
  * Admin keys only; the transport refuses `service` keys before these run.
- * Each handler hands the request's plain values to one domain function
- * (which validates, naming every bad field) and maps the result; the caller's
- * tenant always comes from its key, never from the request.
+ * Each handler validates (validate/admin.ts), calls one domain function and
+ * maps the result; the caller's tenant always comes from its key, never from
+ * the request.
  */
 export function adminServiceImpl(deps: AppDeps): Partial<ServiceImpl<typeof AdminService>> {
   return {
     async getUserState(req, ctx) {
-      const state = await getUserState(deps, callerOf(ctx).tenant, req.userId);
+      const { userId } = parseUserRequest(req);
+      const state = await getUserState(deps, callerOf(ctx).tenant, userId);
       return {
         factors: state.factors.map(factorToProto),
         backupCodes: backupCodeStatusToProto(state.backupCodes),
@@ -36,7 +43,8 @@ export function adminServiceImpl(deps: AppDeps): Partial<ServiceImpl<typeof Admi
     },
 
     async resetSecondFactor(req, ctx) {
-      const result = await resetSecondFactor(deps, requestMeta(ctx, ""), req.userId, resetScopeName(req.scope));
+      const input = parseResetSecondFactor(req);
+      const result = await resetSecondFactor(deps, requestMeta(ctx, ""), input.userId, input.scope);
       return {
         factorsRemoved: result.factorsRemoved,
         backupCodesRemoved: result.backupCodesRemoved,
@@ -45,11 +53,7 @@ export function adminServiceImpl(deps: AppDeps): Partial<ServiceImpl<typeof Admi
     },
 
     async setEnforcementPolicy(req, ctx) {
-      const policy = await setEnforcementPolicy(deps, requestMeta(ctx, ""), {
-        enforced: req.enforced,
-        includeGroups: req.includeGroups,
-        excludeGroups: req.excludeGroups,
-      });
+      const policy = await setEnforcementPolicy(deps, requestMeta(ctx, ""), parseSetEnforcementPolicy(req));
       return { policy: enforcementPolicyToProto(policy) };
     },
 
@@ -59,12 +63,7 @@ export function adminServiceImpl(deps: AppDeps): Partial<ServiceImpl<typeof Admi
     },
 
     async setRelyingParty(req, ctx) {
-      const rp = await setRelyingParty(deps, requestMeta(ctx, ""), {
-        rpId: req.rpId,
-        rpName: req.rpName,
-        allowedOrigins: req.allowedOrigins,
-        allowedAaguids: req.allowedAaguids,
-      });
+      const rp = await setRelyingParty(deps, requestMeta(ctx, ""), parseSetRelyingParty(req));
       return { relyingParty: relyingPartyToProto(rp) };
     },
 
@@ -74,17 +73,14 @@ export function adminServiceImpl(deps: AppDeps): Partial<ServiceImpl<typeof Admi
     },
 
     async listAuditEvents(req, ctx) {
-      const page = await listAuditEvents(deps, callerOf(ctx).tenant, {
-        userId: req.userId,
-        pageSize: req.pageSize,
-        pageToken: req.pageToken,
-        maxResponseBytes: deps.config.maxMessageBytes,
-      });
+      const input = parseListAuditEvents(req);
+      const page = await listAuditEvents(deps, callerOf(ctx).tenant, { ...input, maxResponseBytes: deps.config.maxMessageBytes });
       return { events: page.events.map(auditEventToProto), nextPageToken: page.nextPageToken };
     },
 
     async clearThrottle(req, ctx) {
-      await clearThrottle(deps, requestMeta(ctx, ""), req.userId);
+      const { userId } = parseUserRequest(req);
+      await clearThrottle(deps, requestMeta(ctx, ""), userId);
       return {};
     },
   };

@@ -1,7 +1,6 @@
 import type { MessageInitShape } from "@bufbuild/protobuf";
 import { timestampFromDate } from "@bufbuild/protobuf/wkt";
-import type { AppPasswordView } from "../domain/app-passwords/app-password.js";
-import type { AppPasswordRefusal } from "../domain/app-passwords/verify.js";
+import type { AppPasswordRefusal, AppPasswordView } from "../domain/app-passwords/index.js";
 import { FailureReason, type AppPasswordSchema } from "../gen/twofold/v1/types_pb.js";
 
 /** The wire form of an app password: never the password, never its hash (the view has neither). */

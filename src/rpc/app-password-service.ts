@@ -1,12 +1,9 @@
 import type { ServiceImpl } from "@connectrpc/connect";
 import type { AppDeps } from "../app.js";
-import { createAppPassword } from "../domain/app-passwords/create.js";
-import { listAppPasswordPage } from "../domain/app-passwords/list.js";
-import { revokeAppPassword } from "../domain/app-passwords/revoke.js";
-import { verifyAppPassword } from "../domain/app-passwords/verify.js";
+import { createAppPassword, listAppPasswordPage, revokeAppPassword, verifyAppPassword } from "../domain/app-passwords/index.js";
 import { AppPasswordService } from "../gen/twofold/v1/app_passwords_pb.js";
 import { appPasswordToProto, failureReasonOfRefusal } from "./app-password-mapping.js";
-import { parseCreateAppPassword, parseListAppPasswords, parseRevokeAppPassword, parseVerifyAppPassword } from "./app-password-validate.js";
+import { parseCreateAppPassword, parseListAppPasswords, parseRevokeAppPassword, parseVerifyAppPassword } from "./validate/app-passwords.js";
 import { callerOf, requestMeta } from "./context.js";
 
 /**

@@ -2,9 +2,7 @@ import { timestampFromDate } from "@bufbuild/protobuf/wkt";
 import type { ServiceImpl } from "@connectrpc/connect";
 import type { AppDeps } from "../app.js";
 import { challenge, verifyLogin } from "../domain/login/index.js";
-import { passwordlessChallenge } from "../domain/webauthn/index.js";
 import { AuthenticationService } from "../gen/twofold/v1/authentication_pb.js";
-import { Provider } from "../gen/twofold/v1/types_pb.js";
 import { requestMeta } from "./context.js";
 import { factorToProto, failureReasonToProto, providerToProto } from "./factor-mapping.js";
 import { parseChallenge, parseVerify } from "./validate/authentication.js";
@@ -18,14 +16,6 @@ export function authenticationServiceImpl(deps: AppDeps): Partial<ServiceImpl<ty
   return {
     async challenge(req, ctx) {
       const input = parseChallenge(req);
-      if (input.purpose === "passwordless") {
-        const opened = await passwordlessChallenge(deps, requestMeta(ctx, input.clientIp));
-        return {
-          transactionId: opened.transactionId,
-          expiresAt: timestampFromDate(opened.expiresAt),
-          providers: [{ provider: Provider.WEBAUTHN, webauthnRequestOptionsJson: opened.webauthnRequestOptionsJson }],
-        };
-      }
       const result = await challenge(deps, requestMeta(ctx, input.clientIp), input);
       return {
         transactionId: result.transactionId,

@@ -1,16 +1,15 @@
 import { timestampFromDate } from "@bufbuild/protobuf/wkt";
 import type { ServiceImpl } from "@connectrpc/connect";
 import type { AppDeps } from "../app.js";
-import { generateBackupCodes } from "../domain/backup-codes/generate.js";
-import { getBackupCodeStatus } from "../domain/backup-codes/status.js";
+import { generateBackupCodes, getBackupCodeStatus } from "../domain/backup-codes/index.js";
 import { BackupCodeService } from "../gen/twofold/v1/backup_codes_pb.js";
-import { parseGenerateBackupCodes, parseGetBackupCodeStatus } from "./backup-code-validate.js";
+import { parseGenerateBackupCodes, parseGetBackupCodeStatus } from "./validate/backup-codes.js";
 import { callerOf, requestMeta } from "./context.js";
 
 /**
  * BackupCodeService: issue a list of one-time codes (shown once, stored as
  * keyed hashes) and report how many are left. Redemption is not here: it is
- * Verify's `backup_code` proof (domain/backup-codes/backup-code-login.ts).
+ * Verify's `backup_code` proof (domain/backup-codes/verify.ts).
  */
 export function backupCodeServiceImpl(deps: AppDeps): Partial<ServiceImpl<typeof BackupCodeService>> {
   return {

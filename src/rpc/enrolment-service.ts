@@ -1,9 +1,7 @@
 import type { ServiceImpl } from "@connectrpc/connect";
 import type { AppDeps } from "../app.js";
 import { listFactors, removeFactor, renameFactor } from "../domain/factors/index.js";
-import { confirmOtpEnrolment, enrolHotp } from "../domain/hotp/index.js";
-import { resyncFactor } from "../domain/resync/index.js";
-import { enrolTotp } from "../domain/totp/index.js";
+import { confirmOtpEnrolment, enrolOtp, resyncFactor } from "../domain/otp/index.js";
 import { confirmWebAuthnEnrolment, enrolWebAuthn } from "../domain/webauthn/index.js";
 import { EnrolmentService } from "../gen/twofold/v1/enrolment_pb.js";
 import { FailureReason } from "../gen/twofold/v1/types_pb.js";
@@ -15,8 +13,8 @@ import {
   parseListFactors,
   parseRemoveFactor,
   parseRenameFactor,
+  parseResyncFactor,
 } from "./validate/enrolment.js";
-import { parseResyncFactor } from "./validate/hotp.js";
 
 /**
  * EnrolmentService: thin handlers that validate, call one domain function and
@@ -34,7 +32,7 @@ export function enrolmentServiceImpl(deps: AppDeps): Partial<ServiceImpl<typeof 
           enrolment: { case: "webauthn", value: { creationOptionsJson: started.creationOptionsJson } },
         };
       }
-      const { factor, enrolment } = input.kind === "hotp" ? await enrolHotp(deps, meta, input) : await enrolTotp(deps, meta, input);
+      const { factor, enrolment } = await enrolOtp(deps, meta, input);
       return {
         factor: factorToProto(factor),
         enrolment: {

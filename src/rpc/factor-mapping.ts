@@ -1,7 +1,6 @@
 import type { MessageInitShape } from "@bufbuild/protobuf";
 import { timestampFromDate } from "@bufbuild/protobuf/wkt";
-import { driftSeconds, type Factor, type FailureReason as ReasonName } from "../domain/factors/index.js";
-import type { ProviderName } from "../domain/login/index.js";
+import { driftSeconds, type Factor, type FailureReason as ReasonName, type ProviderName } from "../domain/factors/index.js";
 import {
   FactorKind,
   FactorState,

@@ -6,11 +6,12 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { AppDeps } from "../../src/app.js";
 import { createKeyring } from "../../src/crypto/keyring-aes.js";
 import { clearThrottle, getUserState, listAuditEvents, resetSecondFactor } from "../../src/domain/admin/index.js";
-import { generateBackupCodes } from "../../src/domain/backup-codes/generate.js";
+import { generateBackupCodes } from "../../src/domain/backup-codes/index.js";
 import { FixedClock } from "../../src/domain/clock.js";
-import { enrolmentRequired, loadEnforcementPolicy, setEnforcementPolicy } from "../../src/domain/policy/index.js";
+import { challenge } from "../../src/domain/login/index.js";
+import { loadEnforcementPolicy, parseEnforcementPolicy, setEnforcementPolicy } from "../../src/domain/policy/index.js";
 import { seededRandom } from "../support/random.js";
-import { relyingPartyFor, setRelyingParty } from "../../src/domain/relying-party/index.js";
+import { parseRelyingParty, relyingPartyFor, setRelyingParty } from "../../src/domain/relying-party/index.js";
 import { openEmbeddedDb } from "../../src/store/embedded.js";
 import { migrate } from "../../src/store/migrate.js";
 import { testConfig } from "../support/app.js";
@@ -43,10 +44,10 @@ describe("admin on the embedded store", () => {
   });
 
   it("stores and reads the policy and the relying party", async () => {
-    await setEnforcementPolicy(deps, meta, { enforced: false, includeGroups: ["ops", "ops"], excludeGroups: ["svc"] });
+    await setEnforcementPolicy(deps, meta, parseEnforcementPolicy({ enforced: false, includeGroups: ["ops", "ops"], excludeGroups: ["svc"] }));
     expect(await loadEnforcementPolicy(deps.db, "acme")).toEqual({ enforced: false, includeGroups: ["ops"], excludeGroups: ["svc"] });
-    expect(await enrolmentRequired(deps, "acme", ["ops"], false)).toBe(true);
-    await setRelyingParty(deps, meta, { rpId: "acme.test", rpName: "ACME", allowedOrigins: ["https://acme.test/"], allowedAaguids: [] });
+    expect((await challenge(deps, meta, { userId: "new-user", userGroups: ["ops"] })).enrolmentRequired).toBe(true);
+    await setRelyingParty(deps, meta, parseRelyingParty({ rpId: "acme.test", rpName: "ACME", allowedOrigins: ["https://acme.test/"], allowedAaguids: [] }));
     expect(await relyingPartyFor(deps, "acme")).toEqual({ rpId: "acme.test", rpName: "ACME", allowedOrigins: ["https://acme.test"], allowedAaguids: [] });
   });
 

@@ -1,15 +1,15 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { FixedClock } from "../../src/domain/clock.js";
 import { DomainError } from "../../src/domain/errors.js";
+import { challenge } from "../../src/domain/login/index.js";
 import {
-  enrolmentRequired,
   isEnforced,
   loadEnforcementPolicy,
   parseEnforcementPolicy,
   type EnforcementPolicy,
 } from "../../src/domain/policy/index.js";
 import { createTestApp, type TestApp } from "../support/app.js";
-import { adminCaller, adminClient, invalidFields, snapshot } from "./admin-client.js";
+import { adminCaller, adminClient, insertFactor, invalidFields, snapshot } from "./admin-client.js";
 
 const policy = (enforced: boolean): EnforcementPolicy => ({
   enforced,
@@ -131,10 +131,13 @@ describe("enforcement policy over the API", () => {
 
   it("tells the login flow enrolment is required only for an enforced user with no active factor", async () => {
     await adminClient(app.deps, adminCaller("login")).setEnforcementPolicy({ enforced: false, includeGroups: ["finance"], excludeGroups: ["robots"] });
-    expect(await enrolmentRequired(app.deps, "login", ["finance"], false)).toBe(true);
-    expect(await enrolmentRequired(app.deps, "login", ["finance"], true)).toBe(false);
-    expect(await enrolmentRequired(app.deps, "login", ["sales"], false)).toBe(false);
-    expect(await enrolmentRequired(app.deps, "login", ["robots"], false)).toBe(false);
-    expect(await enrolmentRequired(app.deps, "no-policy", ["finance"], false)).toBe(false);
+    await insertFactor(app.db, "login", "has-factor", "totp", { id: "00000000-0000-4000-8000-00000000c0de", at: app.deps.clock.now() });
+    const required = async (tenant: string, userId: string, userGroups: string[]): Promise<boolean> =>
+      (await challenge(app.deps, { caller: adminCaller(tenant), clientIp: "", requestId: "r" }, { userId, userGroups })).enrolmentRequired;
+    expect(await required("login", "no-factor", ["finance"])).toBe(true);
+    expect(await required("login", "has-factor", ["finance"])).toBe(false);
+    expect(await required("login", "no-factor", ["sales"])).toBe(false);
+    expect(await required("login", "no-factor", ["robots"])).toBe(false);
+    expect(await required("no-policy", "no-factor", ["finance"])).toBe(false);
   });
 });

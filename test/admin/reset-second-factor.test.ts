@@ -2,14 +2,14 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createAppPassword } from "../../src/domain/app-passwords/create.js";
 import { revokeAppPassword } from "../../src/domain/app-passwords/revoke.js";
 import { verifyAppPassword } from "../../src/domain/app-passwords/verify.js";
-import { generateBackupCodes } from "../../src/domain/backup-codes/generate.js";
-import { redeemBackupCode } from "../../src/domain/backup-codes/redeem.js";
+import { generateBackupCodes } from "../../src/domain/backup-codes/index.js";
 import type { Caller } from "../../src/domain/caller.js";
 import { FixedClock } from "../../src/domain/clock.js";
 import { challenge } from "../../src/domain/login/index.js";
 import { setEnforcementPolicy } from "../../src/domain/policy/index.js";
 import { ResetScope } from "../../src/gen/twofold/v1/admin_pb.js";
 import { FactorKind } from "../../src/gen/twofold/v1/types_pb.js";
+import { redeemBackupCode } from "../backup-codes/harness.js";
 import { createTestApp, type TestApp } from "../support/app.js";
 import { adminCaller, adminClient, insertFactor, invalidFields, metaOf, snapshot } from "./admin-client.js";
 

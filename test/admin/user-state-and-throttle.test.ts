@@ -2,12 +2,12 @@ import { timestampDate } from "@bufbuild/protobuf/wkt";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createAppPassword } from "../../src/domain/app-passwords/create.js";
 import { revokeAppPassword } from "../../src/domain/app-passwords/revoke.js";
-import { generateBackupCodes } from "../../src/domain/backup-codes/generate.js";
-import { redeemBackupCode } from "../../src/domain/backup-codes/redeem.js";
+import { generateBackupCodes } from "../../src/domain/backup-codes/index.js";
 import { FixedClock } from "../../src/domain/clock.js";
 import { DomainError } from "../../src/domain/errors.js";
 import { admitAttempt } from "../../src/domain/throttle/index.js";
 import { FactorKind, FactorState, OtpAlgorithm } from "../../src/gen/twofold/v1/types_pb.js";
+import { redeemBackupCode } from "../backup-codes/harness.js";
 import { createTestApp, type TestApp } from "../support/app.js";
 import { adminCaller, adminClient, insertFactor, invalidFields, metaOf, snapshot } from "./admin-client.js";
 

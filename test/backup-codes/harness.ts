@@ -1,7 +1,9 @@
 import { createClient, createRouterTransport, type Client, type Interceptor } from "@connectrpc/connect";
 import { pino, type Logger } from "pino";
 import type { AppDeps } from "../../src/app.js";
-import { CROCKFORD_ALPHABET } from "../../src/domain/backup-codes/crockford.js";
+import { CROCKFORD_ALPHABET } from "../../src/domain/backup-codes/index.js";
+import { DomainError } from "../../src/domain/errors.js";
+import { challenge, verifyLogin } from "../../src/domain/login/index.js";
 import type { Caller, RequestMeta } from "../../src/domain/caller.js";
 import type { Random } from "../../src/domain/random.js";
 import { seededRandom } from "../support/random.js";
@@ -106,4 +108,25 @@ export async function auditText(db: Queryable): Promise<string> {
 export async function auditKinds(db: Queryable, userId: string): Promise<string[]> {
   const r = await db.query<{ kind: string }>("SELECT kind FROM audit_events WHERE user_id = $1 ORDER BY id", [userId]);
   return r.rows.map((row) => row.kind);
+}
+
+/** What redeeming one backup code came to. */
+export type Redeemed = { ok: true; remaining: number } | { ok: false; reason: string };
+
+/**
+ * Redeems a backup code the one way the service does: Challenge, then Verify
+ * with a `backup_code` proof. The user's throttle is cleared first, as for a
+ * user with no earlier failures, so a suite can try many codes in a row;
+ * attempts racing at once still meet it ("throttled").
+ */
+export async function redeemBackupCode(deps: AppDeps, meta: RequestMeta, userId: string, code: string): Promise<Redeemed> {
+  await deps.db.query("DELETE FROM throttles WHERE tenant_id = $1 AND user_id = $2", [meta.caller.tenant, userId]);
+  const ch = await challenge(deps, meta, { userId, userGroups: [] });
+  try {
+    const r = await verifyLogin(deps, meta, { transactionId: ch.transactionId, proof: { kind: "backup_code", code } });
+    return r.verified ? { ok: true, remaining: r.context.backupCodesRemaining } : { ok: false, reason: r.reason };
+  } catch (err) {
+    if (err instanceof DomainError && err.kind === "resource_exhausted") return { ok: false, reason: "throttled" };
+    throw err;
+  }
 }

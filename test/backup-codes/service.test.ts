@@ -1,11 +1,10 @@
 import { timestampDate } from "@bufbuild/protobuf/wkt";
 import { Code, ConnectError } from "@connectrpc/connect";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { redeemBackupCode } from "../../src/domain/backup-codes/redeem.js";
 import { FixedClock } from "../../src/domain/clock.js";
 import { BadRequestSchema } from "../../src/gen/google/rpc/error_details_pb.js";
 import { createTestApp, type TestApp } from "../support/app.js";
-import { auditText, capturingLogger, clientsFor, metaFor, snapshot, START, type Clients } from "./harness.js";
+import { auditText, capturingLogger, clientsFor, metaFor, snapshot, START, type Clients, redeemBackupCode } from "./harness.js";
 
 const CODE_SHAPE = /^[0-9A-HJKMNP-TV-Z]{4}(-[0-9A-HJKMNP-TV-Z]{4}){3}$/;
 

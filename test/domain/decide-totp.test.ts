@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { decideTotp } from "../../src/domain/totp/index.js";
+import { decideTotp } from "../../src/domain/otp/index.js";
 
 const FRESH = { lastStep: 100, resyncStep: undefined, resyncOffset: undefined };
 

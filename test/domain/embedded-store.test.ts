@@ -14,7 +14,8 @@ import { DomainError } from "../../src/domain/errors.js";
 import { listFactors, removeFactor, renameFactor } from "../../src/domain/factors/index.js";
 import { challenge, verifyLogin } from "../../src/domain/login/index.js";
 import { seededRandom } from "../support/random.js";
-import { confirmTotpEnrolment, enrolTotp } from "../../src/domain/totp/index.js";
+import { confirmOtpEnrolment } from "../../src/domain/otp/index.js";
+import { enrolTotp } from "../support/otp.js";
 import { openEmbeddedDb } from "../../src/store/embedded.js";
 import { migrate } from "../../src/store/migrate.js";
 import { testConfig } from "../support/app.js";
@@ -59,7 +60,7 @@ describe("TOTP on the embedded store", () => {
     const { factor, enrolment } = await enrolTotp(deps, META, { userId: user, label: "Phone", spec: SPEC });
     const key = Buffer.from(enrolment.secretHex, "hex");
     const codeAt = (d: Date) => totpCode(key, "SHA256", 8, 60, Math.floor(d.getTime() / 1000));
-    expect((await confirmTotpEnrolment(deps, META, { userId: user, factorId: factor.id, code: codeAt(T0) })).confirmed).toBe(true);
+    expect((await confirmOtpEnrolment(deps, META, { userId: user, factorId: factor.id, code: codeAt(T0) })).confirmed).toBe(true);
 
     clock.advance(120_000);
     const code = codeAt(clock.now());

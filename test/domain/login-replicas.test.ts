@@ -4,10 +4,10 @@ import { coreCounters, hotpCode, HOTP_STEPS_PER_VERIFY, TOTP_STEPS_PER_VERIFY, t
 import { factorSecretAad } from "../../src/crypto/keyring.js";
 import type { RequestMeta } from "../../src/domain/caller.js";
 import { FixedClock } from "../../src/domain/clock.js";
-import { confirmOtpEnrolment, enrolHotp } from "../../src/domain/hotp/index.js";
+import { confirmOtpEnrolment } from "../../src/domain/otp/index.js";
 import { challenge, verifyLogin } from "../../src/domain/login/index.js";
 import { admitAttempt, throttleState, waitAfterFailures } from "../../src/domain/throttle/index.js";
-import { confirmTotpEnrolment, enrolTotp } from "../../src/domain/totp/index.js";
+import { enrolHotp, enrolTotp } from "../support/otp.js";
 import { createPgDb } from "../../src/store/pg.js";
 import type { Db } from "../../src/store/db.js";
 import { createTestApp, type TestApp } from "../support/app.js";
@@ -45,7 +45,7 @@ function code(secretHex: string, at: Date): string {
 async function activeFactor(userId: string): Promise<{ secretHex: string; factorId: string }> {
   clock.set(T0);
   const { factor, enrolment } = await enrolTotp(app.deps, META, { userId, label: "Phone", spec: SPEC });
-  const confirmed = await confirmTotpEnrolment(app.deps, META, { userId, factorId: factor.id, code: code(enrolment.secretHex, T0) });
+  const confirmed = await confirmOtpEnrolment(app.deps, META, { userId, factorId: factor.id, code: code(enrolment.secretHex, T0) });
   expect(confirmed.confirmed).toBe(true);
   return { secretHex: enrolment.secretHex, factorId: factor.id };
 }
@@ -71,8 +71,8 @@ describe("login across replicas", () => {
     const { factor, enrolment } = await enrolTotp(app.deps, META, { userId: "confirm-race", label: "Phone", spec: SPEC });
     const c = code(enrolment.secretHex, T0);
     const results = await Promise.all([
-      confirmTotpEnrolment(app.deps, META, { userId: "confirm-race", factorId: factor.id, code: c }),
-      confirmTotpEnrolment({ ...app.deps, db: replica }, META, { userId: "confirm-race", factorId: factor.id, code: c }).catch(
+      confirmOtpEnrolment(app.deps, META, { userId: "confirm-race", factorId: factor.id, code: c }),
+      confirmOtpEnrolment({ ...app.deps, db: replica }, META, { userId: "confirm-race", factorId: factor.id, code: c }).catch(
         (err: unknown) => ({ confirmed: false as const, error: err }),
       ),
     ]);

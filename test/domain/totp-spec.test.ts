@@ -1,7 +1,9 @@
 import { describe, expect, it } from "vitest";
-import { resolveTotpSpec, type TotpSpecInput } from "../../src/domain/totp/index.js";
+import { resolveOtpSpec, type OtpSpecInput } from "../../src/domain/otp/index.js";
 
-const DEFAULTS: TotpSpecInput = {
+const DEFAULTS: OtpSpecInput = {
+  kind: "totp",
+  counter: 0n,
   algorithm: undefined,
   digits: 0,
   periodSeconds: 0,
@@ -11,17 +13,27 @@ const DEFAULTS: TotpSpecInput = {
   tokenProfile: "software",
 };
 
-function fields(input: Partial<TotpSpecInput>): string[] {
-  const r = resolveTotpSpec({ ...DEFAULTS, ...input });
+function fields(input: Partial<OtpSpecInput>): string[] {
+  const r = resolveOtpSpec({ ...DEFAULTS, ...input });
   return r.ok ? [] : r.violations.map((v) => v.field);
 }
 
-describe("resolveTotpSpec", () => {
+describe("resolveOtpSpec for TOTP", () => {
   it("reads zero values as SHA1, 6 digits, 30 s and a generated secret", () => {
-    const r = resolveTotpSpec(DEFAULTS);
+    const r = resolveOtpSpec(DEFAULTS);
     expect(r).toEqual({
       ok: true,
-      spec: { algorithm: "SHA1", digits: 6, periodSeconds: 30, importedSecret: undefined, issuer: "", accountName: "", tokenProfile: "software" },
+      spec: {
+        kind: "totp",
+        algorithm: "SHA1",
+        digits: 6,
+        periodSeconds: 30,
+        counter: 0,
+        importedSecret: undefined,
+        issuer: "",
+        accountName: "",
+        tokenProfile: "software",
+      },
     });
   });
 

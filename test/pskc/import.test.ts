@@ -6,7 +6,7 @@ import { promisify } from "node:util";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { NitrokeyOtpDevice } from "../../emulator/index.js";
 import type { RequestMeta } from "../../src/domain/caller.js";
-import { importPskc, PskcError } from "../../src/domain/pskc/index.js";
+import { importPskc, PskcError } from "../../src/domain/otp/pskc/index.js";
 import { FactorKind, FactorState, Provider, TokenProfile } from "../../src/gen/twofold/v1/types_pb.js";
 import { createHarness, snapshot, type Harness } from "../rpc/harness.js";
 import { ENCRYPTED, flipByteIn, PLAIN, PLAIN_FILE, PSK, PSK_FILE, SEEDS } from "./fixtures.js";

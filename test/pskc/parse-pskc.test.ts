@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
-import { parsePskc, parseXml, PskcError, XmlError } from "../../src/domain/pskc/index.js";
-import { decryptCipherValue } from "../../src/domain/pskc/pskc-crypto.js";
+import { parsePskc, parseXml, PskcError, XmlError } from "../../src/domain/otp/pskc/index.js";
+import { decryptCipherValue } from "../../src/domain/otp/pskc/pskc-crypto.js";
 import { ENCRYPTED, flipByteIn, PLAIN, PSK, SEEDS } from "./fixtures.js";
 
 /** RFC 6030 Figure 6: the MAC key CipherValue (IV first) under PSK 1234…9012 decrypts to 1122…9900. */

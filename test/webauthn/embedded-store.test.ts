@@ -12,7 +12,7 @@ import { FixedClock } from "../../src/domain/clock.js";
 import { listFactors } from "../../src/domain/factors/index.js";
 import { challenge, verifyLogin } from "../../src/domain/login/index.js";
 import { seededRandom } from "../support/random.js";
-import { confirmWebAuthnEnrolment, enrolWebAuthn, passwordlessChallenge } from "../../src/domain/webauthn/index.js";
+import { confirmWebAuthnEnrolment, enrolWebAuthn } from "../../src/domain/webauthn/index.js";
 import { openEmbeddedDb } from "../../src/store/embedded.js";
 import { migrate } from "../../src/store/migrate.js";
 import { testConfig } from "../support/app.js";
@@ -65,8 +65,8 @@ describe("WebAuthn on the embedded store", () => {
     const ok = await verifyLogin(deps, META, { transactionId: tx.transactionId, proof: { kind: "webauthn", assertion } });
     expect(ok.verified).toBe(true);
 
-    const open = await passwordlessChallenge(deps, META);
-    const pwlRequest = JSON.parse(open.webauthnRequestOptionsJson) as PublicKeyCredentialRequestOptionsJSON;
+    const open = await challenge(deps, META, { purpose: "passwordless", userId: "", userGroups: [] });
+    const pwlRequest = JSON.parse(open.providers[0]?.webauthnRequestOptionsJson ?? "{}") as PublicKeyCredentialRequestOptionsJSON;
     const pwlAssertion = (await browser().get(pwlRequest, pwl, { pin: PIN })) as AuthenticationResponseJSON;
     const who = await verifyLogin(deps, META, { transactionId: open.transactionId, proof: { kind: "webauthn", assertion: pwlAssertion } });
     expect(who.verified && who.context.userId).toBe(user);

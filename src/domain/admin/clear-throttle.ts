@@ -1,26 +1,29 @@
 import type { AppDeps } from "../../app.js";
-import { recordAudit } from "../audit/index.js";
+import { Statement } from "../../store/statement.js";
+import { auditInsertCte, logWrittenAudits, writtenAuditRows, type WrittenAuditRow } from "../audit/index.js";
 import type { RequestMeta } from "../caller.js";
-import { throttleSuccess } from "../throttle/index.js";
-import { selectThrottle } from "./throttle-state.js";
-import { assertUserId } from "./user-id.js";
+import { resetCte } from "../throttle/index.js";
 
 /**
  * Lets a throttled user try again at once (an admin who has confirmed the
  * user's identity). Throttling never locks out for good, so this is a
- * convenience, not a way out of a lockout. Audited with the failures it forgot.
+ * convenience, not a way out of a lockout. One statement: the failures
+ * forgotten, exactly as a successful login forgets them, and the audit row
+ * saying how many.
  */
 export async function clearThrottle(deps: Pick<AppDeps, "db" | "clock" | "logger">, meta: RequestMeta, userId: string): Promise<void> {
-  assertUserId(userId);
   const at = deps.clock.now();
-  await deps.db.transaction(async (tx) => {
-    const before = await selectThrottle(tx, meta.caller.tenant, userId, at);
-    // Forgetting the failures is exactly what a successful login does.
-    await throttleSuccess({ db: tx }, meta.caller.tenant, userId);
-    await recordAudit(deps, tx, meta, at, {
-      userId,
-      kind: "admin.throttle_cleared",
-      details: { failures: before.consecutiveFailures },
-    });
-  });
+  const s = new Statement();
+  s.define("tenant", meta.caller.tenant, "text");
+  s.define("user", userId, "text");
+  s.define("now", at, "timestamptz");
+  s.with("cleared", resetCte(s, s.ref("user"), "true"));
+  s.with(
+    "audit",
+    auditInsertCte(s, meta, at, [
+      { kind: "admin.throttle_cleared", userId, detailsSql: "jsonb_build_object('failures', COALESCE((SELECT failures FROM cleared), 0))" },
+    ]),
+  );
+  const r = await s.run<{ audits: WrittenAuditRow[] | null }>(deps.db, `SELECT ${writtenAuditRows("audit")}`);
+  logWrittenAudits(deps.logger, meta, r.rows[0]?.audits);
 }

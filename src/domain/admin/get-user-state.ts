@@ -1,10 +1,8 @@
 import type { AppDeps } from "../../app.js";
-import { isLive, type AppPasswordView } from "../app-passwords/app-password.js";
-import { listAppPasswords } from "../app-passwords/list.js";
-import { getBackupCodeStatus, type BackupCodeStatus } from "../backup-codes/status.js";
+import { isLive, listAppPasswords, type AppPasswordView } from "../app-passwords/index.js";
+import { getBackupCodeStatus, type BackupCodeStatus } from "../backup-codes/index.js";
 import { listFactors, type Factor } from "../factors/index.js";
-import { selectThrottle, type ThrottleView } from "./throttle-state.js";
-import { assertUserId } from "./user-id.js";
+import { throttleView, type ThrottleView } from "./throttle-state.js";
 
 /** Everything about one user's second factors an administrator may see; no secret, code or password. */
 export interface UserState {
@@ -26,13 +24,12 @@ export interface UserState {
  * answer is simply an empty state.
  */
 export async function getUserState(deps: Pick<AppDeps, "db" | "clock">, tenant: string, userId: string): Promise<UserState> {
-  assertUserId(userId);
   const now = deps.clock.now();
   const [factors, backupCodes, appPasswords, throttle] = await Promise.all([
     listFactors(deps, tenant, userId),
     getBackupCodeStatus(deps, tenant, userId),
     listAppPasswords(deps, tenant, userId),
-    selectThrottle(deps.db, tenant, userId, now),
+    throttleView(deps.db, tenant, userId, now),
   ]);
   return { factors, backupCodes, appPasswords: appPasswords.filter((p) => isLive(p, now)), throttle };
 }

@@ -11,5 +11,5 @@ export {
   type ListAuditEventsInput,
 } from "./list-audit-events.js";
 export { isResetScope, resetSecondFactor, type ResetResult, type ResetScopeName } from "./reset-second-factor.js";
+export { MAX_PAGE_TOKEN_CHARS } from "./audit-page-token.js";
 export type { ThrottleView } from "./throttle-state.js";
-export { assertUserId, checkUserId, userIdProblem } from "./user-id.js";

@@ -1,7 +1,7 @@
 import type { AppDeps } from "../../app.js";
-import { invalidArgument, type FieldViolation } from "../errors.js";
+import { selectAuditPage, type AuditEvent, type AuditPageCursor } from "../audit/index.js";
+import { invalidArgument } from "../errors.js";
 import { decodeAuditPageToken, encodeAuditPageToken } from "./audit-page-token.js";
-import { checkUserId } from "./user-id.js";
 
 export const DEFAULT_AUDIT_PAGE_SIZE = 50;
 export const MAX_AUDIT_PAGE_SIZE = 500;
@@ -21,7 +21,7 @@ export interface AuditEventRecord {
 export interface ListAuditEventsInput {
   /** Empty lists every user's events. */
   userId: string;
-  /** 0 means DEFAULT_AUDIT_PAGE_SIZE. */
+  /** 1..MAX_AUDIT_PAGE_SIZE (validated upstream; 0 there means DEFAULT_AUDIT_PAGE_SIZE). */
   pageSize: number;
   pageToken: string;
   /**
@@ -39,36 +39,23 @@ export interface AuditEventPage {
   nextPageToken: string;
 }
 
-interface AuditRow {
-  id: number;
-  user_id: string;
-  kind: string;
-  factor_id: string;
-  at: Date;
-  api_key_id: string;
-  client_ip: string;
-  details: Record<string, unknown> | null;
-}
-
 /** Details are written as JSON by several modules; show every value as text. */
-function detailStrings(details: Record<string, unknown> | null): Record<string, string> {
+function detailStrings(details: Record<string, unknown>): Record<string, string> {
   const out: Record<string, string> = {};
-  for (const [k, v] of Object.entries(details ?? {})) {
-    out[k] = typeof v === "string" ? v : JSON.stringify(v);
-  }
+  for (const [k, v] of Object.entries(details)) out[k] = typeof v === "string" ? v : JSON.stringify(v);
   return out;
 }
 
-function toRecord(row: AuditRow): AuditEventRecord {
+function toRecord(e: AuditEvent): AuditEventRecord {
   return {
-    id: row.id,
-    userId: row.user_id,
-    kind: row.kind,
-    factorId: row.factor_id,
-    at: row.at,
-    apiKeyId: row.api_key_id,
-    clientIp: row.client_ip,
-    details: detailStrings(row.details),
+    id: e.id,
+    userId: e.userId,
+    kind: e.kind,
+    factorId: e.factorId,
+    at: e.at,
+    apiKeyId: e.apiKeyId,
+    clientIp: e.clientIp,
+    details: detailStrings(e.details),
   };
 }
 
@@ -89,69 +76,41 @@ export function auditEventBytesBound(e: AuditEventRecord): number {
 }
 
 /**
- * A page of the tenant's audit events, newest first. Keyset pagination on the
- * identity id (`id < last id`), never OFFSET: events written while an admin
- * pages get larger ids and cannot shift later pages, so there is neither a
- * duplicate nor a gap between pages. (An event whose transaction commits after
- * a page was read with a smaller id than that page's last can still fall
- * behind the cursor; identity ids are taken at insert, not at commit.)
- * A page holds at most page_size events, fewer when the response would
- * otherwise outgrow `maxResponseBytes`.
+ * A page of the tenant's audit events, newest first in commit order. Keyset
+ * pagination on (writing transaction, id), never OFFSET, bounded on the first
+ * page by the oldest transaction still running (selectAuditPage): an event
+ * whose transaction commits late can never fall behind the cursor, so a
+ * listing paged to its end has neither a duplicate nor a gap. A page holds at
+ * most page_size events, fewer when the response would otherwise outgrow
+ * `maxResponseBytes`.
  */
 export async function listAuditEvents(
   deps: Pick<AppDeps, "db" | "keyring">,
   tenant: string,
   input: ListAuditEventsInput,
 ): Promise<AuditEventPage> {
-  const violations: FieldViolation[] = [];
-  if (input.userId !== "") checkUserId(input.userId, violations);
-  if (!Number.isInteger(input.pageSize) || input.pageSize < 0 || input.pageSize > MAX_AUDIT_PAGE_SIZE) {
-    violations.push({ field: "page_size", description: `must be 1-${MAX_AUDIT_PAGE_SIZE}, or 0 for ${DEFAULT_AUDIT_PAGE_SIZE}` });
-  }
-  let afterId: number | undefined;
+  let after: AuditPageCursor | undefined;
   if (input.pageToken !== "") {
-    afterId = decodeAuditPageToken(deps.keyring, tenant, input.userId, input.pageToken);
-    if (afterId === undefined) {
-      violations.push({
-        field: "page_token",
-        description: "must be a next_page_token from a ListAuditEvents call with the same user_id",
-      });
+    after = decodeAuditPageToken(deps.keyring, tenant, input.userId, input.pageToken);
+    if (after === undefined) {
+      throw invalidArgument([{ field: "page_token", description: "must be a next_page_token from a ListAuditEvents call with the same user_id" }]);
     }
   }
-  if (violations.length > 0) throw invalidArgument(violations);
-  const pageSize = input.pageSize === 0 ? DEFAULT_AUDIT_PAGE_SIZE : input.pageSize;
-
-  // One row more than the page tells whether another page follows. Two
-  // statements rather than an OR on the filter, so each uses its index:
-  // (tenant_id, id DESC) for the tenant, the primary key for one user.
-  const before = afterId ?? Number.MAX_SAFE_INTEGER;
-  const columns = "id, user_id, kind, factor_id, at, api_key_id, client_ip, details";
-  const r =
-    input.userId === ""
-      ? await deps.db.query<AuditRow>(
-          `SELECT ${columns} FROM audit_events
-           WHERE tenant_id = $1::text AND id < $2::bigint
-           ORDER BY id DESC LIMIT $3::integer`,
-          [tenant, before, pageSize + 1],
-        )
-      : await deps.db.query<AuditRow>(
-          `SELECT ${columns} FROM audit_events
-           WHERE tenant_id = $1::text AND user_id = $2::text AND id < $3::bigint
-           ORDER BY id DESC LIMIT $4::integer`,
-          [tenant, input.userId, before, pageSize + 1],
-        );
+  // One row more than the page tells whether another page follows.
+  const rows = await selectAuditPage(deps.db, tenant, input.userId, after, input.pageSize + 1);
   // Take rows while both the page size and the response budget allow; always at least one.
   const events: AuditEventRecord[] = [];
+  const taken: AuditEvent[] = [];
   let budget = input.maxResponseBytes - RESPONSE_OVERHEAD_BYTES;
-  for (const row of r.rows.slice(0, pageSize)) {
+  for (const row of rows.slice(0, input.pageSize)) {
     const event = toRecord(row);
     budget -= auditEventBytesBound(event);
     if (budget < 0 && events.length > 0) break;
     events.push(event);
+    taken.push(row);
   }
-  const last = events[events.length - 1];
-  const more = r.rows.length > events.length;
-  const nextPageToken =
-    more && last !== undefined ? encodeAuditPageToken(deps.keyring, { tenant, userId: input.userId, afterId: last.id }) : "";
+  const last = taken[taken.length - 1];
+  const more = rows.length > events.length;
+  const nextPageToken = more && last !== undefined ? encodeAuditPageToken(deps.keyring, tenant, input.userId, { txId: last.txId, id: last.id }) : "";
   return { events, nextPageToken };
 }

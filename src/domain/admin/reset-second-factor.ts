@@ -1,10 +1,10 @@
 import type { AppDeps } from "../../app.js";
+import { Statement } from "../../store/statement.js";
+import { revokeAllAppPasswordsCte } from "../app-passwords/index.js";
+import { auditInsertCte, logWrittenAudits, writtenAuditRows, type WrittenAuditRow } from "../audit/index.js";
+import { deleteListCtes } from "../backup-codes/index.js";
 import type { RequestMeta } from "../caller.js";
-import { invalidArgument, type FieldViolation } from "../errors.js";
-import { recordAudit } from "../audit/index.js";
-import type { FactorKind } from "../factors/index.js";
-import { deleteBackupCodeList, deleteFactorsOfKinds, revokeAllAppPasswords } from "./reset-store.js";
-import { checkUserId } from "./user-id.js";
+import { deleteFactorsOfKindsCte, type FactorKind } from "../factors/index.js";
 
 /** What a reset removes: one kind, or everything (every factor, the backup codes, the app passwords). */
 export type ResetScopeName = FactorKind | "backup_codes" | "app_passwords" | "all";
@@ -41,55 +41,60 @@ export interface ResetResult {
 
 /**
  * Disables one kind or all of a user's second factors, for a user who lost a
- * device. Afterwards nothing of that kind can be used: factors (pending too)
- * are deleted, the backup code list is deleted, app passwords are revoked
- * (kept, so their history stays listable). When nothing is left, the login
- * flow's Challenge finds no factor and reports second_factor_required false,
- * so the user can log in with the first factor and enrol again.
+ * device (scope validated upstream). Afterwards nothing of that kind can be
+ * used: factors (pending too) are deleted, the backup code list is deleted,
+ * app passwords are revoked (kept, so their history stays listable). When
+ * nothing is left, Challenge finds no factor and reports
+ * second_factor_required false, so the user can log in with the first factor
+ * and enrol again.
  *
- * One transaction: the removals and their audit events commit together or
- * not at all. Audited with the admin key that asked.
+ * One statement: the removals and their audit events commit together or not
+ * at all. Audited with the admin key that asked.
  */
 export async function resetSecondFactor(
   deps: Pick<AppDeps, "db" | "clock" | "logger">,
   meta: RequestMeta,
   userId: string,
-  scope: string,
+  scope: ResetScopeName,
 ): Promise<ResetResult> {
-  const violations: FieldViolation[] = [];
-  checkUserId(userId, violations);
-  if (!isResetScope(scope)) {
-    violations.push({ field: "scope", description: "must be one of ALL, TOTP, HOTP, WEBAUTHN, PASSWORDLESS, BACKUP_CODES, APP_PASSWORDS" });
-  }
-  if (violations.length > 0 || !isResetScope(scope)) throw invalidArgument(violations);
-
-  const tenant = meta.caller.tenant;
   const at = deps.clock.now();
   const plan = PLANS[scope];
-
-  return deps.db.transaction(async (tx) => {
-    const removed = plan.factorKinds.length > 0 ? await deleteFactorsOfKinds(tx, tenant, userId, plan.factorKinds) : [];
-    const backupCodesRemoved = plan.backupCodes ? await deleteBackupCodeList(tx, tenant, userId) : false;
-    const appPasswordsRevoked = plan.appPasswords ? await revokeAllAppPasswords(tx, tenant, userId, at) : 0;
-
-    for (const f of removed) {
-      await recordAudit(deps, tx, meta, at, {
-        userId,
+  const s = new Statement();
+  s.define("tenant", meta.caller.tenant, "text");
+  s.define("user", userId, "text");
+  s.define("now", at, "timestamptz");
+  s.with("removed", plan.factorKinds.length > 0 ? deleteFactorsOfKindsCte(s, plan.factorKinds) : "SELECT NULL::text AS id, NULL::text AS kind WHERE false");
+  if (plan.backupCodes) {
+    const list = deleteListCtes(s);
+    s.with("list", list.header).with("codes", list.codes);
+  } else {
+    s.with("list", "SELECT NULL::integer AS total WHERE false");
+  }
+  s.with("revoked", plan.appPasswords ? revokeAllAppPasswordsCte(s) : "SELECT NULL::text AS id WHERE false");
+  s.with(
+    "audit",
+    auditInsertCte(s, meta, at, [
+      {
         kind: "factor.removed",
-        factorId: f.id,
-        details: { factor_kind: f.kind, cause: "admin_reset" },
-      });
-    }
-    await recordAudit(deps, tx, meta, at, {
-      userId,
-      kind: "admin.second_factor_reset",
-      details: {
-        scope,
-        factors_removed: removed.length,
-        backup_codes_removed: backupCodesRemoved,
-        app_passwords_revoked: appPasswordsRevoked,
+        userId,
+        factorSql: "r.id",
+        detailsSql: "jsonb_build_object('factor_kind', r.kind, 'cause', 'admin_reset')",
+        from: "removed r",
       },
-    });
-    return { factorsRemoved: removed.length, backupCodesRemoved, appPasswordsRevoked };
-  });
+      {
+        kind: "admin.second_factor_reset",
+        userId,
+        detailsSql: `jsonb_build_object('scope', ${s.param(scope, "text")}, 'factors_removed', (SELECT count(*) FROM removed),
+          'backup_codes_removed', EXISTS (SELECT 1 FROM list), 'app_passwords_revoked', (SELECT count(*) FROM revoked))`,
+      },
+    ]),
+  );
+  const r = await s.run<{ factors: number; list: boolean; revoked: number; audits: WrittenAuditRow[] | null }>(
+    deps.db,
+    `SELECT (SELECT count(*)::integer FROM removed) AS factors, EXISTS (SELECT 1 FROM list) AS list,
+       (SELECT count(*)::integer FROM revoked) AS revoked, ${writtenAuditRows("audit")}`,
+  );
+  const row = r.rows[0];
+  logWrittenAudits(deps.logger, meta, row?.audits);
+  return { factorsRemoved: row?.factors ?? 0, backupCodesRemoved: row?.list ?? false, appPasswordsRevoked: row?.revoked ?? 0 };
 }

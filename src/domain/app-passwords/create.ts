@@ -1,11 +1,12 @@
 import type { AppDeps } from "../../app.js";
-import { writeAudit } from "../backup-codes/audit.js";
-import { groupSymbols, randomCrockford } from "../backup-codes/crockford.js";
+import { Statement } from "../../store/statement.js";
+import { auditInsertCte, logWrittenAudits, writtenAuditRows, type WrittenAuditRow } from "../audit/index.js";
+import { groupSymbols, randomCrockford } from "../backup-codes/index.js";
 import type { RequestMeta } from "../caller.js";
 import { failedPrecondition } from "../errors.js";
 import type { AppPasswordView } from "./app-password.js";
 import { APP_PASSWORD_GROUP, APP_PASSWORD_HASH_PURPOSE, APP_PASSWORD_SYMBOLS, MAX_LIVE_APP_PASSWORDS } from "./rules.js";
-import { countLive, insertAppPassword, lockUserForCreate } from "./store.js";
+import { insertAppPasswordCte, lockUserForCreate, toView, type Row } from "./store.js";
 
 /** A validated request for a new app password (see rules.ts for the checks). */
 export interface CreateAppPasswordInput {
@@ -24,41 +25,51 @@ export interface CreatedAppPassword {
 }
 
 /**
- * Issues an app password. The live-count check and the insert run in one
- * transaction under a per-user lock, so concurrent creations cannot push a
- * user past 100 live app passwords (FAILED_PRECONDITION beyond that).
+ * Issues an app password. The live-count check and the insert are one
+ * statement (with its audit row), run under a per-user lock taken first in
+ * the same transaction, so concurrent creations cannot push a user past 100
+ * live app passwords (FAILED_PRECONDITION beyond that): the statement's
+ * snapshot is taken after the lock, and sees every creation before it.
  */
 export async function createAppPassword(
   deps: Pick<AppDeps, "db" | "keyring" | "clock" | "random" | "logger">,
   meta: RequestMeta,
   input: CreateAppPasswordInput,
 ): Promise<CreatedAppPassword> {
-  const tenant = meta.caller.tenant;
   const now = deps.clock.now();
   const symbols = randomCrockford(deps.random, APP_PASSWORD_SYMBOLS);
-  const row = {
-    id: deps.random.uuid(),
-    name: input.name,
-    scopes: [...new Set(input.scopes)],
-    hash: deps.keyring.keyedHash(APP_PASSWORD_HASH_PURPOSE, symbols),
-    createdAt: now,
-    expiresAt: input.ttlMs === undefined ? undefined : new Date(now.getTime() + input.ttlMs),
-  };
-
-  const appPassword = await deps.db.transaction(async (tx) => {
-    await lockUserForCreate(tx, tenant, input.userId);
-    // Ensure the user stays within the limit of live app passwords.
-    if ((await countLive(tx, tenant, input.userId, now)) >= MAX_LIVE_APP_PASSWORDS) {
-      throw failedPrecondition(`a user may hold at most ${MAX_LIVE_APP_PASSWORDS} live app passwords`, "APP_PASSWORD_LIMIT");
-    }
-    const inserted = await insertAppPassword(tx, tenant, input.userId, row);
-    await writeAudit(deps, tx, meta, now, {
-      userId: input.userId,
-      kind: "app_password.created",
-      factorId: inserted.id,
-      details: { scopes: inserted.scopes.join(" "), expires: inserted.expiresAt !== undefined },
-    });
-    return inserted;
+  const scopes = [...new Set(input.scopes)];
+  const expiresAt = input.ttlMs === undefined ? undefined : new Date(now.getTime() + input.ttlMs);
+  const s = new Statement();
+  s.define("tenant", meta.caller.tenant, "text");
+  s.define("user", input.userId, "text");
+  s.define("now", now, "timestamptz");
+  const p = { id: deps.random.uuid(), name: input.name, scopes, hash: deps.keyring.keyedHash(APP_PASSWORD_HASH_PURPOSE, symbols), expiresAt };
+  s.with("inserted", insertAppPasswordCte(s, p, MAX_LIVE_APP_PASSWORDS));
+  s.with(
+    "audit",
+    auditInsertCte(s, meta, now, [
+      {
+        kind: "app_password.created",
+        userId: input.userId,
+        factorId: p.id,
+        details: { scopes: scopes.join(" "), expires: expiresAt !== undefined },
+        when: "EXISTS (SELECT 1 FROM inserted)",
+      },
+    ]),
+  );
+  const r = await deps.db.transaction(async (tx) => {
+    await lockUserForCreate(tx, meta.caller.tenant, input.userId);
+    return s.run<Partial<Row> & { audits: WrittenAuditRow[] | null }>(
+      tx,
+      `SELECT inserted.*, ${writtenAuditRows("audit")} FROM (SELECT 1) one LEFT JOIN inserted ON true`,
+    );
   });
-  return { appPassword, password: groupSymbols(symbols, APP_PASSWORD_GROUP) };
+  const row = r.rows[0];
+  // Ensure the user stays within the limit of live app passwords.
+  if (row?.id === null || row?.id === undefined) {
+    throw failedPrecondition(`a user may hold at most ${MAX_LIVE_APP_PASSWORDS} live app passwords`, "APP_PASSWORD_LIMIT");
+  }
+  logWrittenAudits(deps.logger, meta, row.audits);
+  return { appPassword: toView(row as Row), password: groupSymbols(symbols, APP_PASSWORD_GROUP) };
 }

@@ -1,4 +1,5 @@
 import type { Queryable } from "../../store/db.js";
+import type { Statement } from "../../store/statement.js";
 import type { AppPasswordView } from "./app-password.js";
 
 /**
@@ -6,7 +7,7 @@ import type { AppPasswordView } from "./app-password.js";
  * names tenant and user first, matching the keys; none selects the hash out.
  */
 
-interface Row {
+export interface Row {
   id: string;
   name: string;
   scopes: string[];
@@ -17,9 +18,9 @@ interface Row {
   revoked_at: Date | null;
 }
 
-const COLUMNS = "id::text AS id, name, scopes, created_at, expires_at, last_used_at, last_used_ip, revoked_at";
+export const COLUMNS = "id::text AS id, name, scopes, created_at, expires_at, last_used_at, last_used_ip, revoked_at";
 
-function toView(r: Row): AppPasswordView {
+export function toView(r: Row): AppPasswordView {
   return {
     id: r.id,
     name: r.name,
@@ -44,37 +45,15 @@ export async function lockUserForCreate(tx: Queryable, tenant: string, userId: s
   await tx.query(`SELECT pg_advisory_xact_lock(hashtextextended($1::text, 0))`, [JSON.stringify(["app-passwords", tenant, userId])]);
 }
 
-/** Neither revoked nor expired at `now`. */
-export async function countLive(db: Queryable, tenant: string, userId: string, now: Date): Promise<number> {
-  const result = await db.query<{ n: number }>(
-    `SELECT count(*)::integer AS n FROM app_passwords
-     WHERE tenant_id = $1::text AND user_id = $2::text AND revoked_at IS NULL
-       AND (expires_at IS NULL OR expires_at > $3::timestamptz)`,
-    [tenant, userId, now],
-  );
-  return result.rows[0]?.n ?? 0;
-}
 
 export interface NewAppPassword {
   id: string;
   name: string;
   scopes: string[];
   hash: Buffer;
-  createdAt: Date;
   expiresAt: Date | undefined;
 }
 
-export async function insertAppPassword(db: Queryable, tenant: string, userId: string, p: NewAppPassword): Promise<AppPasswordView> {
-  const result = await db.query<Row>(
-    `INSERT INTO app_passwords (tenant_id, user_id, id, name, scopes, password_hash, created_at, expires_at)
-     VALUES ($1::text, $2::text, $3::uuid, $4::text, $5::jsonb, $6::bytea, $7::timestamptz, $8::timestamptz)
-     RETURNING ${COLUMNS}`,
-    [tenant, userId, p.id, p.name, JSON.stringify(p.scopes), p.hash, p.createdAt, p.expiresAt ?? null],
-  );
-  const row = result.rows[0];
-  if (row === undefined) throw new Error("INSERT ... RETURNING returned no row");
-  return toView(row);
-}
 
 /** All of the user's app passwords, oldest first, revoked and expired ones included. */
 export async function selectAppPasswords(db: Queryable, tenant: string, userId: string): Promise<AppPasswordView[]> {
@@ -109,62 +88,56 @@ export async function selectAppPasswordPage(
   return result.rows.map(toView);
 }
 
-/** The app password whose hash this is, with the stored hash for a constant-time re-check. One index probe. */
-export async function selectByHash(
-  db: Queryable,
-  tenant: string,
-  userId: string,
-  hash: Buffer,
-): Promise<{ view: AppPasswordView; hash: Buffer } | undefined> {
-  const result = await db.query<Row & { password_hash: Buffer }>(
-    `SELECT ${COLUMNS}, password_hash FROM app_passwords
-     WHERE tenant_id = $1::text AND user_id = $2::text AND password_hash = $3::bytea`,
-    [tenant, userId, hash],
-  );
-  const row = result.rows[0];
-  return row === undefined ? undefined : { view: toView(row), hash: row.password_hash };
+
+
+
+
+/** A CTE body inserting an app password unless the user holds `max` live ones (call under lockUserForCreate). */
+export function insertAppPasswordCte(s: Statement, p: NewAppPassword, max: number): string {
+  const [tenant, user, now] = [s.ref("tenant"), s.ref("user"), s.ref("now")];
+  return `INSERT INTO app_passwords (tenant_id, user_id, id, name, scopes, password_hash, created_at, expires_at)
+    SELECT ${tenant}, ${user}, ${s.param(p.id, "uuid")}, ${s.param(p.name, "text")}, ${s.param(JSON.stringify(p.scopes), "jsonb")},
+           ${s.param(p.hash, "bytea")}, ${now}, ${s.param(p.expiresAt ?? null, "timestamptz")}
+    WHERE (SELECT count(*) FROM app_passwords
+           WHERE tenant_id = ${tenant} AND user_id = ${user} AND revoked_at IS NULL
+             AND (expires_at IS NULL OR expires_at > ${now})) < ${s.param(max, "integer")}
+    RETURNING ${COLUMNS}`;
 }
 
-export async function selectById(db: Queryable, tenant: string, userId: string, id: string): Promise<AppPasswordView | undefined> {
-  const result = await db.query<Row>(
-    `SELECT ${COLUMNS} FROM app_passwords WHERE tenant_id = $1::text AND user_id = $2::text AND id = $3::uuid`,
-    [tenant, userId, id],
-  );
-  const row = result.rows[0];
-  return row === undefined ? undefined : toView(row);
+/** A CTE body revoking one of the statement's user's app passwords if not revoked yet (no row when nothing changed). */
+export function revokeCte(s: Statement, id: string): string {
+  return `UPDATE app_passwords SET revoked_at = ${s.ref("now")}
+    WHERE tenant_id = ${s.ref("tenant")} AND user_id = ${s.ref("user")} AND id = ${s.param(id, "uuid")} AND revoked_at IS NULL
+    RETURNING ${COLUMNS}`;
 }
 
-/** Revokes it if it is not revoked yet; undefined when there was nothing to revoke (unknown or already revoked). */
-export async function markRevoked(db: Queryable, tenant: string, userId: string, id: string, at: Date): Promise<AppPasswordView | undefined> {
-  const result = await db.query<Row>(
-    `UPDATE app_passwords SET revoked_at = $4::timestamptz
-     WHERE tenant_id = $1::text AND user_id = $2::text AND id = $3::uuid AND revoked_at IS NULL
-     RETURNING ${COLUMNS}`,
-    [tenant, userId, id, at],
-  );
-  const row = result.rows[0];
-  return row === undefined ? undefined : toView(row);
+/** SQL selecting one of the statement's user's app passwords by id (the statement's snapshot). */
+export function appPasswordByIdSql(s: Statement, id: string): string {
+  return `SELECT ${COLUMNS} FROM app_passwords WHERE tenant_id = ${s.ref("tenant")} AND user_id = ${s.ref("user")} AND id = ${s.param(id, "uuid")}`;
+}
+
+/** A CTE body revoking every app password of the statement's user not yet revoked (an administrator's reset). */
+export function revokeAllAppPasswordsCte(s: Statement): string {
+  return `UPDATE app_passwords SET revoked_at = ${s.ref("now")}
+    WHERE tenant_id = ${s.ref("tenant")} AND user_id = ${s.ref("user")} AND revoked_at IS NULL
+    RETURNING id::text AS id`;
+}
+
+/** SQL selecting the statement's user's app password with this hash (one index probe), with its stored hash. */
+export function appPasswordByHashSql(s: Statement, hash: Buffer): string {
+  return `SELECT ${COLUMNS}, password_hash FROM app_passwords
+    WHERE tenant_id = ${s.ref("tenant")} AND user_id = ${s.ref("user")} AND password_hash = ${s.param(hash, "bytea")}`;
 }
 
 /**
- * Records a use, but only while it is still live: a revocation or expiry that
- * lands between the lookup and this statement wins (undefined is returned).
+ * A CTE body recording a use of the app password `pw` (a CTE of
+ * appPasswordByHashSql) when `when` holds, and only while it is still live:
+ * a revocation or expiry that lands meanwhile wins.
  */
-export async function recordUse(
-  db: Queryable,
-  tenant: string,
-  userId: string,
-  id: string,
-  at: Date,
-  ip: string,
-): Promise<AppPasswordView | undefined> {
-  const result = await db.query<Row>(
-    `UPDATE app_passwords SET last_used_at = $4::timestamptz, last_used_ip = $5::text
-     WHERE tenant_id = $1::text AND user_id = $2::text AND id = $3::uuid
-       AND revoked_at IS NULL AND (expires_at IS NULL OR expires_at > $4::timestamptz)
-     RETURNING ${COLUMNS}`,
-    [tenant, userId, id, at, ip],
-  );
-  const row = result.rows[0];
-  return row === undefined ? undefined : toView(row);
+export function recordUseCte(s: Statement, when: string): string {
+  const now = s.ref("now");
+  return `UPDATE app_passwords SET last_used_at = ${now}, last_used_ip = ${s.ref("client_ip")}
+    WHERE tenant_id = ${s.ref("tenant")} AND user_id = ${s.ref("user")} AND id = (SELECT id::uuid FROM pw) AND ${when}
+      AND revoked_at IS NULL AND (expires_at IS NULL OR expires_at > ${now})
+    RETURNING ${COLUMNS}`;
 }

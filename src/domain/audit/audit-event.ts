@@ -27,7 +27,9 @@ export type AuditKind =
   | "admin.second_factor_reset"
   | "admin.throttle_cleared"
   | "admin.enforcement_policy_set"
-  | "admin.relying_party_set";
+  | "admin.relying_party_set"
+  | "api_key.created"
+  | "api_key.revoked";
 
 /**
  * Non-secret facts about an event: reasons, providers, drift, counts. Values
@@ -48,6 +50,8 @@ export interface AuditEntry {
 /** An event as read back. */
 export interface AuditEvent {
   id: number;
+  /** The writing transaction's id (xid8, as text): with `id`, the commit-order key of the admin listing. */
+  txId: string;
   tenant: string;
   userId: string;
   kind: string;

@@ -1,10 +1,10 @@
 import type { AppDeps } from "../../app.js";
+import { Statement } from "../../store/statement.js";
+import { auditInsertCte, logWrittenAudits, writtenAuditRows, type WrittenAuditRow } from "../audit/index.js";
 import type { RequestMeta } from "../caller.js";
-import { invalidArgument } from "../errors.js";
-import { writeAudit } from "./audit.js";
 import { groupSymbols, randomCrockford } from "./crockford.js";
-import { BACKUP_CODE_GROUP, BACKUP_CODE_HASH_PURPOSE, BACKUP_CODE_SYMBOLS, resolveBackupCodeCount } from "./rules.js";
-import { deleteCodes, insertCodes, upsertList } from "./store.js";
+import { BACKUP_CODE_GROUP, BACKUP_CODE_HASH_PURPOSE, BACKUP_CODE_SYMBOLS } from "./rules.js";
+import { replaceListCtes } from "./store.js";
 
 export interface GeneratedBackupCodes {
   /** Shown to the user once; only their keyed hashes are stored. */
@@ -13,9 +13,9 @@ export interface GeneratedBackupCodes {
 }
 
 /**
- * Issues a new list of backup codes, replacing the old one in the same
- * transaction, so at no moment do both lists work, nor does neither.
- * `count` 0 means the default of 10.
+ * Issues a new list of `count` backup codes (validated upstream: 1–20),
+ * replacing the old one in the same statement as its audit row, so at no
+ * moment do both lists work, nor does neither.
  */
 export async function generateBackupCodes(
   deps: Pick<AppDeps, "db" | "keyring" | "clock" | "random" | "logger">,
@@ -23,21 +23,23 @@ export async function generateBackupCodes(
   userId: string,
   count: number,
 ): Promise<GeneratedBackupCodes> {
-  const total = resolveBackupCodeCount(count);
-  if (total === undefined) throw invalidArgument([{ field: "count", description: "must be between 1 and 20, or 0 for 10" }]);
-  const tenant = meta.caller.tenant;
   const generatedAt = deps.clock.now();
-
   // Draw distinct codes (80 random bits each; a repeat is all but impossible, but the key would refuse it).
   const symbols = new Set<string>();
-  while (symbols.size < total) symbols.add(randomCrockford(deps.random, BACKUP_CODE_SYMBOLS));
-  const hashes = [...symbols].map((s) => deps.keyring.keyedHash(BACKUP_CODE_HASH_PURPOSE, s));
+  while (symbols.size < count) symbols.add(randomCrockford(deps.random, BACKUP_CODE_SYMBOLS));
+  const hashes = [...symbols].map((c) => deps.keyring.keyedHash(BACKUP_CODE_HASH_PURPOSE, c));
 
-  await deps.db.transaction(async (tx) => {
-    await upsertList(tx, tenant, userId, generatedAt, total);
-    await deleteCodes(tx, tenant, userId);
-    await insertCodes(tx, tenant, userId, hashes);
-    await writeAudit(deps, tx, meta, generatedAt, { userId, kind: "backup_codes.generated", details: { count: total } });
-  });
-  return { codes: [...symbols].map((s) => groupSymbols(s, BACKUP_CODE_GROUP)), generatedAt };
+  const s = new Statement();
+  s.define("tenant", meta.caller.tenant, "text");
+  s.define("user", userId, "text");
+  s.define("now", generatedAt, "timestamptz");
+  const parts = replaceListCtes(s, count, hashes);
+  s.with("header", parts.header).with("cleared", parts.cleared).with("inserted", parts.inserted);
+  s.with("audit", auditInsertCte(s, meta, generatedAt, [{ kind: "backup_codes.generated", userId, details: { count } }]));
+  const r = await s.run<{ inserted: number; audits: WrittenAuditRow[] | null }>(
+    deps.db,
+    `SELECT (SELECT count(*)::integer FROM inserted) AS inserted, (SELECT count(*) FROM header) AS header, ${writtenAuditRows("audit")}`,
+  );
+  logWrittenAudits(deps.logger, meta, r.rows[0]?.audits);
+  return { codes: [...symbols].map((c) => groupSymbols(c, BACKUP_CODE_GROUP)), generatedAt };
 }

@@ -1,61 +1,68 @@
 import type { Queryable } from "../../store/db.js";
+import type { Statement } from "../../store/statement.js";
 
 /**
- * Backup code SQL, one parameterised statement per function (graphile-worker
- * style). Every statement names tenant and user first, matching the keys.
+ * The backup_code_lists and backup_codes tables' SQL. Every statement names
+ * tenant and user first, matching the keys.
  */
 
-/**
- * Records a new list for the user, or replaces the old list's header. Run
- * first in the regeneration transaction: the row lock it takes makes a second
- * concurrent regeneration of the same user wait until this one commits.
- */
-export async function upsertList(tx: Queryable, tenant: string, userId: string, generatedAt: Date, total: number): Promise<void> {
-  await tx.query(
-    `INSERT INTO backup_code_lists (tenant_id, user_id, generated_at, total)
-     VALUES ($1::text, $2::text, $3::timestamptz, $4::integer)
-     ON CONFLICT (tenant_id, user_id) DO UPDATE SET generated_at = EXCLUDED.generated_at, total = EXCLUDED.total`,
-    [tenant, userId, generatedAt, total],
-  );
-}
-
-/** Deletes every code of the user's list, used or not. */
-export async function deleteCodes(tx: Queryable, tenant: string, userId: string): Promise<void> {
-  await tx.query(`DELETE FROM backup_codes WHERE tenant_id = $1::text AND user_id = $2::text`, [tenant, userId]);
-}
-
-/** Inserts the hashes of a new list in one statement. */
-export async function insertCodes(tx: Queryable, tenant: string, userId: string, hashes: readonly Buffer[]): Promise<void> {
-  const values: string[] = [];
-  const params: unknown[] = [tenant, userId];
-  for (const hash of hashes) {
-    params.push(hash);
-    values.push(`($1::text, $2::text, $${params.length}::bytea)`);
-  }
-  await tx.query(`INSERT INTO backup_codes (tenant_id, user_id, code_hash) VALUES ${values.join(", ")}`, params);
+/** Scalar SQL: how many unused codes the user has, as the statement's snapshot sees them. */
+export function remainingCodesSql(s: Statement, userSql: string): string {
+  return `(SELECT count(*)::integer FROM backup_codes WHERE tenant_id = ${s.ref("tenant")} AND user_id = ${userSql} AND used_at IS NULL)`;
 }
 
 /**
- * Consumes the code with this hash if it is unused: one indexed, conditional
- * UPDATE, so of any number of concurrent redemptions exactly one gets a row.
+ * A CTE body consuming the statement's user's code with this hash if it is
+ * unused: one indexed, conditional UPDATE, so of any number of concurrent
+ * redemptions exactly one gets the row.
  */
-export async function consumeCode(db: Queryable, tenant: string, userId: string, hash: Buffer, at: Date): Promise<boolean> {
-  const result = await db.query<{ code_hash: Buffer }>(
-    `UPDATE backup_codes SET used_at = $4::timestamptz
-     WHERE tenant_id = $1::text AND user_id = $2::text AND code_hash = $3::bytea AND used_at IS NULL
-     RETURNING code_hash`,
-    [tenant, userId, hash, at],
-  );
-  return result.rows.length === 1;
+export function consumeCodeCte(s: Statement, hash: Buffer): string {
+  return `UPDATE backup_codes SET used_at = ${s.ref("now")}
+    WHERE tenant_id = ${s.ref("tenant")} AND user_id = ${s.ref("user")} AND code_hash = ${s.param(hash, "bytea")} AND used_at IS NULL
+    RETURNING code_hash`;
 }
 
+/**
+ * CTE bodies replacing the user's list: the header upserted (its row lock
+ * makes a second concurrent regeneration of the same user wait for this one),
+ * every old code deleted and the new hashes inserted, all in the caller's
+ * one statement, so at no moment do both lists work, nor does neither.
+ */
+export function replaceListCtes(s: Statement, total: number, hashes: readonly Buffer[]): { header: string; cleared: string; inserted: string } {
+  const [tenant, user, now] = [s.ref("tenant"), s.ref("user"), s.ref("now")];
+  return {
+    header: `INSERT INTO backup_code_lists (tenant_id, user_id, generated_at, total)
+      VALUES (${tenant}, ${user}, ${now}, ${s.param(total, "integer")})
+      ON CONFLICT (tenant_id, user_id) DO UPDATE SET generated_at = EXCLUDED.generated_at, total = EXCLUDED.total
+      RETURNING total`,
+    cleared: `DELETE FROM backup_codes WHERE tenant_id = ${tenant} AND user_id = ${user} RETURNING code_hash`,
+    inserted: `INSERT INTO backup_codes (tenant_id, user_id, code_hash)
+      SELECT ${tenant}, ${user}, h FROM unnest(${s.param(hashes, "bytea[]")}) AS h
+      RETURNING code_hash`,
+  };
+}
+
+/**
+ * CTE bodies deleting the statement's user's list (an administrator's reset):
+ * the header, which regeneration locks first, so a concurrent regeneration
+ * waits and then starts a fresh list, and every code under it.
+ */
+export function deleteListCtes(s: Statement): { header: string; codes: string } {
+  const [tenant, user] = [s.ref("tenant"), s.ref("user")];
+  return {
+    header: `DELETE FROM backup_code_lists WHERE tenant_id = ${tenant} AND user_id = ${user} RETURNING total`,
+    codes: `DELETE FROM backup_codes WHERE tenant_id = ${tenant} AND user_id = ${user} RETURNING code_hash`,
+  };
+}
+
+/** A user's list: its length, unused codes and when it was made (zeros and undefined when none). */
 export interface ListStatus {
   total: number;
   remaining: number;
   generatedAt: Date | undefined;
 }
 
-/** The list header and its unused codes; zeros and no date when the user has none. */
+/** The list header and its unused codes in one statement. */
 export async function selectStatus(db: Queryable, tenant: string, userId: string): Promise<ListStatus> {
   const result = await db.query<{ total: number | null; generated_at: Date | null; remaining: number }>(
     `SELECT l.total, l.generated_at,
@@ -66,19 +73,5 @@ export async function selectStatus(db: Queryable, tenant: string, userId: string
     [tenant, userId],
   );
   const row = result.rows[0];
-  return {
-    total: row?.total ?? 0,
-    remaining: row?.remaining ?? 0,
-    generatedAt: row?.generated_at ?? undefined,
-  };
-}
-
-/** How many unused codes the user has. */
-export async function countUnused(db: Queryable, tenant: string, userId: string): Promise<number> {
-  const result = await db.query<{ remaining: number }>(
-    `SELECT count(*)::integer AS remaining FROM backup_codes
-     WHERE tenant_id = $1::text AND user_id = $2::text AND used_at IS NULL`,
-    [tenant, userId],
-  );
-  return result.rows[0]?.remaining ?? 0;
+  return { total: row?.total ?? 0, remaining: row?.remaining ?? 0, generatedAt: row?.generated_at ?? undefined };
 }

@@ -1,16 +1,19 @@
 import type { AppDeps } from "../../app.js";
-import { recordAudit } from "../audit/index.js";
+import { Statement } from "../../store/statement.js";
+import { auditInsertCte, logWrittenAudits, writtenAuditRows, type WrittenAuditRow } from "../audit/index.js";
+import { remainingCodesSql } from "../backup-codes/index.js";
 import type { RequestMeta } from "../caller.js";
-import { enrolmentRequired } from "../policy/index.js";
-import type { ProviderOption } from "./provider.js";
-import { loginProviders } from "./providers.js";
-import { insertTransaction, TRANSACTION_TTL_MS } from "./transaction-store.js";
+import { activeFactorsSql, type FactorRow, type ProviderOption } from "../factors/index.js";
+import { enforcementPolicyJsonSql, isEnforced, policyFromJson, type EnforcementPolicyRow } from "../policy/index.js";
+import { relyingPartyFromJson, relyingPartyJsonSql, type RelyingPartyRow } from "../relying-party/index.js";
+import { passwordlessRequestOptions, WEBAUTHN_CHALLENGE_BYTES } from "../webauthn/index.js";
+import { offeredOptions } from "./providers.js";
+import { insertTransactionCte, TRANSACTION_TTL_MS, type Purpose } from "./transaction-store.js";
 
-/** Bytes of a WebAuthn challenge (W3C WebAuthn §13.4.3 asks for at least 16). */
-const WEBAUTHN_CHALLENGE_BYTES = 32;
-
-/** Who is logging in, and the groups the enforcement policy looks at. */
+/** Who is logging in (empty for passwordless), and the groups the enforcement policy looks at. */
 export interface ChallengeInput {
+  /** Default: a second-factor challenge. */
+  purpose?: Purpose;
   userId: string;
   userGroups: readonly string[];
 }
@@ -26,48 +29,91 @@ export interface ChallengeResult {
   providers: ProviderOption[];
 }
 
+interface ChallengeRow extends Partial<FactorRow> {
+  h_backup_remaining: number;
+  h_policy: EnforcementPolicyRow | null;
+  h_rp: RelyingPartyRow | null;
+  audits: WrittenAuditRow[] | null;
+}
+
 /**
- * Opens a second-factor login transaction (5 minutes, single use, bound to
- * tenant, user and purpose) and lists what the user can answer with. A user
- * the service has never seen gets an ordinary transaction with no providers,
- * indistinguishable from a known user without factors.
+ * Opens a login transaction (5 minutes, single use, bound to tenant, user
+ * and purpose) and lists what the user can answer with, in one statement:
+ * the insert, its audit row, and the reads of the user's active factors,
+ * backup codes, the tenant's enforcement policy and relying party. A user
+ * the service has never seen gets an ordinary transaction with no
+ * providers, indistinguishable from a known user without factors.
+ *
+ * A passwordless transaction has no user: the authenticator's discoverable
+ * credential names one at Verify; its request options list no credentials
+ * and require user verification.
  */
 export async function challenge(
   deps: Pick<AppDeps, "db" | "keyring" | "clock" | "random" | "config" | "logger">,
   meta: RequestMeta,
   input: ChallengeInput,
 ): Promise<ChallengeResult> {
-  const tenant = meta.caller.tenant;
   const now = deps.clock.now();
-  const providers: ProviderOption[] = [];
-  const ctx = { webauthnChallenge: deps.random.bytes(WEBAUTHN_CHALLENGE_BYTES).toString("base64url") };
-  for (const p of loginProviders) {
-    const option = await p.options(deps, tenant, input.userId, ctx);
-    if (option !== undefined) providers.push(option);
-  }
-  const secondFactorRequired = providers.some((p) => p.turnsOnSecondFactor && p.factors.length > 0);
-  const mustEnrol = await enrolmentRequired(deps, tenant, input.userGroups, secondFactorRequired);
+  const purpose = input.purpose ?? "second_factor";
+  const passwordless = purpose === "passwordless";
+  const userId = passwordless ? "" : input.userId;
+  // The WebAuthn challenge is stored with every transaction; Verify checks any assertion against it.
+  const webauthnChallenge = deps.random.bytes(WEBAUTHN_CHALLENGE_BYTES).toString("base64url");
   const transactionId = deps.random.uuid();
   const expiresAt = new Date(now.getTime() + TRANSACTION_TTL_MS);
-  // The WebAuthn challenge is stored with every transaction; Verify checks any assertion against it.
-  await insertTransaction(deps.db, {
-    tenant,
-    userId: input.userId,
-    id: transactionId,
-    purpose: "second_factor",
-    createdAt: now,
-    expiresAt,
-    challenge: ctx.webauthnChallenge,
+
+  const s = new Statement();
+  s.define("tenant", meta.caller.tenant, "text");
+  s.define("user", userId, "text");
+  s.define("now", now, "timestamptz");
+  s.with("tx", insertTransactionCte(s, { id: transactionId, purpose, expiresAt, challenge: webauthnChallenge }));
+  // A passwordless transaction's user is "", who holds no factors.
+  s.with("f", activeFactorsSql(s, s.ref("user")));
+  const remaining = passwordless ? "0" : remainingCodesSql(s, s.ref("user"));
+  s.with(
+    "audit",
+    auditInsertCte(s, meta, now, [
+      {
+        kind: "login.challenged",
+        userId,
+        detailsSql: `jsonb_build_object('transaction_id', (SELECT id::text FROM tx), 'purpose', ${s.param(purpose, "text")},
+          'factor_kinds', COALESCE((SELECT string_agg(DISTINCT kind, ',') FROM f), ''), 'backup_codes', ${remaining})`,
+      },
+    ]),
+  );
+  const head = [
+    `${remaining} AS h_backup_remaining`,
+    `${passwordless ? "NULL::json" : enforcementPolicyJsonSql(s)} AS h_policy`,
+    `${relyingPartyJsonSql(s)} AS h_rp`,
+    writtenAuditRows("audit"),
+  ].join(", ");
+  const r = await s.run<ChallengeRow>(
+    deps.db,
+    `SELECT h.*, f.* FROM (SELECT ${head}) h LEFT JOIN f ON true ORDER BY f.created_at, f.id`,
+  );
+  const first = r.rows[0];
+  if (first === undefined) throw new Error("the challenge statement returned no row");
+  logWrittenAudits(deps.logger, meta, first.audits);
+  const relyingParty = relyingPartyFromJson(deps.config, first.h_rp);
+
+  if (passwordless) {
+    const options = await passwordlessRequestOptions(relyingParty, webauthnChallenge);
+    return {
+      transactionId,
+      expiresAt,
+      secondFactorRequired: false,
+      enrolmentRequired: false,
+      providers: [{ provider: "webauthn", factors: [], turnsOnSecondFactor: false, webauthnRequestOptionsJson: options }],
+    };
+  }
+  const rows = r.rows.filter((row): row is ChallengeRow & FactorRow => row.id !== null && row.id !== undefined);
+  const providers = await offeredOptions(deps, {
+    factors: rows,
+    backupCodesRemaining: first.h_backup_remaining,
+    webauthnChallenge,
+    relyingParty,
   });
-  await recordAudit(deps, deps.db, meta, now, {
-    kind: "login.challenged",
-    userId: input.userId,
-    details: {
-      transaction_id: transactionId,
-      providers: providers.map((p) => p.provider).join(","),
-      second_factor_required: secondFactorRequired,
-      enrolment_required: mustEnrol,
-    },
-  });
-  return { transactionId, expiresAt, secondFactorRequired, enrolmentRequired: mustEnrol, providers };
+  const secondFactorRequired = providers.some((p) => p.turnsOnSecondFactor && p.factors.length > 0);
+  const enrolmentRequired = !secondFactorRequired && isEnforced(policyFromJson(first.h_policy), input.userGroups);
+  return { transactionId, expiresAt, secondFactorRequired, enrolmentRequired, providers };
 }

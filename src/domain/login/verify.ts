@@ -1,14 +1,15 @@
 import type { AppDeps } from "../../app.js";
-import { recordAudit } from "../audit/index.js";
-import { countRemaining } from "../backup-codes/status.js";
+import { Statement } from "../../store/statement.js";
+import { auditInsertCte, logWrittenAudits, writtenAuditRows, type AuditRowPart, type WrittenAuditRow } from "../audit/index.js";
+import { remainingCodesSql } from "../backup-codes/index.js";
 import type { RequestMeta } from "../caller.js";
 import { failedPrecondition, notFound } from "../errors.js";
-import type { FailureReason } from "../factors/failure-reason.js";
-import { admitOrAudit, throttleSuccess } from "../throttle/index.js";
-import { TransactionSpentError, type LoginProof, type ProofOutcome, type ProviderName } from "./provider.js";
-import { verifyPasswordless } from "../webauthn/authentication/passwordless-verify.js";
-import { checkProof } from "./providers.js";
-import { claimAttempt, spendTransaction, transactionProblem } from "./transaction-store.js";
+import { isUuid, type Decision, type FactorRow, type FailureReason, type LoginAttempt, type LoginProof, type ProviderName } from "../factors/index.js";
+import { relyingPartyFromJson, relyingPartyJsonSql, type RelyingPartyRow } from "../relying-party/index.js";
+import { admitCte, blockedAuditRow, blockedUntilSql, resetCte, throttleRefusal } from "../throttle/index.js";
+import { userHandleSql } from "../webauthn/index.js";
+import { providerFor } from "./providers.js";
+import { claimAttemptCte, MAX_TRANSACTION_ATTEMPTS, spendCte, transactionStateColumns, type Purpose } from "./transaction-store.js";
 
 /** What was proven, for the caller's session. */
 export interface AuthContext {
@@ -25,13 +26,43 @@ export interface AuthContext {
 /** Verified with its context, or refused with a reason (not an error). */
 export type VerifyResult = { verified: true; context: AuthContext } | { verified: false; reason: FailureReason };
 
+/** SQLSTATE the write raises when it burnt a proof's state but another attempt spent the transaction first. */
+const SPENT_RACE = "TF001";
+
+/** The first statement's head: the claim, the throttle's answer and what the flow itself needs. */
+interface ReadHead {
+  h_claimed: boolean;
+  h_purpose: Purpose | null;
+  h_challenge: string | null;
+  h_user: string | null;
+  h_admitted: boolean;
+  h_blocked_until: Date | null;
+  h_tx_expires_at: Date | null;
+  h_tx_spent_at: Date | null;
+  h_tx_attempts: number | null;
+  h_backup_remaining: number;
+  h_rp: RelyingPartyRow | null;
+  h_user_handle: string | null;
+  audits: WrittenAuditRow[] | null;
+}
+
+type ReadRow = ReadHead & { [K in keyof FactorRow]: FactorRow[K] | null };
+
 /**
- * Checks one proof against an open login transaction. In order:
- * the attempt is counted on the transaction (unknown → NOT_FOUND; expired,
- * spent or out of attempts → FAILED_PRECONDITION); the user's throttle admits
- * it or answers RESOURCE_EXHAUSTED without looking at the proof; then the
- * provider checks the proof, and on success burns its single-use state and
- * spends the transaction together.
+ * Checks one proof against an open login transaction in two statements,
+ * whatever the outcome (docs/design.md "Database round trips"):
+ *
+ * 1. One read: count the attempt on the transaction (unknown → NOT_FOUND;
+ *    expired, spent or out of attempts → FAILED_PRECONDITION); name the user
+ *    (the transaction's, or on a passwordless transaction the owner of the
+ *    presented credential); admit the attempt past that user's throttle, or
+ *    answer RESOURCE_EXHAUSTED without looking at the proof (audited); and
+ *    load the provider's candidates.
+ * 2. The provider judges the proof in memory with constant work.
+ * 3. One write: on success, burn the single-use state (step, counter, code),
+ *    spend the transaction, reset the throttle and write the audit row,
+ *    together or not at all; on a refusal, what the refusal remembers and
+ *    its audit row.
  */
 export async function verifyLogin(
   deps: Pick<AppDeps, "db" | "keyring" | "clock" | "config" | "logger">,
@@ -40,92 +71,158 @@ export async function verifyLogin(
 ): Promise<VerifyResult> {
   const tenant = meta.caller.tenant;
   const now = deps.clock.now();
+  if (!isUuid(input.transactionId)) throw notFound("login transaction");
+  const provider = providerFor(input.proof);
 
-  // Ensure the transaction is open and count this attempt against it.
-  const claimed = await claimAttempt(deps.db, tenant, input.transactionId, now);
-  if (claimed === undefined) throw await transactionError(deps, tenant, input.transactionId, now);
-  // A passwordless transaction has no user until the credential names one; its own flow throttles that user.
-  if (claimed.purpose === "passwordless") {
-    return verifyPasswordless(deps, meta, { transactionId: input.transactionId, challenge: claimed.challenge, proof: input.proof, now });
+  // Statement 1: claim, identify, admit, load.
+  const s = new Statement();
+  s.define("tenant", tenant, "text");
+  s.define("now", now, "timestamptz");
+  s.define("transaction", input.transactionId, "uuid");
+  s.with("claim", claimAttemptCte(s));
+  const identify = provider.identifySql?.(s) ?? "NULL::text";
+  s.with("who", `SELECT CASE WHEN c.purpose = 'passwordless' THEN ${identify} ELSE c.user_id END AS user_id FROM claim c`);
+  s.with("admit", admitCte(s, "SELECT user_id FROM who WHERE user_id IS NOT NULL"));
+  const whoUser = "(SELECT user_id FROM who)";
+  const blockedUntil = blockedUntilSql(s, whoUser);
+  s.with("blocked", auditInsertCte(s, meta, now, [blockedAuditRow(s, whoUser, `${whoUser} IS NOT NULL AND NOT EXISTS (SELECT 1 FROM admit)`)]));
+  s.with("cand", provider.candidatesSql(s, whoUser));
+  const assertion = input.proof.kind === "webauthn";
+  const head = [
+    "EXISTS (SELECT 1 FROM claim) AS h_claimed",
+    "(SELECT purpose FROM claim) AS h_purpose",
+    "(SELECT challenge FROM claim) AS h_challenge",
+    `${whoUser} AS h_user`,
+    "EXISTS (SELECT 1 FROM admit) AS h_admitted",
+    `${blockedUntil} AS h_blocked_until`,
+    transactionStateColumns(s),
+    `${remainingCodesSql(s, whoUser)} AS h_backup_remaining`,
+    `${assertion ? relyingPartyJsonSql(s) : "NULL::json"} AS h_rp`,
+    `${assertion ? userHandleSql(s, whoUser) : "NULL::text"} AS h_user_handle`,
+    writtenAuditRows("blocked"),
+  ].join(",\n  ");
+  const read = await s.run<ReadRow>(deps.db, `SELECT h.*, cand.* FROM (SELECT ${head}) h LEFT JOIN cand ON true ORDER BY cand.created_at, cand.id`);
+  const first = read.rows[0];
+  if (first === undefined) throw new Error("the verify read returned no row");
+  logWrittenAudits(deps.logger, meta, first.audits);
+
+  // Ensure the transaction was open and took this attempt.
+  if (!first.h_claimed) throw transactionError(first, now);
+  const purpose = first.h_purpose ?? "second_factor";
+  // A passwordless transaction has no user until a credential names one: nothing else can.
+  if (purpose === "passwordless" && input.proof.kind !== "webauthn") {
+    throw failedPrecondition("a passwordless login transaction takes a WebAuthn assertion only", "PASSWORDLESS_NEEDS_WEBAUTHN");
   }
-  const userId = claimed.userId;
+  const userId = first.h_user ?? "";
+  // Ensure the user is not waiting out earlier failures (their attempts are not evaluated).
+  if (first.h_user !== null && !first.h_admitted) throw throttleRefusal(first.h_blocked_until, now);
 
-  // Ensure the user is not waiting out earlier failures.
-  await admitOrAudit(deps, meta, userId, now);
+  const candidates = read.rows.filter((r): r is ReadHead & FactorRow => r.id !== null);
+  const attempt: LoginAttempt = {
+    meta,
+    tenant,
+    userId,
+    purpose,
+    transactionId: input.transactionId,
+    now,
+    challenge: first.h_challenge ?? undefined,
+    relyingParty: relyingPartyFromJson(deps.config, first.h_rp),
+    userHandle: first.h_user_handle ?? undefined,
+  };
+  const decision = await provider.check(deps, attempt, candidates);
 
-  let outcome: ProofOutcome;
-  try {
-    outcome = await checkProof(
-      deps,
+  // Statement 2: the one write.
+  return write(deps, attempt, decision, first.h_backup_remaining);
+}
+
+async function write(
+  deps: Pick<AppDeps, "db" | "logger">,
+  attempt: LoginAttempt,
+  decision: Decision,
+  backupRemaining: number,
+): Promise<VerifyResult> {
+  const { meta, now } = attempt;
+  const s = new Statement();
+  s.define("tenant", attempt.tenant, "text");
+  s.define("now", now, "timestamptz");
+  s.define("transaction", attempt.transactionId, "uuid");
+  s.define("user", attempt.userId, "text");
+  const base = {
+    provider: decision.provider,
+    transaction_id: attempt.transactionId,
+    ...(attempt.purpose === "passwordless" ? { purpose: "passwordless" } : {}),
+  };
+
+  if (!decision.verified) {
+    (decision.notes ?? []).forEach((note, i) => s.with(`note${i}`, note(s)));
+    const rows: AuditRowPart[] = [
+      ...(decision.audits ?? []),
+      { kind: "verify.failed", userId: attempt.userId, factorId: decision.factorId, details: { ...base, reason: decision.reason } },
+    ];
+    s.with("audit", auditInsertCte(s, meta, now, rows));
+    const r = await s.run<{ audits: WrittenAuditRow[] | null }>(deps.db, `SELECT ${writtenAuditRows("audit")}`);
+    logWrittenAudits(deps.logger, meta, r.rows[0]?.audits);
+    return { verified: false, reason: decision.reason };
+  }
+
+  const { burn } = decision;
+  const spent = "EXISTS (SELECT 1 FROM spend)";
+  s.with("burn", burn.cte(s));
+  s.with("spend", spendCte(s, "EXISTS (SELECT 1 FROM burn)"));
+  s.with("reset", resetCte(s, s.ref("user"), spent));
+  s.with(
+    "audit",
+    auditInsertCte(s, meta, now, [
+      { kind: "verify.succeeded", userId: attempt.userId, factorId: decision.factorId, details: { ...base, ...decision.details }, when: spent },
+      ...(burn.extraAudits?.(s, spent) ?? []),
       {
-        meta,
-        userId,
-        transactionId: input.transactionId,
-        now,
-        challenge: claimed.challenge,
-        spend: (q) => spendTransaction(q, tenant, input.transactionId, now),
+        kind: "verify.failed",
+        userId: attempt.userId,
+        factorId: decision.factorId,
+        details: { ...base, reason: burn.lostReason },
+        when: "NOT EXISTS (SELECT 1 FROM burn)",
       },
-      input.proof,
+    ]),
+  );
+  const remaining = burn.remainingSql?.(s) ?? "NULL::integer";
+  let r;
+  try {
+    r = await s.run<{ burnt: boolean; remaining: number | null; guard: boolean | null; audits: WrittenAuditRow[] | null }>(
+      deps.db,
+      `SELECT EXISTS (SELECT 1 FROM burn) AS burnt, ${remaining} AS remaining,
+        CASE WHEN EXISTS (SELECT 1 FROM burn) AND NOT ${spent}
+          THEN twofold_abort('${SPENT_RACE}', 'the login transaction was spent by another attempt') END AS guard,
+        ${writtenAuditRows("audit")}`,
     );
   } catch (err) {
-    if (err instanceof TransactionSpentError) throw failedPrecondition("the login transaction was already used", "TRANSACTION_SPENT");
+    if ((err as { code?: unknown }).code === SPENT_RACE) throw failedPrecondition("the login transaction was already used", "TRANSACTION_SPENT");
     throw err;
   }
-
-  if (!outcome.verified) {
-    await recordAudit(deps, deps.db, meta, now, {
-      kind: "verify.failed",
-      userId,
-      factorId: outcome.factorId,
-      details: { provider: outcome.provider, reason: outcome.reason, transaction_id: input.transactionId },
-    });
-    return { verified: false, reason: outcome.reason };
-  }
-  await throttleSuccess(deps, tenant, userId);
-  const backupCodesRemaining = await countRemaining(deps, tenant, userId);
-  await recordAudit(deps, deps.db, meta, now, {
-    kind: "verify.succeeded",
-    userId,
-    factorId: outcome.factorId,
-    details: {
-      provider: outcome.provider,
-      drift_seconds: outcome.driftSeconds,
-      resynced: outcome.resynced,
-      transaction_id: input.transactionId,
-    },
-  });
+  const row = r.rows[0];
+  logWrittenAudits(deps.logger, meta, row?.audits);
+  if (row?.burnt !== true) return { verified: false, reason: burn.lostReason };
   return {
     verified: true,
     context: {
-      userId,
-      factorId: outcome.factorId,
-      provider: outcome.provider,
-      amr: outcome.amr,
+      userId: attempt.userId,
+      factorId: decision.factorId,
+      provider: decision.provider,
+      amr: decision.amr,
       verifiedAt: now,
-      driftSeconds: outcome.driftSeconds,
-      backupCodesRemaining,
+      driftSeconds: decision.driftSeconds,
+      backupCodesRemaining: row.remaining ?? backupRemaining,
     },
   };
 }
 
-async function transactionError(
-  deps: Pick<AppDeps, "db">,
-  tenant: string,
-  id: string,
-  now: Date,
-): Promise<Error> {
-  const problem = await transactionProblem(deps.db, tenant, id, now);
-  switch (problem) {
-    case "expired":
-      return failedPrecondition("the login transaction has expired", "TRANSACTION_EXPIRED");
-    case "spent":
-      return failedPrecondition("the login transaction was already used", "TRANSACTION_SPENT");
-    case "exhausted":
-      return failedPrecondition("the login transaction has no attempts left", "TRANSACTION_EXHAUSTED");
-    case "unknown":
-      return notFound("login transaction");
-    default:
-      // Claimable again by now (a race with expiry cannot reopen it); ask the caller to retry with a new one.
-      return failedPrecondition("the login transaction cannot take this attempt", "TRANSACTION_UNAVAILABLE");
+/** Why the transaction took no attempt, from the state the read statement saw. */
+function transactionError(head: ReadHead, now: Date): Error {
+  if (head.h_tx_expires_at === null) return notFound("login transaction");
+  if (head.h_tx_spent_at !== null) return failedPrecondition("the login transaction was already used", "TRANSACTION_SPENT");
+  if (head.h_tx_expires_at.getTime() <= now.getTime()) return failedPrecondition("the login transaction has expired", "TRANSACTION_EXPIRED");
+  if ((head.h_tx_attempts ?? 0) >= MAX_TRANSACTION_ATTEMPTS) {
+    return failedPrecondition("the login transaction has no attempts left", "TRANSACTION_EXHAUSTED");
   }
+  // Claimable by the snapshot, yet taken by a concurrent attempt: ask for a new transaction.
+  return failedPrecondition("the login transaction cannot take this attempt", "TRANSACTION_UNAVAILABLE");
 }

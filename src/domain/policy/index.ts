@@ -1,7 +1,6 @@
 /** Who must use a second factor: the tenant's enforcement policy and its decision. */
 export { defaultEnforcementPolicy, isEnforced, type EnforcementPolicy } from "./enforcement.js";
-export { enrolmentRequired } from "./enrolment-required.js";
-export { loadEnforcementPolicy } from "./policy-store.js";
+export { enforcementPolicyJsonSql, loadEnforcementPolicy, policyFromJson, type EnforcementPolicyRow } from "./policy-store.js";
 export { setEnforcementPolicy } from "./set-enforcement-policy.js";
 export {
   MAX_GROUP_CHARS,

@@ -1,33 +1,37 @@
 import type { AppDeps } from "../../app.js";
-import { recordAudit } from "../audit/index.js";
+import { Statement } from "../../store/statement.js";
+import { auditInsertCte, logWrittenAudits, writtenAuditRows, type WrittenAuditRow } from "../audit/index.js";
 import type { RequestMeta } from "../caller.js";
 import type { EnforcementPolicy } from "./enforcement.js";
-import { saveEnforcementPolicy } from "./policy-store.js";
-import { parseEnforcementPolicy, type EnforcementPolicyInput } from "./validate-policy.js";
+import { savePolicyCte } from "./policy-store.js";
 
 /**
- * Validates and stores the caller's tenant's policy, audited in the same
- * transaction. Returns the policy as stored (deduplicated), so the caller sees
- * exactly what will be enforced.
+ * Stores the caller's tenant's policy (parsed upstream by
+ * parseEnforcementPolicy) in one statement with its audit row. Returns the
+ * policy as stored, so the caller sees exactly what will be enforced.
  */
 export async function setEnforcementPolicy(
   deps: Pick<AppDeps, "db" | "clock" | "logger">,
   meta: RequestMeta,
-  input: EnforcementPolicyInput,
+  policy: EnforcementPolicy,
 ): Promise<EnforcementPolicy> {
-  const policy = parseEnforcementPolicy(input);
   const at = deps.clock.now();
-  await deps.db.transaction(async (tx) => {
-    await saveEnforcementPolicy(tx, meta.caller.tenant, policy, at, meta.caller.keyId);
-    await recordAudit(deps, tx, meta, at, {
-      userId: "",
-      kind: "admin.enforcement_policy_set",
-      details: {
-        enforced: policy.enforced,
-        include_groups: policy.includeGroups.length,
-        exclude_groups: policy.excludeGroups.length,
+  const s = new Statement();
+  s.define("tenant", meta.caller.tenant, "text");
+  s.define("now", at, "timestamptz");
+  s.with("saved", savePolicyCte(s, policy, meta.caller.keyId));
+  s.with(
+    "audit",
+    auditInsertCte(s, meta, at, [
+      {
+        kind: "admin.enforcement_policy_set",
+        userId: "",
+        details: { enforced: policy.enforced, include_groups: policy.includeGroups.length, exclude_groups: policy.excludeGroups.length },
+        when: "EXISTS (SELECT 1 FROM saved)",
       },
-    });
-  });
+    ]),
+  );
+  const r = await s.run<{ audits: WrittenAuditRow[] | null }>(deps.db, `SELECT ${writtenAuditRows("audit")}`);
+  logWrittenAudits(deps.logger, meta, r.rows[0]?.audits);
   return policy;
 }

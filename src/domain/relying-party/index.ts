@@ -1,5 +1,13 @@
 /** The WebAuthn relying party of each tenant, with the configuration's as default. */
-export { defaultRelyingParty, relyingPartyFor, type RelyingParty } from "./relying-party.js";
+export {
+  defaultRelyingParty,
+  relyingPartyFor,
+  relyingPartyFromJson,
+  relyingPartyJsonSql,
+  saveRelyingParty,
+  type RelyingParty,
+  type RelyingPartyRow,
+} from "./relying-party.js";
 export { setRelyingParty } from "./set-relying-party.js";
 export {
   MAX_ALLOWED_AAGUIDS,

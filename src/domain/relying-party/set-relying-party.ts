@@ -1,33 +1,33 @@
 import type { AppDeps } from "../../app.js";
-import { recordAudit } from "../audit/index.js";
+import { Statement } from "../../store/statement.js";
+import { auditInsertCte, logWrittenAudits, writtenAuditRows, type WrittenAuditRow } from "../audit/index.js";
 import type { RequestMeta } from "../caller.js";
-import { saveRelyingParty, type RelyingParty } from "./relying-party.js";
-import { parseRelyingParty, type RelyingPartyInput } from "./validate-relying-party.js";
+import { saveRelyingPartyCte, type RelyingParty } from "./relying-party.js";
 
 /**
- * Validates and stores the caller's tenant's relying party, audited in the
- * same transaction. Returns it as stored (normalised). Existing credentials
- * stay: ones registered under another RP ID simply stop verifying, which is
- * what moving a relying party means in WebAuthn.
+ * Stores the caller's tenant's relying party (parsed upstream by
+ * parseRelyingParty) in one statement with its audit row. Existing
+ * credentials stay: ones registered under another RP ID simply stop
+ * verifying, which is what moving a relying party means in WebAuthn.
  */
-export async function setRelyingParty(
-  deps: Pick<AppDeps, "db" | "clock" | "logger">,
-  meta: RequestMeta,
-  input: RelyingPartyInput,
-): Promise<RelyingParty> {
-  const rp = parseRelyingParty(input);
+export async function setRelyingParty(deps: Pick<AppDeps, "db" | "clock" | "logger">, meta: RequestMeta, rp: RelyingParty): Promise<RelyingParty> {
   const at = deps.clock.now();
-  await deps.db.transaction(async (tx) => {
-    await saveRelyingParty(tx, meta.caller.tenant, rp, at, meta.caller.keyId);
-    await recordAudit(deps, tx, meta, at, {
-      userId: "",
-      kind: "admin.relying_party_set",
-      details: {
-        rp_id: rp.rpId,
-        allowed_origins: rp.allowedOrigins.join(" "),
-        allowed_aaguids: rp.allowedAaguids.length,
+  const s = new Statement();
+  s.define("tenant", meta.caller.tenant, "text");
+  s.define("now", at, "timestamptz");
+  s.with("saved", saveRelyingPartyCte(s, rp, meta.caller.keyId));
+  s.with(
+    "audit",
+    auditInsertCte(s, meta, at, [
+      {
+        kind: "admin.relying_party_set",
+        userId: "",
+        details: { rp_id: rp.rpId, allowed_origins: rp.allowedOrigins.join(" "), allowed_aaguids: rp.allowedAaguids.length },
+        when: "EXISTS (SELECT 1 FROM saved)",
       },
-    });
-  });
+    ]),
+  );
+  const r = await s.run<{ audits: WrittenAuditRow[] | null }>(deps.db, `SELECT ${writtenAuditRows("audit")}`);
+  logWrittenAudits(deps.logger, meta, r.rows[0]?.audits);
   return rp;
 }

@@ -1,4 +1,4 @@
-/** Per-user throttling across providers (DESIGN "Login flow"). */
-export { admitOrAudit } from "./admit-or-audit.js";
-export { admitAttempt, throttleState, throttleSuccess } from "./throttle.js";
+/** Per-user throttling across providers (docs/design.md "Throttling"). */
+export { admitCte, admitJudgedCte, blockedAuditRow, blockedUntilSql, resetCte } from "./store.js";
+export { admitAttempt, throttleRefusal, throttleState } from "./throttle.js";
 export { FREE_FAILURES, MAX_WAIT_MS, waitAfterFailures } from "./rules.js";

@@ -3,11 +3,11 @@
  * a second factor and for passwordless login, kept apart (one token, one
  * role), with signature counters as the clone check.
  */
-export { enrolWebAuthn, type EnrolWebAuthnInput } from "./registration/enrol-webauthn.js";
-export { confirmWebAuthnEnrolment, type ConfirmWebAuthnInput, type ConfirmWebAuthnResult } from "./registration/confirm-webauthn.js";
-export { webauthnLoginProvider, verifyWebAuthnProof } from "./authentication/webauthn-login.js";
-export { passwordlessChallenge, type PasswordlessChallengeResult } from "./authentication/passwordless-challenge.js";
-export { verifyPasswordless } from "./authentication/passwordless-verify.js";
-export { decideCounter, type CounterDecision } from "./authentication/decide-counter.js";
-export { webauthnAmr } from "./authentication/check-assertion.js";
-export { authenticatorName, ZERO_AAGUID } from "./helpers/known-authenticators.js";
+export { passwordlessRequestOptions, requestOptions } from "./authentication/request-options.js";
+export { confirmWebAuthnEnrolment, type ConfirmWebAuthnInput, type ConfirmWebAuthnResult } from "./confirm.js";
+export { enrolWebAuthn, type EnrolWebAuthnInput } from "./enrol.js";
+export { CHALLENGE_BYTES as WEBAUTHN_CHALLENGE_BYTES, type WebAuthnRole } from "./helpers/ceremony-policy.js";
+export { decideCounter, type CounterDecision } from "./helpers/decide-counter.js";
+export { userHandleSql } from "./store.js";
+export { webauthnAmr, webauthnLoginProvider } from "./verify.js";
+

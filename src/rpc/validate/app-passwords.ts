@@ -1,19 +1,25 @@
 import { durationMs } from "@bufbuild/protobuf/wkt";
-import type { CreateAppPasswordInput } from "../domain/app-passwords/create.js";
-import { MAX_PAGE_TOKEN_CHARS } from "../domain/app-passwords/page-token.js";
-import { isScope, MAX_NAME_CHARS, MAX_SCOPES, MAX_TTL_MS, MIN_TTL_MS } from "../domain/app-passwords/rules.js";
-import type { VerifyAppPasswordInput } from "../domain/app-passwords/verify.js";
-import { invalidArgument } from "../domain/errors.js";
+import {
+  isScope,
+  MAX_NAME_CHARS,
+  MAX_PAGE_TOKEN_CHARS,
+  MAX_SCOPES,
+  MAX_TTL_MS,
+  MIN_TTL_MS,
+  type CreateAppPasswordInput,
+  type VerifyAppPasswordInput,
+} from "../../domain/app-passwords/index.js";
+import { invalidArgument } from "../../domain/errors.js";
 import type {
   CreateAppPasswordRequest,
   ListAppPasswordsRequest,
   RevokeAppPasswordRequest,
   VerifyAppPasswordRequest,
-} from "../gen/twofold/v1/app_passwords_pb.js";
-import { checkClientIp, checkText, checkUserId, checkUuid, type Violations } from "./validate/fields.js";
+} from "../../gen/twofold/v1/app_passwords_pb.js";
+import { checkClientIp, checkText, checkUserId, checkUuid, type Violations } from "./fields.js";
 
 /**
- * Request validation for AppPasswordService, in the manner of validate/: every
+ * Request validation for AppPasswordService, in one place: every
  * field checked with the shared field checks, every violation collected into
  * one INVALID_ARGUMENT, and the domain's input returned free of protobuf types.
  */

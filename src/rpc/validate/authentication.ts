@@ -1,13 +1,27 @@
 import { invalidArgument } from "../../domain/errors.js";
-import type { LoginProof } from "../../domain/login/index.js";
+import type { LoginProof } from "../../domain/factors/index.js";
 import { MAX_GROUP_CHARS, MAX_POLICY_GROUPS } from "../../domain/policy/index.js";
 import type { ChallengeRequest, VerifyRequest } from "../../gen/twofold/v1/authentication_pb.js";
 import { Purpose } from "../../gen/twofold/v1/types_pb.js";
-import { checkBackupCodeProof } from "../backup-code-validate.js";
 import { parseAssertionJson } from "./webauthn.js";
 import { checkClientIp, checkEnum, checkOneofSet, checkOtpCode, checkText, checkUserId, checkUuid, type Violations } from "./fields.js";
 
-/** Request validation for AuthenticationService (see enrolment.ts for the approach). */
+/** Request validation for AuthenticationService, in one place (see enrolment.ts for the approach). */
+
+/** Longest backup code input evaluated (a code is 19 characters with dashes; room for spaces). */
+const MAX_BACKUP_CODE_INPUT_CHARS = 64;
+const CONTROL = /[\p{Cc}\p{Cs}\u2028\u2029\uFFFD]/u;
+
+/**
+ * Verify's backup code proof: only empty, oversized or control-character
+ * input is bad input. Anything else is evaluated, and a well-formed wrong
+ * code is an ordinary WRONG_CODE outcome, not an error.
+ */
+function checkBackupCodeProof(v: Violations, field: string, code: string): void {
+  if (code === "") v.push({ field, description: "must not be empty" });
+  else if (code.length > MAX_BACKUP_CODE_INPUT_CHARS) v.push({ field, description: `must be at most ${MAX_BACKUP_CODE_INPUT_CHARS} characters` });
+  else if (CONTROL.test(code)) v.push({ field, description: "must be valid UTF-8 without control characters" });
+}
 
 const KNOWN_PURPOSES = [Purpose.UNSPECIFIED, Purpose.SECOND_FACTOR, Purpose.PASSWORDLESS];
 

@@ -1,5 +1,6 @@
 import { isIP } from "node:net";
 import type { FieldViolation } from "../../domain/errors.js";
+import { MAX_USER_ID_BYTES, userIdProblem } from "../../domain/user-id.js";
 
 /**
  * Field checks shared by the request validators. Each pushes a violation
@@ -14,7 +15,7 @@ export type Violations = FieldViolation[];
  * worst otpauth URI (issuer twice, every character percent-encoded from 4
  * UTF-8 bytes) still fits a QR code (2331 bytes at level M).
  */
-export const MAX_USER_ID_BYTES = 256;
+export { MAX_USER_ID_BYTES };
 export const MAX_LABEL_CHARS = 64;
 export const MAX_ISSUER_CHARS = 32;
 export const MAX_ACCOUNT_NAME_CHARS = 64;
@@ -34,14 +35,9 @@ function textProblem(value: string): string | undefined {
   return undefined;
 }
 
-/** user_id: the caller's opaque string, 1–256 bytes of UTF-8, no control characters (DESIGN "Callers"). */
+/** user_id: the caller's opaque string (userIdProblem says the rule). */
 export function checkUserId(v: Violations, field: string, value: string): void {
-  const bytes = Buffer.byteLength(value, "utf8");
-  if (bytes < 1 || bytes > MAX_USER_ID_BYTES) {
-    v.push({ field, description: `must be 1-${MAX_USER_ID_BYTES} bytes of UTF-8` });
-    return;
-  }
-  const problem = textProblem(value);
+  const problem = userIdProblem(value);
   if (problem !== undefined) v.push({ field, description: problem });
 }
 

@@ -1,9 +1,9 @@
-import type { AppDeps } from "../../app.js";
-import { factorSecretAad } from "../../crypto/keyring.js";
-import { recordAudit } from "../audit/index.js";
-import type { RequestMeta } from "../caller.js";
-import { MAX_FACTORS_PER_USER, type TokenProfile } from "../factors/factor.js";
-import { insertOtpFactorAt } from "../hotp/hotp-store.js";
+import type { AppDeps } from "../../../app.js";
+import { factorSecretAad } from "../../../crypto/keyring.js";
+import { Statement } from "../../../store/statement.js";
+import { auditInsertCte, logWrittenAudits, writtenAuditRows, type WrittenAuditRow } from "../../audit/index.js";
+import type { RequestMeta } from "../../caller.js";
+import { insertFactorCte, MAX_FACTORS_PER_USER, type TokenProfile } from "../../factors/index.js";
 import { parsePskc, type PskcToken } from "./parse-pskc.js";
 import { PskcError } from "./pskc-error.js";
 
@@ -53,10 +53,12 @@ function describe(t: PskcToken, factorId: string): ImportedToken {
 
 /**
  * Imports a vendor's PSKC container (RFC 6030) as OTP factors. The whole
- * container is read, decrypted, MAC-checked and validated first; then every
- * factor is written in one database transaction, so a refused container (or
- * a user at the factor limit) imports nothing. A dry run stops after the
- * validation and writes nothing.
+ * container is read, decrypted, MAC-checked and validated first (by the same
+ * spec rules as Enrol); then every factor is written in one database
+ * transaction, one statement per token (the insert within the per-user limit
+ * and its audit row), so a refused container (or a user at the factor
+ * limit) imports nothing. A dry run stops after the validation and writes
+ * nothing.
  */
 export async function importPskc(
   deps: Pick<AppDeps, "db" | "keyring" | "clock" | "random" | "logger">,
@@ -68,49 +70,66 @@ export async function importPskc(
     if (input.dryRun) return tokens.map((t) => describe(t, ""));
     const now = deps.clock.now();
     const tenant = input.tenant;
-    return await deps.db.transaction(async (tx) => {
-      const done: ImportedToken[] = [];
+    const state = input.activate ? "active" : "pending";
+    // The rows belong to the tenant named on the command line.
+    const m: RequestMeta = { ...meta, caller: { ...meta.caller, tenant } };
+    const written: WrittenAuditRow[] = [];
+    const done = await deps.db.transaction(async (tx) => {
+      const imported: ImportedToken[] = [];
       for (const t of tokens) {
         const id = deps.random.uuid();
-        const row = await insertOtpFactorAt(
-          tx,
-          {
-            tenant,
-            userId: t.userId,
-            id,
-            kind: t.kind,
-            label: t.label,
-            createdAt: now,
-            pendingExpiresAt: new Date(now.getTime() + PSKC_PENDING_TTL_MS),
-            algorithm: t.algorithm,
-            digits: t.digits,
-            periodSeconds: t.kind === "totp" ? t.periodSeconds : null,
-            tokenProfile: t.tokenProfile,
-            secretSealed: deps.keyring.seal(t.secret, factorSecretAad(tenant, t.userId, id)),
-            state: input.activate ? "active" : "pending",
-            // HOTP: the next expected counter is the token's; TOTP: no step used yet.
-            lastStep: t.kind === "hotp" ? t.counter - 1 : -1,
-          },
-          MAX_FACTORS_PER_USER,
+        const s = new Statement();
+        s.define("tenant", tenant, "text");
+        s.define("user", t.userId, "text");
+        s.define("now", now, "timestamptz");
+        s.with(
+          "inserted",
+          insertFactorCte(
+            s,
+            {
+              id,
+              kind: t.kind,
+              label: t.label,
+              state,
+              pendingExpiresAt: input.activate ? undefined : new Date(now.getTime() + PSKC_PENDING_TTL_MS),
+              tokenProfile: t.tokenProfile,
+              algorithm: t.algorithm,
+              digits: t.digits,
+              periodSeconds: t.kind === "totp" ? t.periodSeconds : null,
+              secretSealed: deps.keyring.seal(t.secret, factorSecretAad(tenant, t.userId, id)),
+              // HOTP: the next expected counter is the token's; TOTP: no step used yet.
+              lastStep: t.kind === "hotp" ? t.counter - 1 : -1,
+            },
+            MAX_FACTORS_PER_USER,
+          ),
         );
-        if (row === undefined) throw new PskcError(`key ${JSON.stringify(t.keyId)}: the user already holds ${MAX_FACTORS_PER_USER} factors`);
-        await recordAudit(deps, tx, meta, now, {
-          kind: "factor.imported",
-          userId: t.userId,
-          factorId: id,
-          details: {
-            factor_kind: t.kind,
-            digits: t.digits,
-            token_profile: t.tokenProfile,
-            serial_no: t.serialNo,
-            key_id: t.keyId,
-            state: input.activate ? "active" : "pending",
-          },
-        });
-        done.push(describe(t, id));
+        s.with(
+          "audit",
+          auditInsertCte(s, m, now, [
+            {
+              kind: "factor.imported",
+              userId: t.userId,
+              factorId: id,
+              details: { factor_kind: t.kind, digits: t.digits, token_profile: t.tokenProfile, serial_no: t.serialNo, key_id: t.keyId, state },
+              when: "EXISTS (SELECT 1 FROM inserted)",
+            },
+          ]),
+        );
+        const r = await s.run<{ inserted: boolean; audits: WrittenAuditRow[] | null }>(
+          tx,
+          `SELECT EXISTS (SELECT 1 FROM inserted) AS inserted, ${writtenAuditRows("audit")}`,
+        );
+        if (r.rows[0]?.inserted !== true) {
+          throw new PskcError(`key ${JSON.stringify(t.keyId)}: the user already holds ${MAX_FACTORS_PER_USER} factors`);
+        }
+        written.push(...(r.rows[0]?.audits ?? []));
+        imported.push(describe(t, id));
       }
-      return done;
+      return imported;
     });
+    // The log lines once the transaction committed.
+    logWrittenAudits(deps.logger, m, written);
+    return done;
   } finally {
     for (const t of tokens) t.secret.fill(0);
   }

@@ -1,7 +1,7 @@
-import type { OtpAlgorithm, OtpDigits, TotpPeriod } from "../../core/index.js";
-import type { TokenProfile } from "../factors/factor.js";
-import { MAX_HOTP_COUNTER } from "../hotp/hotp-spec.js";
-import { MAX_IMPORTED_SECRET_BYTES, MIN_IMPORTED_SECRET_BYTES, NITROKEY_MAX_SECRET_BYTES } from "../totp/totp-spec.js";
+import type { OtpAlgorithm, OtpDigits, TotpPeriod } from "../../../core/index.js";
+import type { TokenProfile } from "../../factors/index.js";
+import { userIdProblem } from "../../user-id.js";
+import { MAX_HOTP_COUNTER, resolveOtpSpec } from "../spec.js";
 import { checkValueMac, decryptCipherValue, isKnownCipher, isKnownMac } from "./pskc-crypto.js";
 import { PskcError } from "./pskc-error.js";
 import { childNamed, childrenNamed, parseXml, XmlError, type XmlElement } from "./xml-reader.js";
@@ -19,10 +19,21 @@ const KEY_ALGORITHMS: Record<string, "hotp" | "totp"> = {
   "urn:ietf:params:xml:ns:keyprov:pskc#totp": "totp",
 };
 const SUITES: Record<string, OtpAlgorithm> = { "HMAC-SHA1": "SHA1", "HMAC-SHA256": "SHA256", "HMAC-SHA512": "SHA512" };
-const MAX_USER_ID_BYTES = 256;
 const MAX_LABEL_CHARS = 64;
 /** Key containers are small; a bigger file is a mistake or an attack. */
 export const MAX_PSKC_BYTES = 4 * 1024 * 1024;
+
+/** The container element a spec field comes from, for the refusal message. */
+function specElement(field: string): string {
+  const names: Record<string, string> = {
+    digits: "ResponseFormat Length",
+    period_seconds: "TimeInterval",
+    secret: "Secret:",
+    counter: "Counter",
+    algorithm: "Suite:",
+  };
+  return names[field] ?? field;
+}
 
 /** One token of a container, validated and decrypted, ready to become a factor. */
 export interface PskcToken {
@@ -103,9 +114,8 @@ function plainInteger(el: XmlElement | undefined, what: string, fallback: number
 }
 
 function checkUserId(userId: string, what: string): void {
-  const bytes = Buffer.byteLength(userId, "utf8");
-  if (bytes < 1 || bytes > MAX_USER_ID_BYTES) throw new PskcError(`${what}: UserId must be 1-${MAX_USER_ID_BYTES} bytes`);
-  if (/[\p{Cc}\uFFFD\p{Cs}]/u.test(userId)) throw new PskcError(`${what}: UserId has control characters`);
+  const problem = userIdProblem(userId);
+  if (problem !== undefined) throw new PskcError(`${what}: UserId ${problem}`);
 }
 
 function tokenOf(pkg: XmlElement, keys: Keys): PskcToken {
@@ -139,19 +149,29 @@ function tokenOf(pkg: XmlElement, keys: Keys): PskcToken {
 
   const data = need(childNamed(key, PSKC, "Data"), `${what} Data`);
   const secret = secretOf(need(childNamed(data, PSKC, "Secret"), `${what} Secret`), keys, what);
-  if (secret.length < MIN_IMPORTED_SECRET_BYTES || secret.length > MAX_IMPORTED_SECRET_BYTES) {
-    secret.fill(0);
-    throw new PskcError(`${what}: the secret must be ${MIN_IMPORTED_SECRET_BYTES}-${MAX_IMPORTED_SECRET_BYTES} bytes`);
-  }
-  if (tokenProfile !== "generic" && (secret.length > NITROKEY_MAX_SECRET_BYTES || algorithm !== "SHA1")) {
-    secret.fill(0);
-    throw new PskcError(`${what}: a Nitrokey holds SHA1 secrets of at most ${NITROKEY_MAX_SECRET_BYTES} bytes`);
-  }
   const counter = kind === "hotp" ? plainInteger(childNamed(data, PSKC, "Counter"), `${what} Counter`, 0, MAX_HOTP_COUNTER) : 0;
   const period = kind === "totp" ? plainInteger(childNamed(data, PSKC, "TimeInterval"), `${what} TimeInterval`, 30, 3600) : 30;
-  if (period !== 30 && period !== 60) throw new PskcError(`${what}: TimeInterval must be 30 or 60`);
   if (kind === "totp" && plainInteger(childNamed(data, PSKC, "Time"), `${what} Time`, 0, 0) !== 0) {
+    secret.fill(0);
     throw new PskcError(`${what}: Time (T0) must be 0`);
+  }
+  // An empty secret means "generate one" at Enrol; a container must carry one.
+  if (secret.length === 0) throw new PskcError(`${what}: the secret is empty (an imported secret must be 16-64 bytes)`);
+  // The same rules as Enrol: secret size, period, counter, and what a Nitrokey can hold.
+  const resolved = resolveOtpSpec({
+    kind,
+    algorithm,
+    digits: Number(length),
+    periodSeconds: period,
+    secret,
+    counter: BigInt(counter),
+    issuer: "",
+    accountName: "",
+    tokenProfile,
+  });
+  if (!resolved.ok) {
+    secret.fill(0);
+    throw new PskcError(`${what}: ${resolved.violations.map((v) => `${specElement(v.field)} ${v.description}`).join("; ")}`);
   }
   const label = [...(serialNo === "" ? `${manufacturer} key ${keyId}` : `${manufacturer} ${serialNo}`).trim()].slice(0, MAX_LABEL_CHARS).join("");
   return {
@@ -161,7 +181,7 @@ function tokenOf(pkg: XmlElement, keys: Keys): PskcToken {
     digits: Number(length) as OtpDigits,
     secret,
     counter,
-    periodSeconds: period as TotpPeriod,
+    periodSeconds: resolved.spec.periodSeconds,
     userId,
     manufacturer,
     serialNo,

@@ -1,7 +1,7 @@
 import { generateAuthenticationOptions, type PublicKeyCredentialRequestOptionsJSON } from "@simplewebauthn/server";
 import type { RelyingParty } from "../../relying-party/index.js";
-import { CEREMONY_TIMEOUT_MS, rolePolicy } from "../helpers/ceremony-policy.js";
-import type { CredentialRow, WebAuthnRole } from "../helpers/credential-row.js";
+import type { FactorRow } from "../../factors/index.js";
+import { CEREMONY_TIMEOUT_MS, rolePolicy, type WebAuthnRole } from "../helpers/ceremony-policy.js";
 
 /**
  * The PublicKeyCredentialRequestOptions for navigator.credentials.get(),
@@ -14,7 +14,7 @@ export async function requestOptions(opts: {
   rp: RelyingParty;
   role: WebAuthnRole;
   challenge: string;
-  allow: readonly CredentialRow[];
+  allow: readonly FactorRow[];
 }): Promise<PublicKeyCredentialRequestOptionsJSON> {
   return generateAuthenticationOptions({
     rpID: opts.rp.rpId,
@@ -23,4 +23,9 @@ export async function requestOptions(opts: {
     userVerification: rolePolicy(opts.role).userVerification,
     allowCredentials: opts.allow.flatMap((c) => (c.credential_id === null ? [] : [{ id: c.credential_id, transports: c.transports }])),
   });
+}
+
+/** The request options JSON of a passwordless login: no credentials listed, user verification required. */
+export async function passwordlessRequestOptions(rp: RelyingParty, challenge: string): Promise<string> {
+  return JSON.stringify(await requestOptions({ rp, role: "passwordless", challenge, allow: [] }));
 }

@@ -1,8 +1,8 @@
 import { verifyAuthenticationResponse, type AuthenticationResponseJSON } from "@simplewebauthn/server";
 import type { Logger } from "pino";
 import type { RelyingParty } from "../../relying-party/index.js";
-import { rolePolicy } from "../helpers/ceremony-policy.js";
-import type { CredentialRow, WebAuthnRole } from "../helpers/credential-row.js";
+import type { FactorRow } from "../../factors/index.js";
+import { rolePolicy, type WebAuthnRole } from "../helpers/ceremony-policy.js";
 import { logCeremonyFailure } from "../helpers/failure-cause.js";
 
 /** A verified assertion's facts, or a refusal: every cause is INVALID_ASSERTION to the caller. */
@@ -24,7 +24,7 @@ export async function verifyAssertion(
     challenge: string;
     rp: RelyingParty;
     role: WebAuthnRole;
-    credential: Pick<CredentialRow, "credential_id" | "public_key" | "transports">;
+    credential: Pick<FactorRow, "credential_id" | "public_key" | "transports">;
   },
 ): Promise<AssertionResult> {
   const { credential } = opts;

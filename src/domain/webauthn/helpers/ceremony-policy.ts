@@ -1,4 +1,5 @@
-import type { WebAuthnRole } from "./credential-row.js";
+/** The two WebAuthn roles, as factors.kind stores them: they never stand in for each other. */
+export type WebAuthnRole = "webauthn" | "passwordless";
 
 /** COSE algorithms twofold accepts: ES256 (every Nitrokey) and EdDSA (Nitrokey 3). RFC 9053 §2.1, RFC 8037. */
 export const SUPPORTED_ALGORITHMS = [-7, -8];

@@ -1,6 +1,6 @@
 import { generateKeyPairSync } from "node:crypto";
 import { isoCBOR } from "@simplewebauthn/server/helpers";
-import type { CredentialRow } from "./credential-row.js";
+import type { FactorRow } from "../../factors/index.js";
 
 let dummyKey: Buffer | undefined;
 
@@ -26,6 +26,6 @@ function dummyPublicKey(): Buffer {
  * in about the time a known credential takes (DESIGN "Constant work"). Its
  * verification always fails and its result is discarded.
  */
-export function dummyCredential(credentialId: string): Pick<CredentialRow, "credential_id" | "public_key" | "transports"> {
+export function dummyCredential(credentialId: string): Pick<FactorRow, "credential_id" | "public_key" | "transports"> {
   return { credential_id: credentialId, public_key: dummyPublicKey(), transports: [] };
 }

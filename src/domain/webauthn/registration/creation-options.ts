@@ -1,7 +1,7 @@
 import { generateRegistrationOptions, type PublicKeyCredentialCreationOptionsJSON } from "@simplewebauthn/server";
 import type { RelyingParty } from "../../relying-party/index.js";
-import { CEREMONY_TIMEOUT_MS, rolePolicy, SUPPORTED_ALGORITHMS } from "../helpers/ceremony-policy.js";
-import type { CredentialRow, WebAuthnRole } from "../helpers/credential-row.js";
+import type { FactorRow } from "../../factors/index.js";
+import { CEREMONY_TIMEOUT_MS, rolePolicy, SUPPORTED_ALGORITHMS, type WebAuthnRole } from "../helpers/ceremony-policy.js";
 
 /**
  * The PublicKeyCredentialCreationOptions a page hands to
@@ -18,7 +18,7 @@ export async function creationOptions(opts: {
   userName: string;
   userDisplayName: string;
   challenge: Uint8Array;
-  existing: readonly CredentialRow[];
+  existing: readonly FactorRow[];
 }): Promise<PublicKeyCredentialCreationOptionsJSON> {
   const policy = rolePolicy(opts.role);
   return generateRegistrationOptions({

@@ -1,9 +1,8 @@
 import { verifyRegistrationResponse, type RegistrationResponseJSON } from "@simplewebauthn/server";
 import type { Logger } from "pino";
 import type { RelyingParty } from "../../relying-party/index.js";
-import { ACCEPTED_FORMATS, rolePolicy, SUPPORTED_ALGORITHMS } from "../helpers/ceremony-policy.js";
-import type { RegisteredCredential } from "../helpers/credential-store.js";
-import type { WebAuthnRole } from "../helpers/credential-row.js";
+import { ACCEPTED_FORMATS, rolePolicy, SUPPORTED_ALGORITHMS, type WebAuthnRole } from "../helpers/ceremony-policy.js";
+import type { RegisteredCredential } from "../store.js";
 import { logCeremonyFailure } from "../helpers/failure-cause.js";
 
 /** A verified registration's credential, or why it was refused. */

@@ -1,0 +1,24 @@
+import type { Logger } from "pino";
+import type { RequestMeta } from "../caller.js";
+import type { AuditEntry } from "./audit-event.js";
+
+/**
+ * The structured log line of an audit event (DESIGN's audit rule, in
+ * docs/design.md "Audit"): one per row written, after the statement that
+ * wrote it, so the log never shows an event that did not commit.
+ */
+export function logAudit(logger: Logger, meta: RequestMeta, entry: AuditEntry): void {
+  logger.info(
+    {
+      audit: entry.kind,
+      tenant: meta.caller.tenant,
+      userId: entry.userId,
+      factorId: entry.factorId ?? "",
+      apiKeyId: meta.caller.keyId,
+      clientIp: meta.clientIp,
+      requestId: meta.requestId,
+      details: entry.details ?? {},
+    },
+    "audit",
+  );
+}

@@ -1,0 +1,90 @@
+import type { OtpAlgorithm, OtpDigits, TotpPeriod } from "../../core/index.js";
+import { authenticatorName } from "./authenticators.js";
+import type { Factor, FactorKind, FactorState, TokenProfile } from "./factor.js";
+
+/** A factors row as the stores read it: the OTP columns (001) and the WebAuthn ones (040). */
+export interface FactorRow {
+  tenant_id: string;
+  user_id: string;
+  id: string;
+  kind: FactorKind;
+  label: string;
+  state: FactorState;
+  created_at: Date;
+  confirmed_at: Date | null;
+  last_used_at: Date | null;
+  pending_expires_at: Date | null;
+  algorithm: OtpAlgorithm | null;
+  digits: number | null;
+  period_seconds: number | null;
+  token_profile: TokenProfile;
+  secret_sealed: Buffer | null;
+  last_step: number;
+  drift_steps: number;
+  resync_step: number | null;
+  resync_offset: number | null;
+  webauthn_challenge: string | null;
+  credential_id: string | null;
+  public_key: Buffer | null;
+  sign_count: number;
+  transports: string[];
+  aaguid: string | null;
+  backup_eligible: boolean;
+  backed_up: boolean;
+  clone_suspected: boolean;
+}
+
+/** Every column of a FactorRow, for SELECT and RETURNING lists; `alias` qualifies them (`f.`). */
+export function factorColumns(alias = ""): string {
+  const a = alias === "" ? "" : `${alias}.`;
+  return [
+    "tenant_id", "user_id", `${a}id::text AS id`, "kind", "label", "state", "created_at", "confirmed_at", "last_used_at",
+    "pending_expires_at", "algorithm", "digits", "period_seconds", "token_profile", "secret_sealed", "last_step", "drift_steps",
+    "resync_step", "resync_offset", "webauthn_challenge", "credential_id", "public_key", "sign_count", "transports", "aaguid",
+    "backup_eligible", "backed_up", "clone_suspected",
+  ]
+    .map((c) => (c.includes(" AS ") ? c : `${a}${c}`))
+    .join(", ");
+}
+
+/** FACTOR_COLUMNS unqualified. */
+export const FACTOR_COLUMNS = factorColumns();
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+/** Whether `id` can name a row at all (the column is uuid; anything else names nothing). */
+export function isUuid(id: string): boolean {
+  return UUID.test(id);
+}
+
+/** The public view of a row: everything but the secret and the replay, resync and ceremony bookkeeping. */
+export function factorFromRow(row: FactorRow): Factor {
+  return {
+    id: row.id,
+    kind: row.kind,
+    label: row.label,
+    state: row.state,
+    createdAt: row.created_at,
+    confirmedAt: row.confirmed_at ?? undefined,
+    lastUsedAt: row.last_used_at ?? undefined,
+    pendingExpiresAt: row.state === "pending" ? (row.pending_expires_at ?? undefined) : undefined,
+    algorithm: row.algorithm ?? undefined,
+    digits: row.digits === 6 || row.digits === 8 ? (row.digits as OtpDigits) : undefined,
+    periodSeconds: row.period_seconds === 30 || row.period_seconds === 60 ? (row.period_seconds as TotpPeriod) : undefined,
+    driftSteps: row.drift_steps,
+    tokenProfile: row.token_profile,
+    counter: row.kind === "hotp" ? Number(row.last_step) + 1 : undefined,
+    aaguid: row.aaguid ?? undefined,
+    authenticatorName: row.aaguid === null ? undefined : authenticatorName(row.aaguid),
+    cloneSuspected: row.clone_suspected,
+  };
+}
+
+/** Replay and resync bookkeeping of an OTP row, as numbers. */
+export function otpStateOf(row: FactorRow): { lastStep: number; resyncStep: number | undefined; resyncOffset: number | undefined } {
+  return {
+    lastStep: Number(row.last_step),
+    resyncStep: row.resync_step === null ? undefined : Number(row.resync_step),
+    resyncOffset: row.resync_offset ?? undefined,
+  };
+}

@@ -1,0 +1,67 @@
+import { DEFAULT_AUDIT_PAGE_SIZE, MAX_AUDIT_PAGE_SIZE, MAX_PAGE_TOKEN_CHARS, type ResetScopeName } from "../../domain/admin/index.js";
+import { invalidArgument } from "../../domain/errors.js";
+import { parseEnforcementPolicy, type EnforcementPolicy } from "../../domain/policy/index.js";
+import { parseRelyingParty, type RelyingParty } from "../../domain/relying-party/index.js";
+import type {
+  ClearThrottleRequest,
+  GetUserStateRequest,
+  ListAuditEventsRequest,
+  ResetSecondFactorRequest,
+  SetEnforcementPolicyRequest,
+  SetRelyingPartyRequest,
+} from "../../gen/twofold/v1/admin_pb.js";
+import { resetScopeName } from "../admin-mapping.js";
+import { checkUserId, type Violations } from "./fields.js";
+
+/**
+ * Request validation for AdminService, in one place: every field checked,
+ * every violation collected into one INVALID_ARGUMENT before anything touches
+ * the database. The policy and relying-party rules are the domain's own pure
+ * parsers (they normalise as they check); the domain then stores what they
+ * return without checking it again.
+ */
+
+function done<T>(v: Violations, value: T): T {
+  if (v.length > 0) throw invalidArgument(v);
+  return value;
+}
+
+/** GetUserState and ClearThrottle: a user. */
+export function parseUserRequest(req: GetUserStateRequest | ClearThrottleRequest): { userId: string } {
+  const v: Violations = [];
+  checkUserId(v, "user_id", req.userId);
+  return done(v, { userId: req.userId });
+}
+
+/** ResetSecondFactor: a user and a known scope (UNSPECIFIED is not one). */
+export function parseResetSecondFactor(req: ResetSecondFactorRequest): { userId: string; scope: ResetScopeName } {
+  const v: Violations = [];
+  checkUserId(v, "user_id", req.userId);
+  const scope = resetScopeName(req.scope);
+  if (scope === "") v.push({ field: "scope", description: "must be one of ALL, TOTP, HOTP, WEBAUTHN, PASSWORDLESS, BACKUP_CODES, APP_PASSWORDS" });
+  if (v.length > 0 || scope === "") throw invalidArgument(v);
+  return { userId: req.userId, scope };
+}
+
+/** SetEnforcementPolicy: the policy, group lists deduplicated. */
+export function parseSetEnforcementPolicy(req: SetEnforcementPolicyRequest): EnforcementPolicy {
+  return parseEnforcementPolicy({ enforced: req.enforced, includeGroups: req.includeGroups, excludeGroups: req.excludeGroups });
+}
+
+/** SetRelyingParty: the relying party, normalised. */
+export function parseSetRelyingParty(req: SetRelyingPartyRequest): RelyingParty {
+  return parseRelyingParty({ rpId: req.rpId, rpName: req.rpName, allowedOrigins: req.allowedOrigins, allowedAaguids: req.allowedAaguids });
+}
+
+/** ListAuditEvents: an optional user filter, a page size (0 means the default) and a token's outer shape (its MAC is the domain's). */
+export function parseListAuditEvents(req: ListAuditEventsRequest): { userId: string; pageSize: number; pageToken: string } {
+  const v: Violations = [];
+  if (req.userId !== "") checkUserId(v, "user_id", req.userId);
+  if (!Number.isInteger(req.pageSize) || req.pageSize < 0 || req.pageSize > MAX_AUDIT_PAGE_SIZE) {
+    v.push({ field: "page_size", description: `must be 1-${MAX_AUDIT_PAGE_SIZE}, or 0 for ${DEFAULT_AUDIT_PAGE_SIZE}` });
+  }
+  if (req.pageToken.length > MAX_PAGE_TOKEN_CHARS || !/^[A-Za-z0-9_-]*$/.test(req.pageToken)) {
+    v.push({ field: "page_token", description: "must be a next_page_token from a ListAuditEvents call with the same user_id" });
+  }
+  return done(v, { userId: req.userId, pageSize: req.pageSize === 0 ? DEFAULT_AUDIT_PAGE_SIZE : req.pageSize, pageToken: req.pageToken });
+}

@@ -1,0 +1,65 @@
+import type { Db, Queryable, QueryOptions, QueryResult } from "../../src/store/db.js";
+
+/** One statement a wrapped Db sent: its text, and whether it ran inside a transaction. */
+export interface SentStatement {
+  sql: string;
+  inTransaction: boolean;
+}
+
+/** A Db that records every statement it sends (BEGIN and COMMIT included) and may run a hook before one. */
+export interface CountingDb extends Db {
+  readonly sent: SentStatement[];
+  /** Forgets what was recorded. */
+  reset(): void;
+  /**
+   * Runs `hook` once, just before the first statement whose text matches
+   * `pattern` is sent: a test's way to make something happen between two of
+   * a call's statements (another replica spending a transaction, say).
+   */
+  before(pattern: RegExp, hook: () => Promise<void>): void;
+}
+
+/**
+ * Wraps `inner` (the real Postgres pool or the embedded store) so a test can
+ * count the round trips each call makes (docs/design.md "Database round
+ * trips": Challenge 1, Verify 2) and inject faults between them. Every
+ * statement still runs on the real database.
+ */
+export function countingDb(inner: Db): CountingDb {
+  const sent: SentStatement[] = [];
+  const hooks: { pattern: RegExp; hook: () => Promise<void> }[] = [];
+  const record = async (sql: string, inTransaction: boolean): Promise<void> => {
+    const i = hooks.findIndex((h) => h.pattern.test(sql));
+    if (i >= 0) {
+      const [h] = hooks.splice(i, 1);
+      await h?.hook();
+    }
+    sent.push({ sql, inTransaction });
+  };
+  const wrap = (q: Queryable, inTransaction: boolean): Queryable => ({
+    async query<R>(sql: string, params?: readonly unknown[], opts?: QueryOptions): Promise<QueryResult<R>> {
+      await record(sql, inTransaction);
+      return q.query<R>(sql, params, opts);
+    },
+    async exec(script: string): Promise<void> {
+      await record(script, inTransaction);
+      return q.exec(script);
+    },
+  });
+  const outer = wrap(inner, false);
+  return {
+    kind: inner.kind,
+    sent,
+    reset: () => void sent.splice(0),
+    before: (pattern, hook) => void hooks.push({ pattern, hook }),
+    query: outer.query,
+    exec: outer.exec,
+    async transaction<T>(fn: (tx: Queryable) => Promise<T>): Promise<T> {
+      sent.push({ sql: "BEGIN", inTransaction: true });
+      const result = await inner.transaction((tx) => fn(wrap(tx, true)));
+      sent.push({ sql: "COMMIT", inTransaction: true });
+      return result;
+    },
+    close: () => inner.close(),
+  };
+}
