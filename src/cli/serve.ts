@@ -1,7 +1,7 @@
 import type { Logger } from "pino";
 import type { AppDeps } from "../app.js";
 import type { Config } from "../config/config.js";
-import { apiKeyAuthenticator, createApiKey, noApiKeysExist } from "../domain/api-keys/index.js";
+import { cachedApiKeyAuthenticator, createApiKey, noApiKeysExist } from "../domain/api-keys/index.js";
 import { createServices } from "../rpc/services.js";
 import { startServer } from "../server/server.js";
 import { openPlatform } from "./boot.js";
@@ -44,11 +44,13 @@ export async function serve(config: Config, logger: Logger, env: Record<string, 
   const { deps } = await openPlatform(config, logger, env);
   try {
     await devAdminKey(deps);
+    // Verified keys are cached; revocations reach every replica through LISTEN/NOTIFY.
+    const keys = await cachedApiKeyAuthenticator(deps);
     const server = await startServer({
       config: deps.config,
       logger,
       services: createServices(deps),
-      authenticate: apiKeyAuthenticator(deps),
+      authenticate: keys.authenticate,
       ready: async () => {
         try {
           await deps.db.query("SELECT 1");
@@ -69,6 +71,7 @@ export async function serve(config: Config, logger: Logger, env: Record<string, 
       logger.info({ signal }, "stopping: draining in-flight calls");
       void server
         .close()
+        .then(() => keys.close())
         .then(() => deps.db.close())
         .then(
           () => {

@@ -28,8 +28,24 @@ export interface Queryable {
   exec(script: string): Promise<void>;
 }
 
+/** What a LISTEN subscription reports. */
+export interface ListenHandlers {
+  /** A notification's payload on the channel. */
+  message(payload: string): void;
+  /** Listening (again): notifications from now on arrive; any sent while down were missed. */
+  up(): void;
+  /** Not listening (connection lost): notifications may be missed until the next up(). */
+  down(): void;
+}
+
 export interface Db extends Queryable {
   readonly kind: "pg" | "embedded";
+  /**
+   * Subscribes to a Postgres NOTIFY channel on a connection of its own,
+   * reconnecting when it drops. Resolves once the first attempt is made
+   * (up() or down() has been called); close() ends it.
+   */
+  listen(channel: string, handlers: ListenHandlers): Promise<{ close(): Promise<void> }>;
   /** Runs `fn` in one transaction on one connection; rolls back if it throws. */
   transaction<T>(fn: (tx: Queryable) => Promise<T>): Promise<T>;
   close(): Promise<void>;

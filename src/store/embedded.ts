@@ -53,6 +53,13 @@ export async function openEmbeddedDb(dataDir: string): Promise<Db> {
     transaction<T>(fn: (tx: Queryable) => Promise<T>): Promise<T> {
       return pglite.transaction((tx: Transaction) => fn(adapt(tx as unknown as PgliteLike)));
     },
+    // One process holds the data folder (embedded-lock.ts), so every NOTIFY comes from this
+    // instance and is delivered in order: the subscription is up from the start and never drops.
+    async listen(channel, handlers) {
+      const unlisten = await pglite.listen(channel, (payload) => handlers.message(payload));
+      handlers.up();
+      return { close: () => unlisten() };
+    },
     async close() {
       try {
         await pglite.close();

@@ -1,5 +1,6 @@
 import pg from "pg";
 import type { Db, Queryable, QueryOptions, QueryResult } from "./db.js";
+import { pgListen } from "./pg-listen.js";
 
 /** Options for the Postgres-server backend. */
 export interface PgDbOptions {
@@ -115,6 +116,7 @@ export function createPgDb(opts: PgDbOptions): Db {
         client.release(broken);
       }
     },
+    listen: (channel, handlers) => pgListen(opts.url, channel, handlers),
     async close() {
       await pool.end();
     },

@@ -60,6 +60,7 @@ export function countingDb(inner: Db): CountingDb {
       sent.push({ sql: "COMMIT", inTransaction: true });
       return result;
     },
+    listen: (channel, handlers) => inner.listen(channel, handlers),
     close: () => inner.close(),
   };
 }

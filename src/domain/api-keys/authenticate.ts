@@ -1,26 +1,21 @@
 import { timingSafeEqual } from "node:crypto";
 import type { AppDeps } from "../../app.js";
-import type { Caller, Role } from "../caller.js";
+import type { Caller } from "../caller.js";
 import { API_KEY_HASH_PURPOSE } from "./api-key.js";
+import { API_KEY_CHANNEL, selectLiveKeyByHash } from "./store.js";
 import { parseApiKeyToken } from "./token.js";
 
 /**
  * The caller a bearer token belongs to, or undefined for a malformed, unknown
- * or revoked key. One indexed lookup by keyed hash, then a constant-time
- * compare; no cache, so a revocation applies to the very next request.
+ * or revoked key: one indexed lookup by keyed hash, then a constant-time
+ * compare. No cache: the CLI and tests use it as it is; the server puts
+ * cachedApiKeyAuthenticator in front of it.
  */
-export async function authenticateApiKey(
-  deps: Pick<AppDeps, "db" | "keyring">,
-  token: string,
-): Promise<Caller | undefined> {
+export async function authenticateApiKey(deps: Pick<AppDeps, "db" | "keyring">, token: string): Promise<Caller | undefined> {
   const keyId = parseApiKeyToken(token);
   if (keyId === undefined) return undefined;
   const hash = deps.keyring.keyedHash(API_KEY_HASH_PURPOSE, token);
-  const r = await deps.db.query<{ tenant_id: string; id: string; role: Role; key_hash: Buffer }>(
-    "SELECT tenant_id, id, role, key_hash FROM api_keys WHERE key_hash = $1 AND revoked_at IS NULL",
-    [hash],
-  );
-  const row = r.rows[0];
+  const row = await selectLiveKeyByHash(deps.db, hash);
   if (row === undefined) return undefined;
   const stored = Buffer.from(row.key_hash);
   if (stored.length !== hash.length || !timingSafeEqual(stored, hash) || row.id !== keyId) return undefined;
@@ -28,8 +23,87 @@ export async function authenticateApiKey(
 }
 
 /** `authenticateApiKey` bound to its dependencies, in the shape the transport takes. */
-export function apiKeyAuthenticator(
-  deps: Pick<AppDeps, "db" | "keyring">,
-): (token: string) => Promise<Caller | undefined> {
+export function apiKeyAuthenticator(deps: Pick<AppDeps, "db" | "keyring">): (token: string) => Promise<Caller | undefined> {
   return (token) => authenticateApiKey(deps, token);
+}
+
+/** A caching authenticator and the subscription that keeps it honest. */
+export interface CachedAuthenticator {
+  authenticate(token: string): Promise<Caller | undefined>;
+  close(): Promise<void>;
+}
+
+/** Options for cachedApiKeyAuthenticator. */
+export interface ApiKeyCacheOptions {
+  /** How long a verified key is trusted without asking the database again (a bound, not the revocation path). */
+  ttlMs?: number;
+  /** Most keys kept; the oldest entry goes first. */
+  maxEntries?: number;
+  /** Told of every lookup the cache answered (hit) or passed to the database (miss), for metrics. */
+  onLookup?(outcome: "hit" | "miss"): void;
+}
+
+/**
+ * API keys checked without a database round trip in steady state
+ * (docs/design.md "Database round trips"). Verified keys are kept for
+ * `ttlMs`; a revocation is announced on a NOTIFY channel in the statement
+ * that revokes (revokeApiKey), and every replica drops the key when it hears
+ * it, so a revocation takes effect everywhere within the notification's
+ * delivery time, well under a second.
+ *
+ * While the LISTEN connection is down a notification may be missed, so the
+ * cache is not trusted at all until it is back (every call asks the
+ * database), and it starts empty again then. A lookup that was in flight
+ * when a revocation arrived never stores its answer.
+ */
+export async function cachedApiKeyAuthenticator(
+  deps: Pick<AppDeps, "db" | "keyring" | "clock">,
+  opts: ApiKeyCacheOptions = {},
+): Promise<CachedAuthenticator> {
+  const ttlMs = opts.ttlMs ?? 60_000;
+  const maxEntries = opts.maxEntries ?? 10_000;
+  const entries = new Map<string, { caller: Caller; until: number }>();
+  let trusted = false;
+  // Bumped by every event that may make a stored answer stale.
+  let generation = 0;
+  const forgetAll = (): void => {
+    entries.clear();
+    generation++;
+  };
+  const subscription = await deps.db.listen(API_KEY_CHANNEL, {
+    message(keyId) {
+      generation++;
+      for (const [hash, e] of entries) if (e.caller.keyId === keyId) entries.delete(hash);
+    },
+    up() {
+      forgetAll();
+      trusted = true;
+    },
+    down() {
+      trusted = false;
+      forgetAll();
+    },
+  });
+
+  return {
+    async authenticate(token) {
+      if (parseApiKeyToken(token) === undefined) return undefined;
+      const hash = deps.keyring.keyedHash(API_KEY_HASH_PURPOSE, token).toString("base64");
+      const now = deps.clock.now().getTime();
+      const hit = trusted ? entries.get(hash) : undefined;
+      if (hit !== undefined && hit.until > now) {
+        opts.onLookup?.("hit");
+        return hit.caller;
+      }
+      opts.onLookup?.("miss");
+      const seen = generation;
+      const caller = await authenticateApiKey(deps, token);
+      if (caller !== undefined && trusted && seen === generation) {
+        if (entries.size >= maxEntries) entries.delete(entries.keys().next().value ?? "");
+        entries.set(hash, { caller, until: now + ttlMs });
+      }
+      return caller;
+    },
+    close: () => subscription.close(),
+  };
 }

@@ -1,7 +1,10 @@
 import type { AppDeps } from "../../app.js";
+import { Statement } from "../../store/statement.js";
+import { auditInsertCte, logWrittenAudits, writtenAuditRows, type WrittenAuditRow } from "../audit/index.js";
+import type { RequestMeta } from "../caller.js";
 import { invalidArgument, type FieldViolation } from "../errors.js";
-import { auditApiKey } from "./audit.js";
 import { API_KEY_HASH_PURPOSE, isRole, type ApiKey } from "./api-key.js";
+import { insertKeyCte } from "./store.js";
 import { isValidTenant } from "./tenant.js";
 import { newApiKeyToken } from "./token.js";
 
@@ -19,9 +22,13 @@ export interface CreatedApiKey {
 
 const MAX_NAME = 128;
 
-/** Creates a key for `tenant`; the token in the result is the only copy there will ever be. */
+/**
+ * Creates a key for `tenant` (the CLI's `api-keys create`), in one statement
+ * with its audit row (the key id and role only: never the key or its hash).
+ * The token in the result is the only copy there will ever be.
+ */
 export async function createApiKey(
-  deps: Pick<AppDeps, "db" | "keyring" | "clock" | "random">,
+  deps: Pick<AppDeps, "db" | "keyring" | "clock" | "random" | "logger">,
   input: CreateApiKeyInput,
 ): Promise<CreatedApiKey> {
   const name = input.name ?? "";
@@ -38,16 +45,13 @@ export async function createApiKey(
 
   const { keyId, token } = newApiKeyToken(deps.random);
   const createdAt = deps.clock.now();
-  await deps.db.transaction(async (tx) => {
-    await tx.query(
-      `INSERT INTO api_keys (tenant_id, id, role, name, key_hash, created_at)
-       VALUES ($1, $2, $3, $4, $5, $6)`,
-      [input.tenant, keyId, role, name, deps.keyring.keyedHash(API_KEY_HASH_PURPOSE, token), createdAt],
-    );
-    await auditApiKey(tx, "api_key.created", input.tenant, keyId, createdAt, { role, name });
-  });
-  return {
-    apiKey: { tenant: input.tenant, id: keyId, role, name, createdAt, revokedAt: undefined },
-    token,
-  };
+  const meta: RequestMeta = { caller: { tenant: input.tenant, keyId, role }, clientIp: "", requestId: "" };
+  const s = new Statement();
+  s.define("tenant", input.tenant, "text");
+  s.define("now", createdAt, "timestamptz");
+  s.with("inserted", insertKeyCte(s, { id: keyId, role, name, hash: deps.keyring.keyedHash(API_KEY_HASH_PURPOSE, token) }));
+  s.with("audit", auditInsertCte(s, meta, createdAt, [{ kind: "api_key.created", userId: "", details: { role, name } }]));
+  const r = await s.run<{ audits: WrittenAuditRow[] | null }>(deps.db, `SELECT (SELECT count(*) FROM inserted) AS n, ${writtenAuditRows("audit")}`);
+  logWrittenAudits(deps.logger, meta, r.rows[0]?.audits);
+  return { apiKey: { tenant: input.tenant, id: keyId, role, name, createdAt, revokedAt: undefined }, token };
 }

@@ -1,7 +1,13 @@
 /** API keys: who may call twofold, for which tenant, with which role. */
 export { type ApiKey, API_KEY_HASH_PURPOSE, isRole } from "./api-key.js";
-export { type ApiKeyAuditKind } from "./audit.js";
-export { authenticateApiKey, apiKeyAuthenticator } from "./authenticate.js";
+export {
+  apiKeyAuthenticator,
+  authenticateApiKey,
+  cachedApiKeyAuthenticator,
+  type ApiKeyCacheOptions,
+  type CachedAuthenticator,
+} from "./authenticate.js";
+export { API_KEY_CHANNEL } from "./store.js";
 export { createApiKey, type CreateApiKeyInput, type CreatedApiKey } from "./create-api-key.js";
 export { listApiKeys, noApiKeysExist } from "./list-api-keys.js";
 export { revokeApiKey } from "./revoke-api-key.js";
