@@ -11,7 +11,7 @@
  *   npx tsx bench/qr-png.ts [--seconds N] [--smoke]
  */
 import QRCode from "qrcode";
-import { buildOtpEnrolment } from "../src/domain/otp/otp-enrolment.js";
+import { buildOtpEnrolment } from "../src/domain/otp/enrolment.js";
 import { renderQrPng } from "../src/domain/otp/qr-png.js";
 
 const args = process.argv.slice(2);

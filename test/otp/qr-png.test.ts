@@ -2,7 +2,7 @@ import jsqr from "jsqr";
 import { PNG } from "pngjs";
 import QRCode from "qrcode";
 import { describe, expect, it } from "vitest";
-import { buildOtpEnrolment, type OtpSchedule } from "../../src/domain/otp/otp-enrolment.js";
+import { buildOtpEnrolment, type OtpSchedule } from "../../src/domain/otp/enrolment.js";
 import { renderQrPng } from "../../src/domain/otp/qr-png.js";
 
 // RFC 6238 Appendix B's 64-byte SHA-512 seed, with a long issuer and account,
