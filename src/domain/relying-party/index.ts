@@ -1,9 +1,11 @@
 /** The WebAuthn relying party of each tenant, with the configuration's as default. */
-export { defaultRelyingParty, relyingPartyFor, type RelyingParty } from "./relying-party.js";
+export { defaultRelyingParty, relyingPartyFor, relyingPartySettingsFor, type RelyingParty, type RelyingPartySettings } from "./relying-party.js";
 export { setRelyingParty } from "./set-relying-party.js";
 export {
   MAX_ALLOWED_AAGUIDS,
   MAX_ALLOWED_ORIGINS,
+  MAX_ATTESTATION_ROOT_BYTES,
+  MAX_ATTESTATION_ROOTS,
   MAX_RP_NAME_CHARS,
   parseRelyingParty,
   type RelyingPartyInput,

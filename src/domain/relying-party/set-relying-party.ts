@@ -1,7 +1,7 @@
 import type { AppDeps } from "../../app.js";
 import { recordAudit } from "../audit/index.js";
 import type { RequestMeta } from "../caller.js";
-import { saveRelyingParty, type RelyingParty } from "./relying-party.js";
+import { saveRelyingParty, type RelyingPartySettings } from "./relying-party.js";
 import { parseRelyingParty, type RelyingPartyInput } from "./validate-relying-party.js";
 
 /**
@@ -14,7 +14,7 @@ export async function setRelyingParty(
   deps: Pick<AppDeps, "db" | "clock" | "logger">,
   meta: RequestMeta,
   input: RelyingPartyInput,
-): Promise<RelyingParty> {
+): Promise<RelyingPartySettings> {
   const rp = parseRelyingParty(input);
   const at = deps.clock.now();
   await deps.db.transaction(async (tx) => {
@@ -26,6 +26,7 @@ export async function setRelyingParty(
         rp_id: rp.rpId,
         allowed_origins: rp.allowedOrigins.join(" "),
         allowed_aaguids: rp.allowedAaguids.length,
+        attestation_roots: rp.attestationRootCertificates.length,
       },
     });
   });
