@@ -6,7 +6,7 @@ import { failedPrecondition, notFound } from "../../errors.js";
 import type { Factor } from "../../factors/factor.js";
 import type { FailureReason } from "../../factors/failure-reason.js";
 import { factorFromRow } from "../../factors/factor-row.js";
-import { relyingPartyFor } from "../../relying-party/index.js";
+import { relyingPartySettingsFor } from "../../relying-party/index.js";
 import type { CredentialRow, WebAuthnRole } from "../helpers/credential-row.js";
 import { activateCredential, findCredential, findWebAuthnFactor } from "../helpers/credential-store.js";
 import { authenticatorName } from "../helpers/known-authenticators.js";
@@ -36,7 +36,8 @@ function isUniqueViolation(err: unknown): boolean {
 /**
  * Proves a pending WebAuthn enrolment with the registration response. The
  * attestation is checked against the challenge stored with the factor and
- * the tenant's relying party (origins, rp id, AAGUID allow-list); the factor
+ * the tenant's relying party (origins, rp id, AAGUID allow-list and its
+ * trust anchors, docs/webauthn-trust.md); the factor
  * becomes ACTIVE with its credential in one conditional UPDATE that also
  * consumes the challenge. A credential id already registered anywhere in the
  * tenant is FAILED_PRECONDITION (CREDENTIAL_ALREADY_REGISTERED): the same key
@@ -57,19 +58,19 @@ export async function confirmWebAuthnEnrolment(
     throw failedPrecondition("the enrolment has expired; enrol again", "ENROLMENT_EXPIRED");
   }
   const role = row.kind as WebAuthnRole;
-  const audit = (reason: string) =>
+  const audit = (reason: string, extra: Record<string, string> = {}) =>
     recordAudit(deps, deps.db, meta, now, {
       kind: "factor.confirm_failed",
       userId: input.userId,
       factorId: row.id,
-      details: { provider: "webauthn", factor_kind: role, reason },
+      details: { provider: "webauthn", factor_kind: role, reason, ...extra },
     });
 
-  // Ensure the attestation verifies and the authenticator is allowed.
-  const rp = await relyingPartyFor(deps, tenant);
+  // Ensure the attestation verifies and the authenticator is allowed (and, under an allow-list, proven).
+  const rp = await relyingPartySettingsFor(deps, tenant);
   const result = await verifyAttestation(deps, { response: input.attestation, challenge: row.webauthn_challenge, rp, role });
   if (!result.ok) {
-    await audit(result.reason);
+    await audit(result.reason, "cause" in result ? { cause: result.cause } : {});
     return { confirmed: false, factor: factorFromRow(row), reason: result.reason };
   }
 
@@ -110,6 +111,7 @@ export async function confirmWebAuthnEnrolment(
       provider: "webauthn",
       factor_kind: role,
       attestation_format: result.format,
+      attestation_trust: result.trust,
       aaguid: result.credential.aaguid,
       authenticator_name: authenticatorName(result.credential.aaguid) ?? "",
     },
