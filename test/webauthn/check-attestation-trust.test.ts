@@ -98,11 +98,13 @@ describe("checkAttestationTrust", () => {
     });
   });
 
-  it("refuses bytes that are not a certificate", async () => {
+  it("refuses bytes that are not a certificate, and an overlong x5c", async () => {
     expect(await checkAttestationTrust(packed([Uint8Array.of(0x30, 0x03, 0x02, 0x01, 0x01)]), tenant(root), T0)).toMatchObject({
       trusted: false,
       cause: "malformed_certificate",
     });
+    const long = [leaf.der, ...Array.from({ length: 8 }, () => intermediate.der)];
+    expect(await checkAttestationTrust(packed(long), tenant(root), T0)).toMatchObject({ trusted: false, cause: "malformed_certificate" });
   });
 
   it("uses the MDS entry's roots for its AAGUID when the tenant's do not fit", async () => {

@@ -15,7 +15,10 @@ import {
   importMdsBlob,
   MdsError,
 } from "../../src/domain/webauthn/metadata/index.js";
+import { relyingPartySettingsFor, setRelyingParty } from "../../src/domain/relying-party/index.js";
 import type { Queryable } from "../../src/store/db.js";
+import { openEmbeddedDb } from "../../src/store/embedded.js";
+import { migrate } from "../../src/store/migrate.js";
 import { T0 } from "../rpc/harness.js";
 import { createTestApp, type TestApp } from "../support/app.js";
 import { mdsEntry, mdsPayload, mdsSigner, NITROKEY_3_AM, NITROKEY_3_XN, signMdsBlob, withPayload, type MdsSigner } from "./trust-fixtures.js";
@@ -143,6 +146,29 @@ describe("importing an MDS3 blob", () => {
       /not an X.509 CA certificate/,
     );
     expect(await mdsTables(app.db)).toBe("#");
+  });
+});
+
+describe("on the embedded store (PGlite)", () => {
+  it("imports a blob and keeps a tenant's attestation roots", async () => {
+    const db = await openEmbeddedDb(join(dir, "pglite"));
+    try {
+      await migrate(db);
+      const deps = { ...app.deps, db };
+      expect((await importMdsBlob(deps, { source: await signMdsBlob(signer, goodPayload()), roots: [signer.root.der] })).entries).toBe(2);
+      expect((await findMdsEntry(db, NITROKEY_3_AM))?.statusReports.map((r) => r.status)).toContain("ATTESTATION_KEY_COMPROMISE");
+      const meta = { caller: { tenant: "emb", keyId: "k", role: "admin" as const }, clientIp: "", requestId: "r" };
+      await setRelyingParty(deps, meta, {
+        rpId: "localhost",
+        rpName: "Embedded",
+        allowedOrigins: ["http://localhost:3000"],
+        allowedAaguids: [NITROKEY_3_XN],
+        attestationRootCertificates: [vendorRoot],
+      });
+      expect((await relyingPartySettingsFor(deps, "emb")).attestationRootCertificates.map((r) => Buffer.from(r))).toEqual([Buffer.from(vendorRoot)]);
+    } finally {
+      await db.close();
+    }
   });
 });
 

@@ -1,5 +1,5 @@
 import type { X509Certificate } from "@peculiar/x509";
-import { certificatePathProblem, parseCertificate } from "../../../crypto/x509.js";
+import { certificatePathProblem, MAX_CHAIN_CERTIFICATES, parseCertificate } from "../../../crypto/x509.js";
 import { refusedStatus, type MdsEntry } from "../metadata/index.js";
 
 /** id-fido-gen-ce-aaguid: the AAGUID a batch certificate vouches for (WebAuthn §8.2.1). */
@@ -77,7 +77,8 @@ export async function checkAttestationTrust(evidence: AttestationEvidence, ancho
   const status = anchors.mds === undefined ? undefined : refusedStatus(anchors.mds);
   if (status !== undefined) return refuse("authenticator_status", `MDS status ${status}`);
 
-  // Ensure every certificate of the chain parses.
+  // Ensure every certificate of the chain parses (and that there are few enough to parse).
+  if (evidence.x5c.length > MAX_CHAIN_CERTIFICATES) return refuse("malformed_certificate", `x5c holds more than ${MAX_CHAIN_CERTIFICATES} certificates`);
   const chain = parsedAll(evidence.x5c);
   if (chain.length !== evidence.x5c.length) return refuse("malformed_certificate", "x5c holds something that is not a certificate");
   const leaf = chain[0] as X509Certificate;
