@@ -67,10 +67,11 @@ export async function certificatePathProblem(
   }
 
   // Ensure the chain ends at an anchor, or at a certificate an anchor (a valid CA) signed.
+  // An anchor that is the very certificate need not be a CA: some MDS entries list the batch certificate itself.
   const last = chain[chain.length - 1] as X509Certificate;
   for (const anchor of anchors) {
-    if (!validAt(anchor, at) || !isCaCertificate(anchor)) continue;
-    if (sameBytes(last, anchor) || (await signedBy(last, anchor))) return undefined;
+    if (!validAt(anchor, at)) continue;
+    if (sameBytes(last, anchor) || (isCaCertificate(anchor) && (await signedBy(last, anchor)))) return undefined;
   }
   return "the chain ends at no trust anchor";
 }

@@ -107,6 +107,15 @@ describe("checkAttestationTrust", () => {
     expect(await checkAttestationTrust(packed(long), tenant(root), T0)).toMatchObject({ trusted: false, cause: "malformed_certificate" });
   });
 
+  it("trusts a listed certificate that is the attestation certificate itself, but nothing a non-CA anchor signed", async () => {
+    expect(await checkAttestationTrust(packed([leaf.der]), { tenantRoots: [], mds: mds([leaf]) }, T0)).toEqual({ trusted: true, anchor: "mds_root" });
+    const below = await issue({ subject: "C=DE, O=Test Vendor, OU=Authenticator Attestation, CN=Below leaf", issuer: leaf, ca: false });
+    expect(await checkAttestationTrust(packed([below.der], NITROKEY_FIDO2), { tenantRoots: [], mds: mds([leaf]) }, T0)).toMatchObject({
+      trusted: false,
+      cause: "untrusted_chain",
+    });
+  });
+
   it("uses the MDS entry's roots for its AAGUID when the tenant's do not fit", async () => {
     expect(await checkAttestationTrust(packed([leaf.der, intermediate.der]), { tenantRoots: [strangerRoot.der], mds: mds([root]) }, T0)).toEqual({
       trusted: true,
