@@ -17,6 +17,8 @@ export function helpText(): string {
     "  twofold keys rotate                             re-seal every factor secret under the newest key",
     "  twofold import pskc FILE --tenant T [--dry-run] [--activate] [--pre-shared-key HEX]",
     "                                                  import hardware OTP seeds (RFC 6030); never prints secrets",
+    "  twofold mds import FILE [--root FILE]           verify a FIDO MDS3 blob (JWT) and store its FIDO2 entries",
+    "                                                  (default root: the FIDO Alliance MDS root built in)",
     "",
     "Configuration (environment variables):",
     ...VARIABLES.map((v) => `  ${v.name.padEnd(width)}  default ${v.default.replace(/`/g, "")}`),

@@ -28,6 +28,7 @@ async function main(argv: string[], env: Record<string, string | undefined>): Pr
       "dry-run": { type: "boolean" },
       activate: { type: "boolean" },
       "pre-shared-key": { type: "string" },
+      root: { type: "string" },
       help: { type: "boolean", short: "h" },
     },
   });
@@ -70,6 +71,13 @@ async function main(argv: string[], env: Record<string, string | undefined>): Pr
     const cmd = await parseImportPskcCommand(action, positionals[2], values);
     run = async (deps) => {
       await runImportPskcCommand(deps, cmd, print);
+      return 0;
+    };
+  } else if (command === "mds") {
+    const { parseMdsCommand, runMdsImportCommand } = await import("./mds.js");
+    const cmd = await parseMdsCommand(action, positionals[2], values);
+    run = async (deps) => {
+      await runMdsImportCommand(deps, cmd, print);
       return 0;
     };
   } else if (command === "keys" && action === "rotate") {

@@ -3,7 +3,7 @@ import { timestampFromDate } from "@bufbuild/protobuf/wkt";
 import type { AuditEventRecord, ResetScopeName, ThrottleView } from "../domain/admin/index.js";
 import type { BackupCodeStatus } from "../domain/backup-codes/index.js";
 import type { EnforcementPolicy } from "../domain/policy/index.js";
-import type { RelyingParty } from "../domain/relying-party/index.js";
+import type { RelyingPartySettings } from "../domain/relying-party/index.js";
 import {
   ResetScope,
   type AuditEventSchema,
@@ -61,8 +61,14 @@ export function enforcementPolicyToProto(p: EnforcementPolicy): MessageInitShape
   return { enforced: p.enforced, includeGroups: p.includeGroups, excludeGroups: p.excludeGroups };
 }
 
-export function relyingPartyToProto(rp: RelyingParty): MessageInitShape<typeof RelyingPartySchema> {
-  return { rpId: rp.rpId, rpName: rp.rpName, allowedOrigins: rp.allowedOrigins, allowedAaguids: rp.allowedAaguids };
+export function relyingPartyToProto(rp: RelyingPartySettings): MessageInitShape<typeof RelyingPartySchema> {
+  return {
+    rpId: rp.rpId,
+    rpName: rp.rpName,
+    allowedOrigins: rp.allowedOrigins,
+    allowedAaguids: rp.allowedAaguids,
+    attestationRootCertificates: rp.attestationRootCertificates,
+  };
 }
 
 export function auditEventToProto(e: AuditEventRecord): MessageInitShape<typeof AuditEventSchema> {

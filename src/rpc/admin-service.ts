@@ -2,7 +2,7 @@ import type { ServiceImpl } from "@connectrpc/connect";
 import type { AppDeps } from "../app.js";
 import { clearThrottle, getUserState, listAuditEvents, resetSecondFactor } from "../domain/admin/index.js";
 import { loadEnforcementPolicy, setEnforcementPolicy } from "../domain/policy/index.js";
-import { relyingPartyFor, setRelyingParty } from "../domain/relying-party/index.js";
+import { relyingPartySettingsFor, setRelyingParty } from "../domain/relying-party/index.js";
 import { AdminService } from "../gen/twofold/v1/admin_pb.js";
 import { appPasswordToProto } from "./app-password-mapping.js";
 import {
@@ -68,7 +68,7 @@ export function adminServiceImpl(deps: AppDeps): Partial<ServiceImpl<typeof Admi
     },
 
     async getRelyingParty(_req, ctx) {
-      const rp = await relyingPartyFor(deps, callerOf(ctx).tenant);
+      const rp = await relyingPartySettingsFor(deps, callerOf(ctx).tenant);
       return { relyingParty: relyingPartyToProto(rp) };
     },
 

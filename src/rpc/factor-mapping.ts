@@ -36,6 +36,7 @@ const REASON: Record<ReasonName, FailureReason> = {
   invalid_assertion: FailureReason.INVALID_ASSERTION,
   wrong_role: FailureReason.WRONG_ROLE,
   authenticator_not_allowed: FailureReason.AUTHENTICATOR_NOT_ALLOWED,
+  attestation_not_trusted: FailureReason.ATTESTATION_NOT_TRUSTED,
 };
 const PROVIDER: Record<ProviderName, Provider> = {
   totp: Provider.TOTP,

@@ -38,6 +38,7 @@ describe("parseRelyingParty", () => {
       rpName: "Example",
       allowedOrigins: ["https://login.example.com", "https://example.com:8443"],
       allowedAaguids: [NITROKEY_FIDO2],
+      attestationRootCertificates: [],
     });
   });
 

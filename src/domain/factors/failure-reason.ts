@@ -10,4 +10,5 @@ export type FailureReason =
   | "clone_suspected"
   | "invalid_assertion"
   | "wrong_role"
-  | "authenticator_not_allowed";
+  | "authenticator_not_allowed"
+  | "attestation_not_trusted";

@@ -16,6 +16,17 @@ export interface RelyingParty {
   allowedAaguids: string[];
 }
 
+/**
+ * A relying party with the attestation trust anchors its administrator set:
+ * what SetRelyingParty stores and GetRelyingParty shows. Kept apart from
+ * {@link RelyingParty} so login ceremonies do not load certificates they
+ * never use.
+ */
+export interface RelyingPartySettings extends RelyingParty {
+  /** DER X.509 CA certificates attestation chains may end at (docs/webauthn-trust.md). */
+  attestationRootCertificates: Uint8Array[];
+}
+
 export interface RelyingPartyRow {
   rp_id: string;
   rp_name: string;
@@ -30,6 +41,33 @@ export interface RelyingPartyRow {
 export function relyingPartyJsonSql(s: Statement): string {
   return `(SELECT row_to_json(rp) FROM (SELECT rp_id, rp_name, allowed_origins, allowed_aaguids
             FROM relying_parties WHERE tenant_id = ${s.ref("tenant")}) rp)`;
+}
+
+/** A relying_parties row with its attestation roots (base64 DER), as relyingPartySettingsJsonSql returns it. */
+export interface RelyingPartySettingsRow extends RelyingPartyRow {
+  attestation_roots: string[];
+}
+
+/** Scalar SQL: relyingPartyJsonSql with the attestation roots, for ConfirmEnrolment and GetRelyingParty. */
+export function relyingPartySettingsJsonSql(s: Statement): string {
+  return `(SELECT row_to_json(rp) FROM (SELECT rp_id, rp_name, allowed_origins, allowed_aaguids, attestation_roots
+            FROM relying_parties WHERE tenant_id = ${s.ref("tenant")}) rp)`;
+}
+
+/** The settings from relyingPartySettingsJsonSql's value, the configured default (no roots) when the tenant set none. */
+export function relyingPartySettingsFromJson(config: AppDeps["config"], row: RelyingPartySettingsRow | null | undefined): RelyingPartySettings {
+  return {
+    ...relyingPartyFromJson(config, row),
+    attestationRootCertificates: (row?.attestation_roots ?? []).map((b) => new Uint8Array(Buffer.from(b, "base64"))),
+  };
+}
+
+/** The tenant's relying party with its attestation roots (else the default, with none). */
+export async function relyingPartySettingsFor(deps: Pick<AppDeps, "db" | "config">, tenant: string): Promise<RelyingPartySettings> {
+  const s = new Statement();
+  s.define("tenant", tenant, "text");
+  const r = await s.run<{ rp: RelyingPartySettingsRow | null }>(deps.db, `SELECT ${relyingPartySettingsJsonSql(s)} AS rp`);
+  return relyingPartySettingsFromJson(deps.config, r.rows[0]?.rp);
 }
 
 /** The relying party from relyingPartyJsonSql's value, the configured default when the tenant set none. */
@@ -68,18 +106,20 @@ export async function relyingPartyFor(
 }
 
 /** A CTE body replacing the tenant's relying party with one upsert. */
-export function saveRelyingPartyCte(s: Statement, rp: RelyingParty, updatedBy: string): string {
-  return `INSERT INTO relying_parties (tenant_id, rp_id, rp_name, allowed_origins, allowed_aaguids, updated_at, updated_by)
+export function saveRelyingPartyCte(s: Statement, rp: RelyingPartySettings, updatedBy: string): string {
+  const roots = JSON.stringify(rp.attestationRootCertificates.map((d) => Buffer.from(d).toString("base64")));
+  return `INSERT INTO relying_parties (tenant_id, rp_id, rp_name, allowed_origins, allowed_aaguids, attestation_roots, updated_at, updated_by)
     VALUES (${s.ref("tenant")}, ${s.param(rp.rpId, "text")}, ${s.param(rp.rpName, "text")}, ${s.param(JSON.stringify(rp.allowedOrigins), "jsonb")},
-            ${s.param(JSON.stringify(rp.allowedAaguids), "jsonb")}, ${s.ref("now")}, ${s.param(updatedBy, "text")})
+            ${s.param(JSON.stringify(rp.allowedAaguids), "jsonb")}, ${s.param(roots, "jsonb")}, ${s.ref("now")}, ${s.param(updatedBy, "text")})
     ON CONFLICT (tenant_id) DO UPDATE SET
       rp_id = EXCLUDED.rp_id, rp_name = EXCLUDED.rp_name, allowed_origins = EXCLUDED.allowed_origins,
-      allowed_aaguids = EXCLUDED.allowed_aaguids, updated_at = EXCLUDED.updated_at, updated_by = EXCLUDED.updated_by
+      allowed_aaguids = EXCLUDED.allowed_aaguids, attestation_roots = EXCLUDED.attestation_roots,
+      updated_at = EXCLUDED.updated_at, updated_by = EXCLUDED.updated_by
     RETURNING tenant_id`;
 }
 
 /** Replaces the tenant's relying party with one upsert (tests and tools). */
-export async function saveRelyingParty(q: Queryable, tenant: string, rp: RelyingParty, at: Date, updatedBy: string): Promise<void> {
+export async function saveRelyingParty(q: Queryable, tenant: string, rp: RelyingPartySettings, at: Date, updatedBy: string): Promise<void> {
   const s = new Statement();
   s.define("tenant", tenant, "text");
   s.define("now", at, "timestamptz");

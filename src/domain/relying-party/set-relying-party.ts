@@ -2,7 +2,7 @@ import type { AppDeps } from "../../app.js";
 import { Statement } from "../../store/statement.js";
 import { auditInsertCte, logWrittenAudits, writtenAuditRows, type WrittenAuditRow } from "../audit/index.js";
 import type { RequestMeta } from "../caller.js";
-import { saveRelyingPartyCte, type RelyingParty } from "./relying-party.js";
+import { saveRelyingPartyCte, type RelyingPartySettings } from "./relying-party.js";
 
 /**
  * Stores the caller's tenant's relying party (parsed upstream by
@@ -10,7 +10,7 @@ import { saveRelyingPartyCte, type RelyingParty } from "./relying-party.js";
  * credentials stay: ones registered under another RP ID simply stop
  * verifying, which is what moving a relying party means in WebAuthn.
  */
-export async function setRelyingParty(deps: Pick<AppDeps, "db" | "clock" | "logger">, meta: RequestMeta, rp: RelyingParty): Promise<RelyingParty> {
+export async function setRelyingParty(deps: Pick<AppDeps, "db" | "clock" | "logger">, meta: RequestMeta, rp: RelyingPartySettings): Promise<RelyingPartySettings> {
   const at = deps.clock.now();
   const s = new Statement();
   s.define("tenant", meta.caller.tenant, "text");
@@ -22,7 +22,12 @@ export async function setRelyingParty(deps: Pick<AppDeps, "db" | "clock" | "logg
       {
         kind: "admin.relying_party_set",
         userId: "",
-        details: { rp_id: rp.rpId, allowed_origins: rp.allowedOrigins.join(" "), allowed_aaguids: rp.allowedAaguids.length },
+        details: {
+          rp_id: rp.rpId,
+          allowed_origins: rp.allowedOrigins.join(" "),
+          allowed_aaguids: rp.allowedAaguids.length,
+          attestation_roots: rp.attestationRootCertificates.length,
+        },
         when: "EXISTS (SELECT 1 FROM saved)",
       },
     ]),

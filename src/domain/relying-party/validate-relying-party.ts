@@ -1,9 +1,13 @@
+import { isCaCertificate, parseCertificate } from "../../crypto/x509.js";
 import { invalidArgument, type FieldViolation } from "../errors.js";
-import type { RelyingParty } from "./relying-party.js";
+import type { RelyingPartySettings } from "./relying-party.js";
 
 export const MAX_RP_NAME_CHARS = 64;
 export const MAX_ALLOWED_ORIGINS = 20;
 export const MAX_ALLOWED_AAGUIDS = 100;
+export const MAX_ATTESTATION_ROOTS = 20;
+/** Attestation roots are 0.5-2 KB; 8 KiB leaves room for any real one. */
+export const MAX_ATTESTATION_ROOT_BYTES = 8192;
 
 /** A relying party as a caller sends it, before validation. */
 export interface RelyingPartyInput {
@@ -11,6 +15,8 @@ export interface RelyingPartyInput {
   rpName: string;
   allowedOrigins: readonly string[];
   allowedAaguids: readonly string[];
+  /** DER X.509 CA certificates; omitted means none. */
+  attestationRootCertificates?: readonly Uint8Array[];
 }
 
 const LABEL = /^[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?$/;
@@ -68,13 +74,22 @@ function parseOrigin(raw: string, rpId: string | undefined): { origin: string } 
   return { origin: url.origin };
 }
 
+/** Why a DER blob cannot serve as an attestation trust anchor, or undefined when it can. */
+function attestationRootProblem(der: Uint8Array): string | undefined {
+  if (der.length === 0 || der.length > MAX_ATTESTATION_ROOT_BYTES) return `must be a DER certificate of 1-${MAX_ATTESTATION_ROOT_BYTES} bytes`;
+  const cert = parseCertificate(der);
+  if (cert === undefined) return "must be a DER X.509 certificate";
+  if (!isCaCertificate(cert)) return "must be a CA certificate (basicConstraints cA=true)";
+  return undefined;
+}
+
 /**
  * Validates a relying party and returns it normalised: rp_id and AAGUIDs
  * lower-cased, origins in `URL.origin` form, lists deduplicated. Every bad
  * field is reported at once; a bad list entry is named by its indexed path
  * (`allowed_origins[2]`), a list of the wrong length by the list's name.
  */
-export function parseRelyingParty(input: RelyingPartyInput): RelyingParty {
+export function parseRelyingParty(input: RelyingPartyInput): RelyingPartySettings {
   const violations: FieldViolation[] = [];
 
   // Ensure the RP ID is a domain the origins can live under.
@@ -115,6 +130,26 @@ export function parseRelyingParty(input: RelyingPartyInput): RelyingParty {
     }
   });
 
+  // Ensure every attestation root is a CA certificate a chain can end at.
+  const rootsIn = input.attestationRootCertificates ?? [];
+  const roots = new Map<string, Uint8Array>();
+  const rootsFit = rootsIn.length <= MAX_ATTESTATION_ROOTS;
+  if (!rootsFit) violations.push({ field: "attestation_root_certificates", description: `at most ${MAX_ATTESTATION_ROOTS} certificates` });
+  (rootsFit ? rootsIn : []).forEach((der, i) => {
+    const problem = attestationRootProblem(der);
+    if (problem !== undefined) {
+      violations.push({ field: `attestation_root_certificates[${i}]`, description: problem });
+    } else {
+      roots.set(Buffer.from(der).toString("base64"), new Uint8Array(der));
+    }
+  });
+
   if (violations.length > 0) throw invalidArgument(violations);
-  return { rpId, rpName: input.rpName, allowedOrigins: [...origins], allowedAaguids: [...aaguids] };
+  return {
+    rpId,
+    rpName: input.rpName,
+    allowedOrigins: [...origins],
+    allowedAaguids: [...aaguids],
+    attestationRootCertificates: [...roots.values()],
+  };
 }

@@ -5,7 +5,7 @@ import { auditInsertCte, logWrittenAudits, recordAudit, writtenAuditRows, type A
 import type { RequestMeta } from "../caller.js";
 import { failedPrecondition, notFound } from "../errors.js";
 import { authenticatorName, factorFromRow, findFactor, isUuid, type Factor, type FactorRow, type FailureReason } from "../factors/index.js";
-import { relyingPartyFromJson, relyingPartyJsonSql, type RelyingPartyRow } from "../relying-party/index.js";
+import { relyingPartySettingsFromJson, relyingPartySettingsJsonSql, type RelyingPartySettingsRow } from "../relying-party/index.js";
 import { verifyAttestation } from "./registration/verify-attestation.js";
 import { activateCredentialCte, roleOf, webauthnFactorSql } from "./store.js";
 
@@ -31,7 +31,7 @@ function isUniqueViolation(err: unknown): boolean {
 }
 
 interface ReadRow extends Partial<FactorRow> {
-  h_rp: RelyingPartyRow | null;
+  h_rp: RelyingPartySettingsRow | null;
   h_in_use: boolean;
 }
 
@@ -62,7 +62,7 @@ export async function confirmWebAuthnEnrolment(
   s.with("f", webauthnFactorSql(s, input.factorId));
   const read = await s.run<ReadRow>(
     deps.db,
-    `SELECT f.*, ${relyingPartyJsonSql(s)} AS h_rp,
+    `SELECT f.*, ${relyingPartySettingsJsonSql(s)} AS h_rp,
        EXISTS (SELECT 1 FROM factors WHERE tenant_id = ${s.ref("tenant")} AND credential_id = ${s.ref("credential")}) AS h_in_use
      FROM (SELECT 1) one LEFT JOIN f ON true`,
   );
@@ -75,16 +75,17 @@ export async function confirmWebAuthnEnrolment(
     throw failedPrecondition("the enrolment has expired; enrol again", "ENROLMENT_EXPIRED");
   }
   const role = roleOf(row.kind);
-  const failure = (reason: string): AuditDetails => ({ provider: "webauthn", factor_kind: role, reason });
-  const refuse = async (reason: FailureReason | "credential_already_registered"): Promise<void> => {
-    await recordAudit(deps, deps.db, meta, now, { kind: "factor.confirm_failed", userId: input.userId, factorId: row.id, details: failure(reason) });
+  const failure = (reason: string, extra: Record<string, string> = {}): AuditDetails => ({ provider: "webauthn", factor_kind: role, reason, ...extra });
+  const refuse = async (reason: FailureReason | "credential_already_registered", extra: Record<string, string> = {}): Promise<void> => {
+    await recordAudit(deps, deps.db, meta, now, { kind: "factor.confirm_failed", userId: input.userId, factorId: row.id, details: failure(reason, extra) });
   };
 
-  // Ensure the attestation verifies and the authenticator is allowed.
-  const rp = relyingPartyFromJson(deps.config, head?.h_rp);
+  // Ensure the attestation verifies and the authenticator is allowed (and, under an allow-list, proven: docs/webauthn-trust.md).
+  const rp = relyingPartySettingsFromJson(deps.config, head?.h_rp);
   const result = await verifyAttestation(deps, { response: input.attestation, challenge: row.webauthn_challenge, rp, role });
   if (!result.ok) {
-    await refuse(result.reason);
+    // The cause of an untrusted attestation is for the audit trail, never for the caller.
+    await refuse(result.reason, "cause" in result ? { cause: result.cause } : {});
     return { confirmed: false, factor: factorFromRow(row), reason: result.reason };
   }
   // Ensure the credential is not registered already (either role, any user of the tenant).
@@ -110,6 +111,7 @@ export async function confirmWebAuthnEnrolment(
           provider: "webauthn",
           factor_kind: role,
           attestation_format: result.format,
+          attestation_trust: result.trust,
           aaguid: result.credential.aaguid,
           authenticator_name: authenticatorName(result.credential.aaguid) ?? "",
         },

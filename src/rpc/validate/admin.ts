@@ -1,7 +1,7 @@
 import { DEFAULT_AUDIT_PAGE_SIZE, MAX_AUDIT_PAGE_SIZE, MAX_PAGE_TOKEN_CHARS, type ResetScopeName } from "../../domain/admin/index.js";
 import { invalidArgument } from "../../domain/errors.js";
 import { parseEnforcementPolicy, type EnforcementPolicy } from "../../domain/policy/index.js";
-import { parseRelyingParty, type RelyingParty } from "../../domain/relying-party/index.js";
+import { parseRelyingParty, type RelyingPartySettings } from "../../domain/relying-party/index.js";
 import type {
   ClearThrottleRequest,
   GetUserStateRequest,
@@ -49,8 +49,14 @@ export function parseSetEnforcementPolicy(req: SetEnforcementPolicyRequest): Enf
 }
 
 /** SetRelyingParty: the relying party, normalised. */
-export function parseSetRelyingParty(req: SetRelyingPartyRequest): RelyingParty {
-  return parseRelyingParty({ rpId: req.rpId, rpName: req.rpName, allowedOrigins: req.allowedOrigins, allowedAaguids: req.allowedAaguids });
+export function parseSetRelyingParty(req: SetRelyingPartyRequest): RelyingPartySettings {
+  return parseRelyingParty({
+    rpId: req.rpId,
+    rpName: req.rpName,
+    allowedOrigins: req.allowedOrigins,
+    allowedAaguids: req.allowedAaguids,
+    attestationRootCertificates: req.attestationRootCertificates,
+  });
 }
 
 /** ListAuditEvents: an optional user filter, a page size (0 means the default) and a token's outer shape (its MAC is the domain's). */
