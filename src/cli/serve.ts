@@ -2,6 +2,7 @@ import type { Logger } from "pino";
 import type { AppDeps } from "../app.js";
 import type { Config } from "../config/config.js";
 import { apiKeyAuthenticator, createApiKey, noApiKeysExist } from "../domain/api-keys/index.js";
+import { metrics, startMetricsServer } from "../metrics/index.js";
 import { createServices } from "../rpc/services.js";
 import { startServer } from "../server/server.js";
 import { openPlatform } from "./boot.js";
@@ -44,6 +45,8 @@ export async function serve(config: Config, logger: Logger, env: Record<string, 
   const { deps } = await openPlatform(config, logger, env);
   try {
     await devAdminKey(deps);
+    const metricsServer = config.metricsAddr === undefined ? undefined : await startMetricsServer(metrics, config.metricsAddr, logger);
+    if (metricsServer !== undefined) logger.info({ url: metricsServer.url }, "serving metrics");
     const server = await startServer({
       config: deps.config,
       logger,
@@ -69,6 +72,7 @@ export async function serve(config: Config, logger: Logger, env: Record<string, 
       logger.info({ signal }, "stopping: draining in-flight calls");
       void server
         .close()
+        .then(() => metricsServer?.close())
         .then(() => deps.db.close())
         .then(
           () => {

@@ -1,4 +1,6 @@
+import { performance } from "node:perf_hooks";
 import pg from "pg";
+import { metrics } from "../metrics/index.js";
 import type { Db, Queryable, QueryResult } from "./db.js";
 
 /** Options for the Postgres-server backend. */
@@ -40,11 +42,14 @@ function withConnectionCode(err: unknown): unknown {
 function adapt(client: pg.Pool | pg.PoolClient): Queryable {
   return {
     async query<R>(sql: string, params?: readonly unknown[]): Promise<QueryResult<R>> {
+      const started = performance.now();
       try {
         const r = await client.query(sql, params === undefined ? undefined : [...params]);
         return { rows: r.rows as R[], rowCount: r.rowCount ?? 0 };
       } catch (err) {
         throw withConnectionCode(err);
+      } finally {
+        metrics.statement(performance.now() - started);
       }
     },
     async exec(script: string): Promise<void> {
@@ -75,6 +80,7 @@ export function createPgDb(opts: PgDbOptions): Db {
   // An idle client losing its connection (server restart) must not crash the process;
   // the next query on a fresh client reports the failure to its caller.
   pool.on("error", () => {});
+  const unwatch = metrics.watchPool(() => ({ total: pool.totalCount, idle: pool.idleCount, waiting: pool.waitingCount, max: opts.poolSize }));
   const base = adapt(pool);
   return {
     kind: "pg",
@@ -107,6 +113,7 @@ export function createPgDb(opts: PgDbOptions): Db {
       }
     },
     async close() {
+      unwatch();
       await pool.end();
     },
   };

@@ -1,4 +1,5 @@
 import type { AppDeps } from "../../app.js";
+import { metrics } from "../../metrics/index.js";
 import { recordAudit } from "../audit/index.js";
 import { countRemaining } from "../backup-codes/status.js";
 import type { RequestMeta } from "../caller.js";
@@ -79,6 +80,7 @@ export async function verifyLogin(
       factorId: outcome.factorId,
       details: { provider: outcome.provider, reason: outcome.reason, transaction_id: input.transactionId },
     });
+    metrics.verification(outcome.provider, outcome.reason);
     return { verified: false, reason: outcome.reason };
   }
   await throttleSuccess(deps, tenant, userId);
@@ -94,6 +96,7 @@ export async function verifyLogin(
       transaction_id: input.transactionId,
     },
   });
+  metrics.verification(outcome.provider, "verified");
   return {
     verified: true,
     context: {

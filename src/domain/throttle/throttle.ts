@@ -1,3 +1,4 @@
+import { metrics } from "../../metrics/index.js";
 import type { Queryable } from "../../store/db.js";
 import type { Clock } from "../clock.js";
 import { throttled } from "../errors.js";
@@ -37,6 +38,7 @@ export async function admitAttempt(deps: ThrottleDeps, tenant: string, userId: s
     [tenant, userId],
   );
   const until = wait.rows[0]?.blocked_until;
+  metrics.throttleRefusal();
   throw throttled(until == null ? 1000 : Math.max(1, until.getTime() - now.getTime()));
 }
 
