@@ -1,4 +1,5 @@
 import { Code, ConnectError } from "@connectrpc/connect";
+import { TwofoldError } from "../../src/client/index.js";
 import { OtpDeviceError } from "../oath/status.js";
 import { WebAuthnError } from "../webauthn/errors.js";
 
@@ -19,6 +20,7 @@ export function codeName(code: Code): string {
  */
 export function describeFailure(err: unknown): string {
   if (err instanceof ScenarioFailure) return err.message;
+  if (err instanceof TwofoldError) return `the service answered ${codeName(err.code)}: ${err.procedure.replace(/^.*\.(\w+)\/(\w+)$/, "$1.$2")}: ${err.rawMessage}`;
   if (err instanceof ConnectError) return `the service answered ${codeName(err.code)}: ${err.rawMessage}`;
   if (err instanceof OtpDeviceError) return `the token refused: ${err.message}`;
   if (err instanceof WebAuthnError) return `the browser rejected with ${err.name}: ${err.message}`;

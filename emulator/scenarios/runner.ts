@@ -1,6 +1,6 @@
 import { randomUUID } from "node:crypto";
 import { setTimeout as delay } from "node:timers/promises";
-import { Code, ConnectError } from "@connectrpc/connect";
+import { Code, TwofoldError } from "../../src/client/index.js";
 import { AttestationCa } from "../fido/attestation-ca.js";
 import { systemClock, type EmulatorClock } from "../runtime.js";
 import { SCENARIOS } from "./catalogue.js";
@@ -173,7 +173,7 @@ async function resolveSite(clients: ScenarioClients, origin: string | undefined)
   } catch (err) {
     // A service key may not read the relying party: fall back to the service's default.
     const allowed = [Code.PermissionDenied, Code.Unauthenticated, Code.Unimplemented];
-    if (!(err instanceof ConnectError) || !allowed.includes(err.code)) throw err;
+    if (!(err instanceof TwofoldError) || !allowed.includes(err.code)) throw err;
   }
   return { origin: DEFAULT_ORIGIN, rpId: new URL(DEFAULT_ORIGIN).hostname };
 }

@@ -2,6 +2,7 @@ import type { Logger } from "pino";
 import type { AppDeps } from "../app.js";
 import type { Config } from "../config/config.js";
 import { cachedApiKeyAuthenticator, createApiKey, noApiKeysExist } from "../domain/api-keys/index.js";
+import { metrics, startMetricsServer } from "../metrics/index.js";
 import { createServices } from "../rpc/services.js";
 import { startServer } from "../server/server.js";
 import { openPlatform } from "./boot.js";
@@ -45,7 +46,9 @@ export async function serve(config: Config, logger: Logger, env: Record<string, 
   try {
     await devAdminKey(deps);
     // Verified keys are cached; revocations reach every replica through LISTEN/NOTIFY.
-    const keys = await cachedApiKeyAuthenticator(deps);
+    const keys = await cachedApiKeyAuthenticator(deps, { onLookup: (outcome) => metrics.apiKeyCache(outcome) });
+    const metricsServer = config.metricsAddr === undefined ? undefined : await startMetricsServer(metrics, config.metricsAddr, logger);
+    if (metricsServer !== undefined) logger.info({ url: metricsServer.url }, "serving metrics");
     const server = await startServer({
       config: deps.config,
       logger,
@@ -72,6 +75,7 @@ export async function serve(config: Config, logger: Logger, env: Record<string, 
       void server
         .close()
         .then(() => keys.close())
+        .then(() => metricsServer?.close())
         .then(() => deps.db.close())
         .then(
           () => {

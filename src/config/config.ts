@@ -20,6 +20,8 @@ export interface Config {
   dataDir: string;
   /** Serves gRPC, Connect (HTTP/1.1 and HTTP/2) and gRPC-Web. */
   addr: ListenAddress;
+  /** Serves Prometheus `GET /metrics`; undefined (the default) serves none. */
+  metricsAddr?: ListenAddress | undefined;
   logLevel: "fatal" | "error" | "warn" | "info" | "debug" | "trace" | "silent";
   /** AES-256-GCM keys, newest first. Empty only before the embedded default fills it. */
   keys: KeyringKey[];

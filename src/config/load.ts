@@ -53,6 +53,11 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
     return typeof a === "string" ? { problem: `${a} (got "${v}")` } : { ok: a };
   });
 
+  const metricsAddr = read<ListenAddress | undefined>("TWOFOLD_METRICS_ADDR", undefined, (v) => {
+    const a = parseListenAddress(v);
+    return typeof a === "string" ? { problem: `${a} (got "${v}")` } : { ok: a };
+  });
+
   const logLevel = read<Config["logLevel"]>("TWOFOLD_LOG_LEVEL", "info", (v) => {
     const level = LOG_LEVELS.find((l) => l === v);
     return level !== undefined ? { ok: level } : { problem: `must be one of ${LOG_LEVELS.join(", ")}` };
@@ -91,6 +96,7 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
     databaseUrl,
     dataDir: get("TWOFOLD_DATA_DIR") ?? "./data",
     addr,
+    metricsAddr,
     logLevel,
     keys,
     pepper,

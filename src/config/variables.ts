@@ -13,6 +13,7 @@ export const VARIABLES: readonly Variable[] = [
   { name: "DATABASE_URL", default: "(unset: embedded PGlite)", meaning: "Postgres server, e.g. `postgres://user:pass@host:5432/twofold`. Unset: an embedded Postgres (PGlite) in `TWOFOLD_DATA_DIR/pgdata`." },
   { name: "TWOFOLD_DATA_DIR", default: "`./data`", meaning: "Folder for the embedded database and the generated development key file." },
   { name: "TWOFOLD_ADDR", default: "`127.0.0.1:50051`", meaning: "Listen address, `host:port` or `[ipv6]:port`; serves gRPC, Connect and gRPC-Web." },
+  { name: "TWOFOLD_METRICS_ADDR", default: "(unset: off)", meaning: "Listen address of Prometheus `GET /metrics` (no API key; keep it private), e.g. `0.0.0.0:9464`. Apart from `TWOFOLD_ADDR`." },
   { name: "TWOFOLD_LOG_LEVEL", default: "`info`", meaning: "`fatal`, `error`, `warn`, `info`, `debug`, `trace` or `silent`. JSON lines on stdout." },
   { name: "TWOFOLD_KEYS", default: "(dev file when embedded)", meaning: "Keyring for secrets at rest: `id1:<base64 32 bytes>,id2:…`, newest first; the first seals, all open. Required with `DATABASE_URL`. `twofold keys generate` makes one." },
   { name: "TWOFOLD_PEPPER", default: "(dev file when embedded)", meaning: "Base64 of 32 bytes: HMAC key for API keys, backup codes and app passwords. Required with `DATABASE_URL`; changing it invalidates all of those." },

@@ -1,5 +1,6 @@
 import { Code } from "@connectrpc/connect";
 import type { Logger } from "pino";
+import { metrics } from "../metrics/index.js";
 
 /** The wire protocol of one call, for the log line. */
 export type Protocol = "grpc" | "grpc-web" | "connect";
@@ -25,6 +26,7 @@ const codeNames: readonly string[] = (() => {
 
 /** Writes the "rpc" line: one per call on every protocol, so dashboards need one query. */
 export function logRpc(logger: Logger, line: RpcLogLine): void {
+  metrics.rpc(line.method, line.code, line.durationMs);
   logger.info(
     {
       method: line.method,

@@ -1,4 +1,6 @@
+import { performance } from "node:perf_hooks";
 import pg from "pg";
+import { metrics } from "../metrics/index.js";
 import type { Db, Queryable, QueryOptions, QueryResult } from "./db.js";
 import { pgListen } from "./pg-listen.js";
 
@@ -41,12 +43,15 @@ function withConnectionCode(err: unknown): unknown {
 function adapt(client: pg.Pool | pg.PoolClient): Queryable {
   return {
     async query<R>(sql: string, params?: readonly unknown[], opts?: QueryOptions): Promise<QueryResult<R>> {
+      const started = performance.now();
       try {
         const values = params === undefined ? undefined : [...params];
         const r = opts?.name === undefined ? await client.query(sql, values) : await client.query({ name: opts.name, text: sql, values });
         return { rows: r.rows as R[], rowCount: r.rowCount ?? 0 };
       } catch (err) {
         throw withConnectionCode(err);
+      } finally {
+        metrics.statement(performance.now() - started);
       }
     },
     async exec(script: string): Promise<void> {
@@ -84,6 +89,7 @@ export function createPgDb(opts: PgDbOptions): Db {
   pool.on("connect", (client) => {
     client.on("error", () => {});
   });
+  const unwatch = metrics.watchPool(() => ({ total: pool.totalCount, idle: pool.idleCount, waiting: pool.waitingCount, max: opts.poolSize }));
   const base = adapt(pool);
   return {
     kind: "pg",
@@ -118,6 +124,7 @@ export function createPgDb(opts: PgDbOptions): Db {
     },
     listen: (channel, handlers) => pgListen(opts.url, channel, handlers),
     async close() {
+      unwatch();
       await pool.end();
     },
   };

@@ -42,6 +42,7 @@ describe("loadConfig", () => {
       DATABASE_URL: "postgres://u@db:5432/tf",
       TWOFOLD_DATA_DIR: "/var/lib/twofold",
       TWOFOLD_ADDR: "[::1]:6000",
+      TWOFOLD_METRICS_ADDR: "0.0.0.0:9464",
       TWOFOLD_LOG_LEVEL: "debug",
       TWOFOLD_KEYS: `new:${KEY},old:${PEPPER}`,
       TWOFOLD_PEPPER: PEPPER,
@@ -57,6 +58,7 @@ describe("loadConfig", () => {
     });
     expect(c.databaseUrl).toBe("postgres://u@db:5432/tf");
     expect(c.addr).toEqual({ host: "::1", port: 6000 });
+    expect(c.metricsAddr).toEqual({ host: "0.0.0.0", port: 9464 });
     expect(c.keys.map((k) => k.id)).toEqual(["new", "old"]);
     expect(c.keys[0]?.key.equals(Buffer.alloc(32, 7))).toBe(true);
     expect(c.pepper?.equals(Buffer.alloc(32, 9))).toBe(true);
@@ -78,6 +80,7 @@ describe("loadConfig", () => {
         "DATABASE_URL",
         "TWOFOLD_DATA_DIR",
         "TWOFOLD_ADDR",
+        "TWOFOLD_METRICS_ADDR",
         "TWOFOLD_LOG_LEVEL",
         "TWOFOLD_KEYS",
         "TWOFOLD_PEPPER",

@@ -1,4 +1,5 @@
 import type { AppDeps } from "../../app.js";
+import { metrics } from "../../metrics/index.js";
 import { Statement } from "../../store/statement.js";
 import { auditInsertCte, logWrittenAudits, writtenAuditRows, type AuditRowPart, type WrittenAuditRow } from "../audit/index.js";
 import { remainingCodesSql } from "../backup-codes/index.js";
@@ -162,6 +163,7 @@ async function write(
     s.with("audit", auditInsertCte(s, meta, now, rows));
     const r = await s.run<{ audits: WrittenAuditRow[] | null }>(deps.db, `SELECT ${writtenAuditRows("audit")}`);
     logWrittenAudits(deps.logger, meta, r.rows[0]?.audits);
+    metrics.verification(decision.provider, decision.reason);
     return { verified: false, reason: decision.reason };
   }
 
@@ -200,7 +202,11 @@ async function write(
   }
   const row = r.rows[0];
   logWrittenAudits(deps.logger, meta, row?.audits);
-  if (row?.burnt !== true) return { verified: false, reason: burn.lostReason };
+  if (row?.burnt !== true) {
+    metrics.verification(decision.provider, burn.lostReason);
+    return { verified: false, reason: burn.lostReason };
+  }
+  metrics.verification(decision.provider, "verified");
   return {
     verified: true,
     context: {

@@ -1,3 +1,4 @@
+import { metrics } from "../../metrics/index.js";
 import type { Queryable } from "../../store/db.js";
 import type { Clock } from "../clock.js";
 import { throttled, type DomainError } from "../errors.js";
@@ -9,6 +10,7 @@ import { admitOne, selectThrottle } from "./store.js";
  * changed under a concurrent attempt).
  */
 export function throttleRefusal(blockedUntil: Date | null | undefined, now: Date): DomainError {
+  metrics.throttleRefusal();
   return throttled(blockedUntil == null ? 1000 : Math.max(1, blockedUntil.getTime() - now.getTime()));
 }
 

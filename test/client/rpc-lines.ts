@@ -1,0 +1,23 @@
+import { Writable } from "node:stream";
+import { pino, type Logger } from "pino";
+
+/** A logger that keeps the server's "rpc" lines, so a test counts the attempts that reached the service. */
+export interface RpcLines {
+  logger: Logger;
+  /** Calls of `procedure` (`package.Service/Method`) the server finished, with their codes. */
+  codesOf(procedure: string): string[];
+}
+
+export function rpcLines(): RpcLines {
+  const lines: { msg?: string; method?: string; code?: string }[] = [];
+  const sink = new Writable({
+    write(chunk: Buffer, _enc, done) {
+      for (const line of chunk.toString("utf8").split("\n")) if (line.startsWith("{")) lines.push(JSON.parse(line) as never);
+      done();
+    },
+  });
+  return {
+    logger: pino({ level: "info" }, sink),
+    codesOf: (procedure) => lines.filter((l) => l.msg === "rpc" && l.method === procedure).map((l) => l.code ?? ""),
+  };
+}
