@@ -1,6 +1,6 @@
 import { readFile } from "node:fs/promises";
 import type { AppDeps } from "../app.js";
-import { isValidTenant } from "../domain/api-keys/tenant.js";
+import { isValidTenant } from "../domain/api-keys/index.js";
 import type { RequestMeta } from "../domain/caller.js";
 import { importPskc, MAX_PSKC_BYTES } from "../domain/otp/index.js";
 import type { Print } from "./api-keys.js";

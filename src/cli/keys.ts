@@ -1,6 +1,6 @@
 import { randomBytes } from "node:crypto";
 import type { AppDeps } from "../app.js";
-import { rotateFactorSecrets } from "../crypto/rotate-factor-secrets.js";
+import { rotateFactorSecrets } from "../domain/factors/index.js";
 import type { Print } from "./api-keys.js";
 
 /** A fresh keyring entry for TWOFOLD_KEYS: put it first, keep the old ones after it until rotated. */

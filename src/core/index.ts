@@ -3,11 +3,10 @@
  * node:crypto, with constant work per verification. The service and the
  * benchmark import it from here.
  */
-export { coreCounters, hotpCode, hotpValue, writeCode, type OtpAlgorithm, type OtpDigits } from "./hotp.js";
+export { coreCounters, hotpCode, type OtpAlgorithm, type OtpDigits } from "./hotp.js";
 export { totpCode, totpStep, type TotpPeriod } from "./totp.js";
 export {
   DUMMY_TOTP_KEY,
-  RESYNC_RANGE,
   TOTP_STEPS_PER_VERIFY,
   verifyTotpWindow,
   type TotpKey,

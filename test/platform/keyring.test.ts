@@ -2,7 +2,7 @@ import { randomBytes, randomUUID } from "node:crypto";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createKeyring } from "../../src/crypto/keyring-aes.js";
 import { factorSecretAad } from "../../src/crypto/keyring.js";
-import { rotateFactorSecrets } from "../../src/crypto/rotate-factor-secrets.js";
+import { rotateFactorSecrets } from "../../src/domain/factors/index.js";
 import { createTestApp, type TestApp } from "../support/app.js";
 
 const k1 = { id: "k1", key: randomBytes(32) };

@@ -2,7 +2,6 @@
 export { clearThrottle } from "./clear-throttle.js";
 export { getUserState, type UserState } from "./get-user-state.js";
 export {
-  auditEventBytesBound,
   DEFAULT_AUDIT_PAGE_SIZE,
   MAX_AUDIT_PAGE_SIZE,
   listAuditEvents,
@@ -10,6 +9,6 @@ export {
   type AuditEventRecord,
   type ListAuditEventsInput,
 } from "./list-audit-events.js";
-export { isResetScope, resetSecondFactor, type ResetResult, type ResetScopeName } from "./reset-second-factor.js";
+export { resetSecondFactor, type ResetResult, type ResetScopeName } from "./reset-second-factor.js";
 export { MAX_PAGE_TOKEN_CHARS } from "./audit-page-token.js";
 export type { ThrottleView } from "./throttle-state.js";

@@ -28,11 +28,6 @@ const PLANS: Record<ResetScopeName, ResetPlan> = {
   all: { factorKinds: ["totp", "hotp", "webauthn", "passwordless"], backupCodes: true, appPasswords: true },
 };
 
-/** Narrows a scope name; anything else (including "" for an unspecified scope) is invalid. */
-export function isResetScope(s: string): s is ResetScopeName {
-  return Object.hasOwn(PLANS, s);
-}
-
 export interface ResetResult {
   factorsRemoved: number;
   backupCodesRemoved: boolean;

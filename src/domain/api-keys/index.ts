@@ -1,5 +1,5 @@
 /** API keys: who may call twofold, for which tenant, with which role. */
-export { type ApiKey, API_KEY_HASH_PURPOSE, isRole } from "./api-key.js";
+export { type ApiKey } from "./api-key.js";
 export {
   apiKeyAuthenticator,
   authenticateApiKey,
@@ -7,9 +7,7 @@ export {
   type ApiKeyCacheOptions,
   type CachedAuthenticator,
 } from "./authenticate.js";
-export { API_KEY_CHANNEL } from "./store.js";
 export { createApiKey, type CreateApiKeyInput, type CreatedApiKey } from "./create-api-key.js";
 export { listApiKeys, noApiKeysExist } from "./list-api-keys.js";
 export { revokeApiKey } from "./revoke-api-key.js";
-export { assertTenant, isValidTenant } from "./tenant.js";
-export { parseApiKeyToken } from "./token.js";
+export { isValidTenant } from "./tenant.js";

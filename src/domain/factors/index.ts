@@ -20,6 +20,7 @@ export type {
   ProviderOption,
 } from "./login-provider.js";
 export { removeFactor } from "./remove-factor.js";
+export { rotateFactorSecrets, type RotationReport } from "./rotate-secrets.js";
 export { renameFactor } from "./rename-factor.js";
-export { FACTOR_COLUMNS, factorColumns, factorFromRow, isUuid, otpStateOf, type FactorRow } from "./row.js";
-export { activeFactorsSql, deleteFactorsOfKindsCte, findFactor, insertFactorCte, listLiveFactors, liveSql, purgeLapsedCte, type NewFactor } from "./store.js";
+export { FACTOR_COLUMNS, factorFromRow, isUuid, otpStateOf, type FactorRow } from "./row.js";
+export { activeFactorsSql, deleteFactorsOfKindsCte, findFactor, insertFactorCte, purgeLapsedCte, type NewFactor } from "./store.js";

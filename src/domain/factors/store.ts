@@ -107,3 +107,33 @@ export function deleteFactorsOfKindsCte(s: Statement, kinds: readonly FactorKind
     WHERE tenant_id = ${s.ref("tenant")} AND user_id = ${s.ref("user")} AND kind = ANY (${s.param(kinds, "text[]")})
     RETURNING id::text AS id, kind`;
 }
+
+/** A factor's sealed secret and its key, for re-sealing under the newest key. */
+export interface SealedSecretRow {
+  tenant_id: string;
+  user_id: string;
+  id: string;
+  secret_sealed: Buffer;
+}
+
+/** Up to `limit` factors with a sealed secret after `after` in key order: one keyset page of a rotation. */
+export async function sealedSecretsAfter(q: Queryable, after: readonly [string, string, string], limit: number): Promise<SealedSecretRow[]> {
+  const r = await q.query<SealedSecretRow>(
+    `SELECT tenant_id, user_id, id::text AS id, secret_sealed FROM factors
+     WHERE secret_sealed IS NOT NULL AND (tenant_id, user_id, id) > ($1::text, $2::text, $3::uuid)
+     ORDER BY tenant_id, user_id, id
+     LIMIT $4::integer`,
+    [...after, limit],
+  );
+  return r.rows;
+}
+
+/** Replaces a sealed secret only while the row still holds the one that was read (a concurrent change wins). */
+export async function replaceSealedSecret(q: Queryable, row: SealedSecretRow, sealed: Buffer, resealed: Buffer): Promise<boolean> {
+  const r = await q.query(
+    `UPDATE factors SET secret_sealed = $5::bytea
+     WHERE tenant_id = $1::text AND user_id = $2::text AND id = $3::uuid AND secret_sealed = $4::bytea`,
+    [row.tenant_id, row.user_id, row.id, sealed, resealed],
+  );
+  return r.rowCount === 1;
+}

@@ -1,5 +1,5 @@
 /** Who must use a second factor: the tenant's enforcement policy and its decision. */
-export { defaultEnforcementPolicy, isEnforced, type EnforcementPolicy } from "./enforcement.js";
+export { isEnforced, type EnforcementPolicy } from "./enforcement.js";
 export { enforcementPolicyJsonSql, loadEnforcementPolicy, policyFromJson, type EnforcementPolicyRow } from "./policy-store.js";
 export { setEnforcementPolicy } from "./set-enforcement-policy.js";
 export {

@@ -118,11 +118,3 @@ export function saveRelyingPartyCte(s: Statement, rp: RelyingPartySettings, upda
     RETURNING tenant_id`;
 }
 
-/** Replaces the tenant's relying party with one upsert (tests and tools). */
-export async function saveRelyingParty(q: Queryable, tenant: string, rp: RelyingPartySettings, at: Date, updatedBy: string): Promise<void> {
-  const s = new Statement();
-  s.define("tenant", tenant, "text");
-  s.define("now", at, "timestamptz");
-  s.with("saved", saveRelyingPartyCte(s, rp, updatedBy));
-  await s.run(q, "SELECT 1 FROM saved");
-}

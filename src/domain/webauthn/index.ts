@@ -3,7 +3,7 @@
  * a second factor and for passwordless login, kept apart (one token, one
  * role), with signature counters as the clone check.
  */
-export { passwordlessRequestOptions, requestOptions } from "./authentication/request-options.js";
+export { passwordlessRequestOptions } from "./authentication/request-options.js";
 export { confirmWebAuthnEnrolment, type ConfirmWebAuthnInput, type ConfirmWebAuthnResult } from "./confirm.js";
 export { enrolWebAuthn, type EnrolWebAuthnInput } from "./enrol.js";
 export { CHALLENGE_BYTES as WEBAUTHN_CHALLENGE_BYTES, type WebAuthnRole } from "./helpers/ceremony-policy.js";

@@ -1,7 +1,7 @@
 import type { RegistrationResponseJSON } from "@simplewebauthn/server";
 import type { OtpAlgorithm as AlgorithmName } from "../../core/index.js";
 import { invalidArgument } from "../../domain/errors.js";
-import type { TokenProfile as ProfileName } from "../../domain/factors/index.js";
+import { MAX_LABEL_CHARS, type TokenProfile as ProfileName } from "../../domain/factors/index.js";
 import { resolveOtpSpec, type OtpSpec, type ResyncFactorInput } from "../../domain/otp/index.js";
 import type {
   ConfirmEnrolmentRequest,
@@ -23,7 +23,6 @@ import {
   checkUuid,
   MAX_ACCOUNT_NAME_CHARS,
   MAX_ISSUER_CHARS,
-  MAX_LABEL_CHARS,
   type Violations,
 } from "./fields.js";
 import { checkWebAuthnSpec, parseAttestationJson, type WebAuthnSpecInput } from "./webauthn.js";

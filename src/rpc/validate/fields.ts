@@ -1,6 +1,6 @@
 import { isIP } from "node:net";
 import type { FieldViolation } from "../../domain/errors.js";
-import { MAX_USER_ID_BYTES, userIdProblem } from "../../domain/user-id.js";
+import { userIdProblem } from "../../domain/user-id.js";
 
 /**
  * Field checks shared by the request validators. Each pushes a violation
@@ -15,8 +15,6 @@ export type Violations = FieldViolation[];
  * worst otpauth URI (issuer twice, every character percent-encoded from 4
  * UTF-8 bytes) still fits a QR code (2331 bytes at level M).
  */
-export { MAX_USER_ID_BYTES };
-export const MAX_LABEL_CHARS = 64;
 export const MAX_ISSUER_CHARS = 32;
 export const MAX_ACCOUNT_NAME_CHARS = 64;
 export const MAX_CLIENT_IP_CHARS = 64;

@@ -1,5 +1,5 @@
 import type { OtpAlgorithm, OtpDigits, TotpPeriod } from "../../../core/index.js";
-import type { TokenProfile } from "../../factors/index.js";
+import { MAX_LABEL_CHARS, type TokenProfile } from "../../factors/index.js";
 import { userIdProblem } from "../../user-id.js";
 import { MAX_HOTP_COUNTER, resolveOtpSpec } from "../spec.js";
 import { checkValueMac, decryptCipherValue, isKnownCipher, isKnownMac } from "./pskc-crypto.js";
@@ -19,7 +19,6 @@ const KEY_ALGORITHMS: Record<string, "hotp" | "totp"> = {
   "urn:ietf:params:xml:ns:keyprov:pskc#totp": "totp",
 };
 const SUITES: Record<string, OtpAlgorithm> = { "HMAC-SHA1": "SHA1", "HMAC-SHA256": "SHA256", "HMAC-SHA512": "SHA512" };
-const MAX_LABEL_CHARS = 64;
 /** Key containers are small; a bigger file is a mistake or an attack. */
 export const MAX_PSKC_BYTES = 4 * 1024 * 1024;
 

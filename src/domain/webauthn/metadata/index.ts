@@ -9,4 +9,4 @@ export { importMdsBlob, type ImportMdsInput, type MdsImportSummary } from "./imp
 export { refusedStatus, REFUSED_STATUSES, type MdsEntry, type MdsStatusReport } from "./mds-entry.js";
 export { MdsError } from "./mds-error.js";
 export { findMdsEntry } from "./mds-store.js";
-export { MAX_MDS_BLOB_BYTES, parseMdsBlob } from "./parse-mds-blob.js";
+export { MAX_MDS_BLOB_BYTES } from "./parse-mds-blob.js";
