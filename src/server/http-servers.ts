@@ -37,7 +37,7 @@ export function routeUnaryGrpc(h2: http2.Http2Server, routes: ReadonlyMap<string
     if (headers[":method"] === "POST" && isGrpcProto(headers["content-type"])) {
       const route = routes.get(headers[":path"] ?? "");
       if (route !== undefined) {
-        serveGrpcUnary(stream, headers, route, options);
+        serveGrpcUnary(stream, headers, rawHeaders, route, options);
         return;
       }
     }

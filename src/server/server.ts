@@ -84,6 +84,7 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
     registrations: all,
     logger,
     maxMessageBytes: config.maxMessageBytes,
+    requestTimeoutMs: config.requestTimeoutMs,
     readMaxBytes: config.maxMessageBytes,
     writeMaxBytes: config.maxMessageBytes,
     // Deadlines are capped (not refused) by the interceptor, as on the fast path.
