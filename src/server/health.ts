@@ -8,8 +8,10 @@ const watchIntervalMs = 2000;
 
 /**
  * grpc.health.v1.Health (grpc/grpc-proto health/v1): "" and every served
- * service are SERVING while `ready()` holds, NOT_SERVING otherwise (e.g.
- * database unreachable), so load balancers drain a replica that cannot work.
+ * service are SERVING while `ready()` holds, NOT_SERVING otherwise (the
+ * database unreachable, the server draining), and SERVING again once it
+ * holds again, so load balancers drain a replica that cannot work and take
+ * it back without a restart.
  */
 export function healthImpl(
   serviceNames: readonly string[],
@@ -17,13 +19,20 @@ export function healthImpl(
   draining: AbortSignal,
 ): Partial<ServiceImpl<typeof Health>> {
   const known = new Set(["", ...serviceNames]);
+  // One readiness probe at a time, shared by every Check caller and Watch
+  // stream waiting for it, so a crowd of them costs the database one probe.
+  let probing: Promise<boolean> | undefined;
+  const probe = (): Promise<boolean> => {
+    probing ??= ready()
+      .catch(() => false)
+      .finally(() => {
+        probing = undefined;
+      });
+    return probing;
+  };
   const status = async (): Promise<Status> => {
     if (draining.aborted) return Status.NOT_SERVING;
-    try {
-      return (await ready()) ? Status.SERVING : Status.NOT_SERVING;
-    } catch {
-      return Status.NOT_SERVING;
-    }
+    return (await probe()) ? Status.SERVING : Status.NOT_SERVING;
   };
   return {
     async check(req) {

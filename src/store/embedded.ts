@@ -100,6 +100,16 @@ export async function openEmbeddedDb(dataDir: string): Promise<Db> {
     transaction<T>(fn: (tx: Queryable) => Promise<T>): Promise<T> {
       return inTransaction(pglite, fn);
     },
+    async ping() {
+      // In-process: it answers unless it was closed.
+      if (pglite.closed) return false;
+      try {
+        await pglite.query("SELECT 1");
+        return true;
+      } catch {
+        return false;
+      }
+    },
     async close() {
       try {
         await pglite.close();

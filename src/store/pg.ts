@@ -176,6 +176,7 @@ export function createPgDb(opts: PgDbOptions): Db {
     keepAliveInitialDelayMillis: 10_000,
   });
   const slots = new PoolSlots(opts.poolSize);
+  const probe = healthProbe(opts.url);
   // A client losing its connection (a failover, a restart, pg_terminate_backend)
   // emits 'error'; with no listener node would end the process. The pool listens
   // only on idle clients, and a client checked out for a transaction is not idle
@@ -287,8 +288,81 @@ export function createPgDb(opts: PgDbOptions): Db {
         leased.release();
       }
     },
+    ping: () => probe.ping(),
     async close() {
+      probe.close();
       await pool.end();
+    },
+  };
+}
+
+/** How long health's probe waits for the database before calling it unreachable. */
+const pingTimeoutMs = 1_000;
+
+/**
+ * One connection of its own for health's readiness probe, kept open between
+ * probes, replaced when it breaks. A probe that finds its connection broken
+ * (terminated by a failover or an administrator) tries once more on a fresh
+ * one, so only a database that refuses a new connection reads as down.
+ */
+function healthProbe(url: string): { ping(): Promise<boolean>; close(): void } {
+  let client: pg.Client | undefined;
+  let connecting: Promise<pg.Client> | undefined;
+  let closed = false;
+  const open = (): Promise<pg.Client> => {
+    connecting ??= (async () => {
+      const c = new pg.Client({
+        connectionString: url,
+        connectionTimeoutMillis: pingTimeoutMs,
+        query_timeout: pingTimeoutMs,
+        application_name: "twofold-health",
+        keepAlive: true,
+      });
+      c.on("error", () => {
+        if (client === c) client = undefined;
+      });
+      try {
+        await c.connect();
+      } catch (err) {
+        void c.end().catch(() => undefined);
+        throw err;
+      }
+      client = c;
+      return c;
+    })().finally(() => {
+      connecting = undefined;
+    });
+    return connecting;
+  };
+  const once = async (): Promise<void> => {
+    const c = client ?? (await open());
+    try {
+      await c.query("SELECT 1");
+    } catch (err) {
+      if (client === c) client = undefined;
+      void c.end().catch(() => undefined);
+      throw err;
+    }
+  };
+  return {
+    async ping() {
+      if (closed) return false;
+      try {
+        await once();
+        return true;
+      } catch {
+        try {
+          await once();
+          return true;
+        } catch {
+          return false;
+        }
+      }
+    },
+    close() {
+      closed = true;
+      void client?.end().catch(() => undefined);
+      client = undefined;
     },
   };
 }

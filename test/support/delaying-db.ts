@@ -64,6 +64,7 @@ export function delayingDb(inner: Db): DelayingDb {
         }),
       );
     },
+    ping: () => inner.ping(),
     close: () => inner.close(),
     arm(before, ms) {
       armed = true;
