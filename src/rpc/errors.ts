@@ -35,6 +35,9 @@ const databaseDownCodes = new Set([
   "ETIMEDOUT",
   "EHOSTUNREACH",
   "EPIPE",
+  // A Unix-socket DATABASE_URL whose server is stopped: the socket file is gone.
+  "ENOENT",
+  "EAI_AGAIN",
   "57P01",
   "57P02",
   "57P03",

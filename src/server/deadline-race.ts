@@ -34,3 +34,13 @@ export function settleWithin<T>(deadline: CallDeadline, work: Promise<T>): Promi
     );
   });
 }
+
+/**
+ * The answer to an error of a call that had already committed a change: never
+ * DEADLINE_EXCEEDED, which would tell the caller that nothing changed, but
+ * UNAVAILABLE, an outcome the caller must check before it tries again.
+ */
+export function afterCommit(err: ConnectError, deadline: CallDeadline | undefined): ConnectError {
+  if (deadline?.committed !== true || err.code !== Code.DeadlineExceeded) return err;
+  return new ConnectError("the call ran out of time after it had committed a change; its outcome is unknown", Code.Unavailable);
+}

@@ -8,7 +8,7 @@ import { callerKey, requestIdKey } from "../rpc/context.js";
 import { grpcMessageEncode, grpcStatusDetailsBin, toConnectError } from "../rpc/errors.js";
 import { CallDeadline, runWithDeadline } from "../store/call-deadline.js";
 import { authorize, singleAuthorization, type Authenticate } from "./auth.js";
-import { abortError } from "./deadline-race.js";
+import { abortError, afterCommit } from "./deadline-race.js";
 import { grpcDeadlineMs } from "./grpc-timeout.js";
 import { LeanHandlerContext } from "./lean-context.js";
 import { invalidUtf8Field, undecodable } from "./undecodable.js";
@@ -209,7 +209,7 @@ class UnaryCall {
   private handlerFailed(err: unknown): void {
     if (this.done) return;
     if (this.endedUncommitted && this.deadline !== undefined) this.fail(abortError(this.deadline));
-    else this.fail(toConnectError(err, this.opts.logger));
+    else this.fail(afterCommit(toConnectError(err, this.opts.logger), this.deadline));
   }
 
   private succeed(output: unknown): void {

@@ -1,10 +1,9 @@
-import { setTimeout as sleep } from "node:timers/promises";
 import type { ServiceImpl } from "@connectrpc/connect";
 import { Code, ConnectError } from "@connectrpc/connect";
 import { Health, HealthCheckResponse_ServingStatus as Status } from "../gen/grpc/health/v1/health_pb.js";
 
-/** How often Watch re-evaluates readiness; a change is pushed at most this late. */
-const watchIntervalMs = 2000;
+/** How often Watch re-evaluates readiness; a change is pushed at most this late (sooner when a Check sees it). */
+const watchIntervalMs = 1000;
 
 /**
  * grpc.health.v1.Health (grpc/grpc-proto health/v1): "" and every served
@@ -21,15 +20,36 @@ export function healthImpl(
   const known = new Set(["", ...serviceNames]);
   // One readiness probe at a time, shared by every Check caller and Watch
   // stream waiting for it, so a crowd of them costs the database one probe.
+  // A probe whose answer differs from the one before wakes the Watch streams,
+  // so a change a Check saw is pushed at once, and a short outage between two Watch polls is not missed.
   let probing: Promise<boolean> | undefined;
+  let lastReady: boolean | undefined;
+  const wake = new Set<() => void>();
   const probe = (): Promise<boolean> => {
     probing ??= ready()
       .catch(() => false)
-      .finally(() => {
+      .then((ok) => {
         probing = undefined;
+        const changed = lastReady !== undefined && ok !== lastReady;
+        lastReady = ok;
+        if (changed) for (const w of [...wake]) w();
+        return ok;
       });
     return probing;
   };
+  /** Resolves after `ms`, when a probe anywhere answers, or when `signal` aborts. */
+  const nextLook = (ms: number, signal: AbortSignal): Promise<void> =>
+    new Promise((resolve) => {
+      const done = (): void => {
+        clearTimeout(timer);
+        wake.delete(done);
+        signal.removeEventListener("abort", done);
+        resolve();
+      };
+      const timer = setTimeout(done, ms);
+      wake.add(done);
+      signal.addEventListener("abort", done, { once: true });
+    });
   const status = async (): Promise<Status> => {
     if (draining.aborted) return Status.NOT_SERVING;
     return (await probe()) ? Status.SERVING : Status.NOT_SERVING;
@@ -51,11 +71,7 @@ export function healthImpl(
           last = now;
           yield { status: now };
         }
-        try {
-          await sleep(watchIntervalMs, undefined, { signal });
-        } catch {
-          break;
-        }
+        await nextLook(watchIntervalMs, signal);
       }
     },
   };

@@ -7,7 +7,7 @@ import { toConnectError } from "../rpc/errors.js";
 import { CallDeadline, runWithDeadline } from "../store/call-deadline.js";
 import { authorize, type Authenticate } from "./auth.js";
 import { arrivalKey } from "./call-values.js";
-import { settleWithin } from "./deadline-race.js";
+import { afterCommit, settleWithin } from "./deadline-race.js";
 import { grpcDeadlineMs } from "./grpc-timeout.js";
 import { requestIdFrom } from "./request-id.js";
 import { accessOf } from "./routes.js";
@@ -42,18 +42,20 @@ export function rpcInterceptor(opts: RpcInterceptorOptions): Interceptor {
     const log = (code: Code | 0): void =>
       logRpc(opts.logger, { method: name, code, durationMs: performance.now() - started, tenant: caller?.tenant, requestId, protocol });
     const access = accessOf(req.service, opts.publicServices);
+    let deadline: CallDeadline | undefined;
     try {
       if (!req.stream) {
         const arrival = req.contextValues.get(arrivalKey) ?? started;
-        const deadline = new CallDeadline(arrival + callTimeoutMs(req.header, protocol, opts.requestTimeoutMs));
-        const stop = armDeadline(deadline, req.signal);
+        deadline = new CallDeadline(arrival + callTimeoutMs(req.header, protocol, opts.requestTimeoutMs));
+        const callDeadline = deadline;
+        const stop = armDeadline(callDeadline, req.signal);
         try {
-          const work = runWithDeadline(deadline, async () => {
+          const work = runWithDeadline(callDeadline, async () => {
             caller = await authorize(access, req.header.get("authorization"), opts.authenticate);
             req.contextValues.set(callerKey, caller);
-            return next({ ...req, signal: deadline.signal });
+            return next({ ...req, signal: callDeadline.signal });
           });
-          const res = await settleWithin(deadline, work);
+          const res = await settleWithin(callDeadline, work);
           log(0);
           return res;
         } finally {
@@ -65,7 +67,7 @@ export function rpcInterceptor(opts: RpcInterceptorOptions): Interceptor {
       const res = (await next(req)) as StreamResponse;
       return { ...res, message: finishStream(res.message, opts.logger, log) };
     } catch (err) {
-      const out = toConnectError(err, opts.logger);
+      const out = afterCommit(toConnectError(err, opts.logger), deadline);
       log(out.code);
       throw out;
     }

@@ -19,6 +19,7 @@ export type CommitOutcome = "committed" | "rolled_back" | "unknown";
 export class CallDeadline {
   private abortReason: unknown = undefined;
   private isAborted = false;
+  private abortTime = 0;
   private listeners: Set<(reason: unknown) => void> | undefined;
   private controller: AbortController | undefined;
   private commitsInFlight = 0;
@@ -39,6 +40,11 @@ export class CallDeadline {
 
   get reason(): unknown {
     return this.abortReason;
+  }
+
+  /** performance.now() when the call was aborted; 0 before. */
+  get abortedAt(): number {
+    return this.abortTime;
   }
 
   /** An AbortSignal for code that wants one; made on first use, since most calls never ask. */
@@ -68,6 +74,7 @@ export class CallDeadline {
     if (this.isAborted) return;
     this.isAborted = true;
     this.abortReason = reason;
+    this.abortTime = performance.now();
     this.controller?.abort(reason);
     const listeners = this.listeners;
     this.listeners = undefined;

@@ -1,3 +1,4 @@
+import { performance } from "node:perf_hooks";
 import pg from "pg";
 import { currentDeadline, deadlineError, type CallDeadline, type CommitOutcome } from "./call-deadline.js";
 import type { Db, Queryable, QueryResult } from "./db.js";
@@ -32,6 +33,34 @@ const INT8_OID = 20;
 const cancelGraceMs = 500;
 /** The same for a COMMIT under way at the deadline: it is never cancelled, only cut when the server stops answering. */
 const commitGraceMs = 2_000;
+/**
+ * A call that has committed is not stopped at its deadline, so its answer can
+ * tell what it did; its remaining statements get this much longer, then they
+ * are stopped too (the transport then answers UNAVAILABLE: the outcome is
+ * partly known only to the database).
+ */
+const postCommitGraceMs = 250;
+
+/**
+ * When the call's statements must stop: at its deadline (or cancellation)
+ * while it has committed nothing, a grace period later once it has, never
+ * outside a call. Returns a subscription like CallDeadline.onAbort.
+ */
+function stopsAt(deadline: CallDeadline | undefined): ((listener: () => void) => () => void) | undefined {
+  if (deadline === undefined) return undefined;
+  if (!deadline.committed) return (listener) => deadline.onAbort(listener);
+  return (listener) => {
+    let timer: NodeJS.Timeout | undefined;
+    // Counted from the abort, not from when this statement began to wait.
+    const unsubscribe = deadline.onAbort(() => {
+      timer = setTimeout(listener, Math.max(0, deadline.abortedAt + postCommitGraceMs - performance.now()));
+    });
+    return () => {
+      unsubscribe();
+      clearTimeout(timer);
+    };
+  };
+}
 
 /**
  * int8 decodes as a JS number, like PGlite does, so domain code sees the same
@@ -118,17 +147,18 @@ class Lease {
  * answer within a grace period after that.
  */
 async function run(lease: Lease, sql: string, params: readonly unknown[] | undefined, deadline: CallDeadline | undefined, mode: Mode): Promise<pg.QueryResult> {
-  // A call that already committed runs to its end, so its answer tells what it did.
-  const watched = deadline !== undefined && !deadline.committed;
-  if (watched && mode !== "cleanup") {
+  // A call that already committed goes on past its deadline for a while (stopsAt), so its answer tells what it did.
+  const uncommitted = deadline !== undefined && !deadline.committed;
+  if (uncommitted && mode !== "cleanup") {
     const refused = mode === "write" || mode === "commit" ? !deadline.beginCommit() : deadline.aborted;
     if (refused) throw deadlineError();
   }
-  const counted = watched && (mode === "write" || mode === "commit");
+  const counted = uncommitted && (mode === "write" || mode === "commit");
   let outcome: CommitOutcome = "unknown";
   let hardStop: NodeJS.Timeout | undefined;
-  const unsubscribe = watched
-    ? deadline.onAbort(() => {
+  const whenOver = stopsAt(deadline);
+  const unsubscribe = whenOver !== undefined
+    ? whenOver(() => {
         if (mode === "checked" || mode === "write") lease.cancel();
         hardStop = setTimeout(() => {
           lease.spoil();
@@ -149,7 +179,7 @@ async function run(lease: Lease, sql: string, params: readonly unknown[] | undef
   } finally {
     unsubscribe?.();
     if (hardStop !== undefined) clearTimeout(hardStop);
-    if (counted) deadline.endCommit(outcome);
+    if (counted) deadline?.endCommit(outcome);
   }
 }
 
@@ -190,15 +220,15 @@ export function createPgDb(opts: PgDbOptions): Db {
 
   /** A pool slot, then a client: the whole wait bounded by the call's deadline and by connectionTimeoutMs. */
   async function lease(deadline: CallDeadline | undefined): Promise<Lease> {
-    const watched = deadline !== undefined && !deadline.committed;
-    if (watched && deadline.aborted) throw deadlineError();
+    if (deadline !== undefined && !deadline.committed && deadline.aborted) throw deadlineError();
+    const whenOver = stopsAt(deadline);
     if (!slots.tryTake()) {
-      const refusal = await slots.take(connectionTimeoutMs, watched ? (l) => deadline.onAbort(l) : undefined);
+      const refusal = await slots.take(connectionTimeoutMs, whenOver);
       if (refusal === "deadline") throw deadlineError();
       if (refusal === "timeout") throw Object.assign(new Error("no database connection free within the pool timeout"), { code: "ETIMEDOUT" });
     }
     const connecting = pool.connect();
-    if (!watched) {
+    if (whenOver === undefined) {
       try {
         return new Lease(await connecting, slots);
       } catch (err) {
@@ -208,7 +238,7 @@ export function createPgDb(opts: PgDbOptions): Db {
     }
     return new Promise<Lease>((resolve, reject) => {
       let settled = false;
-      const unsubscribe = deadline.onAbort(() => {
+      const unsubscribe = whenOver(() => {
         if (settled) return;
         settled = true;
         reject(deadlineError());
@@ -388,6 +418,8 @@ export function isConnectionError(err: unknown): boolean {
     code === "ETIMEDOUT" ||
     code === "ENOTFOUND" ||
     code === "EPIPE" ||
+    code === "ENOENT" ||
+    code === "EAI_AGAIN" ||
     code === "57P01" ||
     code === "57P02" ||
     code === "57P03" ||
