@@ -237,8 +237,9 @@ describe("a mutating call whose deadline passes", () => {
       if (out.code === Code.DeadlineExceeded) {
         expect(after, `${c.name}: DEADLINE_EXCEEDED with a pause before step ${step}, yet the database changed`).toEqual(before);
       } else {
-        // Something committed before the pause: the call ran to its end and its real result came back.
-        expect(out.code, `${c.name}, pause before step ${step}: ${out.message}`).toBe(0);
+        // Something committed before the pause: the call ran on and its real result came back, or,
+        // if what followed the commit outlived the grace after the deadline, UNAVAILABLE (outcome unknown).
+        expect([0, Code.Unavailable], `${c.name}, pause before step ${step}: ${out.code} ${out.message}`).toContain(out.code);
         expect(after).not.toEqual(before);
       }
     }
