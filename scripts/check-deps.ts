@@ -35,7 +35,8 @@ const MAY_IMPORT: Record<string, readonly string[]> = {
   "app.ts": ["config", "crypto", "domain", "store"],
   domain: ["app.ts", "config", "core", "crypto", "metrics", "store"],
   rpc: ["app.ts", "config", "core", "domain", "gen"],
-  server: ["app.ts", "config", "domain", "gen", "metrics", "rpc"],
+  // The server sets each call's deadline (store/call-deadline.ts) for the store to read.
+  server: ["app.ts", "config", "domain", "gen", "metrics", "rpc", "store"],
   client: ["gen"],
   cli: ["app.ts", "client", "config", "core", "crypto", "domain", "gen", "log.ts", "metrics", "rpc", "server", "store"],
 };

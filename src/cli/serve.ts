@@ -54,14 +54,7 @@ export async function serve(config: Config, logger: Logger, env: Record<string, 
       logger,
       services: createServices(deps),
       authenticate: keys.authenticate,
-      ready: async () => {
-        try {
-          await deps.db.query("SELECT 1");
-          return true;
-        } catch {
-          return false;
-        }
-      },
+      ready: () => deps.db.ping(),
     });
     logger.info({ url: server.url, database: deps.db.kind }, "twofold serving");
     let stopping = false;

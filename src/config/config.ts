@@ -38,6 +38,8 @@ export interface Config {
   maxConcurrentStreams: number;
   /** Deadline applied when the caller sends none, and the cap on any it sends. */
   requestTimeoutMs: number;
+  /** How often an HTTP/2 connection is PINGed (and TCP keep-alive probes start), so dead peers are noticed; 0 turns it off. */
+  keepAliveIntervalMs: number;
   /** WebAuthn relying party defaults for tenants that set none. */
   rpId: string;
   rpName: string;

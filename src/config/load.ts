@@ -92,6 +92,14 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
       : { problem: `"${bad}" is not an origin like https://example.com (comma-separated, no path)` };
   });
 
+  /** 0 (off) or 1 s to 1 h: a ping every few ms would be a load of its own. */
+  const keepAlive = (): number =>
+    read<number>("TWOFOLD_KEEPALIVE_INTERVAL_MS", 30_000, (v) =>
+      /^\d+$/.test(v) && (Number(v) === 0 || (Number(v) >= 1000 && Number(v) <= 3_600_000))
+        ? { ok: Number(v) }
+        : { problem: `must be 0 (off) or a whole number from 1000 to 3600000 (got "${v}")` },
+    );
+
   const config: Config = {
     databaseUrl,
     dataDir: get("TWOFOLD_DATA_DIR") ?? "./data",
@@ -106,6 +114,7 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
     maxMessageBytes: int("TWOFOLD_MAX_MESSAGE_BYTES", 64 * 1024, 1024, 4 * 1024 * 1024),
     maxConcurrentStreams: int("TWOFOLD_MAX_CONCURRENT_STREAMS", 100, 1, 10_000),
     requestTimeoutMs: int("TWOFOLD_REQUEST_TIMEOUT_MS", 10_000, 100, 300_000),
+    keepAliveIntervalMs: keepAlive(),
     rpId,
     rpName: text("TWOFOLD_RP_NAME", "twofold", 64),
     rpOrigins,

@@ -21,8 +21,39 @@ const codeOfKind: Record<ErrorKind, Code> = {
   unavailable: Code.Unavailable,
 };
 
-/** Postgres SQLSTATEs and socket errors that mean "the database is not there", not "the request is bad". */
-const databaseDownCodes = new Set(["ECONNREFUSED", "ENOTFOUND", "ECONNRESET", "ETIMEDOUT", "EHOSTUNREACH", "57P01", "57P02", "57P03"]);
+/**
+ * Postgres SQLSTATEs and socket errors that mean "the database cannot serve
+ * this now", not "the request is bad": unreachable or restarting (57P0x,
+ * class 08), out of resources (class 53: connections, memory, disk), a
+ * serialization failure or deadlock that rolled the statement back (40001,
+ * 40P01), a system error (class 58). All are worth retrying.
+ */
+const databaseDownCodes = new Set([
+  "ECONNREFUSED",
+  "ENOTFOUND",
+  "ECONNRESET",
+  "ETIMEDOUT",
+  "EHOSTUNREACH",
+  "EPIPE",
+  // A Unix-socket DATABASE_URL whose server is stopped: the socket file is gone.
+  "ENOENT",
+  "EAI_AGAIN",
+  "57P01",
+  "57P02",
+  "57P03",
+  "57P04",
+  "40001",
+  "40P01",
+]);
+const databaseDownClasses = /^(?:08|53|58)[0-9A-Z]{3}$/;
+
+/**
+ * SQLSTATEs that mean the call ran out of time: 57014 (a statement cancelled
+ * at the call's deadline, refused because it had passed, or stopped by
+ * statement_timeout) and 55P03 (a lock not granted within lock_timeout). The
+ * statement rolled back, so DEADLINE_EXCEEDED still means nothing changed.
+ */
+const deadlineCodes = new Set(["57014", "55P03"]);
 
 type OutgoingDetail = { desc: DescMessage; value: MessageInitShape<DescMessage> };
 
@@ -36,6 +67,10 @@ type OutgoingDetail = { desc: DescMessage; value: MessageInitShape<DescMessage> 
 export function toConnectError(err: unknown, logger: Logger): ConnectError {
   if (err instanceof ConnectError) return err;
   if (err instanceof DomainError) return fromDomainError(err);
+  if (isDeadlineExceeded(err)) {
+    logger.debug({ errCode: errorCodeOf(err) }, "database statement stopped at the deadline");
+    return new ConnectError("deadline exceeded", Code.DeadlineExceeded);
+  }
   if (isDatabaseUnavailable(err)) {
     logger.warn({ errCode: errorCodeOf(err) }, "database unavailable");
     return new ConnectError("database unavailable", Code.Unavailable);
@@ -70,12 +105,18 @@ function fromDomainError(err: DomainError): ConnectError {
 export function isDatabaseUnavailable(err: unknown): boolean {
   for (let e: unknown = err, depth = 0; e !== undefined && e !== null && depth < 4; depth++) {
     const code = errorCodeOf(e);
-    if (code !== undefined && (databaseDownCodes.has(code) || /^08[0-9A-Z]{3}$/.test(code))) return true;
+    if (code !== undefined && (databaseDownCodes.has(code) || databaseDownClasses.test(code))) return true;
     if (e instanceof Error && /Connection terminated/.test(e.message)) return true;
     if (e instanceof AggregateError && e.errors.some((inner) => isDatabaseUnavailable(inner))) return true;
     e = e instanceof Error ? e.cause : undefined;
   }
   return false;
+}
+
+/** True for a statement stopped, or not started, because the call's time was up. */
+export function isDeadlineExceeded(err: unknown): boolean {
+  const code = errorCodeOf(err);
+  return code !== undefined && deadlineCodes.has(code);
 }
 
 function errorCodeOf(err: unknown): string | undefined {

@@ -16,14 +16,40 @@ const maxTokenLength = 512;
  */
 const unauthenticated = (): ConnectError => new ConnectError("missing or invalid API key", Code.Unauthenticated);
 
-/** Extracts the token of `authorization: Bearer <token>`, or undefined when absent or malformed. */
+/** Optional whitespace around a field value (RFC 9110 §5.6.3), which HTTP/1.1 parsers strip and HTTP/2 may deliver. */
+const ows = /^[ \t]+|[ \t]+$/g;
+
+/**
+ * Extracts the token of `authorization: Bearer <token>` (RFC 6750 §2.1), or
+ * undefined when absent or malformed. The one parser for every transport:
+ * surrounding whitespace is dropped first, as node's HTTP/1.1 parser already
+ * does, so a value means the same on HTTP/1.1 and HTTP/2.
+ */
 export function bearerToken(header: string | undefined | null): string | undefined {
   if (header === undefined || header === null) return undefined;
-  if (header.length < 8 || header.length > maxTokenLength + 7) return undefined;
-  if (header.slice(0, 7).toLowerCase() !== "bearer ") return undefined;
-  const token = header.slice(7).trim();
-  if (token.length === 0 || !/^[\x21-\x7e]+$/.test(token)) return undefined;
+  if (header.length > maxTokenLength + 64) return undefined;
+  const value = header.replace(ows, "");
+  const match = /^bearer +([\x21-\x7e]+)$/i.exec(value);
+  const token = match?.[1];
+  if (token === undefined || token.length > maxTokenLength) return undefined;
   return token;
+}
+
+/**
+ * The one `authorization` value of a request, from its raw header list (the
+ * parsed headers keep only the first of duplicates). A request that sends it
+ * twice gets null, which authorize() refuses like a malformed key: which of
+ * two credentials counts is not the caller's to leave to the server.
+ */
+export function singleAuthorization(rawHeaders: readonly string[]): string | undefined | null {
+  let value: string | undefined;
+  for (let i = 0; i + 1 < rawHeaders.length; i += 2) {
+    const name = rawHeaders[i] as string;
+    if (name.length !== 13 || name.toLowerCase() !== "authorization") continue;
+    if (value !== undefined) return null;
+    value = rawHeaders[i + 1] as string;
+  }
+  return value;
 }
 
 /**
@@ -36,6 +62,7 @@ export async function authorize(
   authenticate: Authenticate,
 ): Promise<Caller | undefined> {
   if (access === "public") return undefined;
+  // undefined or null: absent, or sent more than once (singleAuthorization).
   const token = bearerToken(authorization);
   if (token === undefined) throw unauthenticated();
   const caller = await authenticate(token);

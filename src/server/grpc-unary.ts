@@ -6,7 +6,9 @@ import type { Logger } from "pino";
 import type { Caller } from "../domain/caller.js";
 import { callerKey, requestIdKey } from "../rpc/context.js";
 import { grpcMessageEncode, grpcStatusDetailsBin, toConnectError } from "../rpc/errors.js";
-import { authorize, type Authenticate } from "./auth.js";
+import { CallDeadline, runWithDeadline } from "../store/call-deadline.js";
+import { authorize, singleAuthorization, type Authenticate } from "./auth.js";
+import { abortError, afterCommit } from "./deadline-race.js";
 import { grpcDeadlineMs } from "./grpc-timeout.js";
 import { LeanHandlerContext } from "./lean-context.js";
 import { invalidUtf8Field, undecodable } from "./undecodable.js";
@@ -43,10 +45,11 @@ export function isGrpcProto(contentType: string | undefined): boolean {
 export function serveGrpcUnary(
   stream: ServerHttp2Stream,
   headers: IncomingHttpHeaders,
+  rawHeaders: readonly string[],
   route: UnaryRoute,
   opts: GrpcUnaryOptions,
 ): void {
-  const call = new UnaryCall(stream, headers, route, opts);
+  const call = new UnaryCall(stream, headers, rawHeaders, route, opts);
   call.start();
 }
 
@@ -60,12 +63,15 @@ class UnaryCall {
   private chunks: Buffer[] = [];
   private received = 0;
   private deadlineMs = 0;
+  /** The call's deadline as the database layer sees it (call-deadline.ts). */
+  private deadline: CallDeadline | undefined;
   private authenticated = false;
   private bodyComplete = false;
 
   constructor(
     private readonly stream: ServerHttp2Stream,
     private readonly headers: IncomingHttpHeaders,
+    private readonly rawHeaders: readonly string[],
     private readonly route: UnaryRoute,
     private readonly opts: GrpcUnaryOptions,
   ) {
@@ -90,16 +96,18 @@ class UnaryCall {
       return;
     }
     this.deadlineMs = deadline;
-    this.timer = setTimeout(() => this.fail(new ConnectError("deadline exceeded", Code.DeadlineExceeded)), deadline);
+    const callDeadline = new CallDeadline(this.started + deadline);
+    this.deadline = callDeadline;
+    this.timer = setTimeout(() => this.onDeadline(callDeadline), deadline);
 
     // Authenticate while the body arrives; a refusal is answered at once.
-    authorize(this.route.access, headerString(headers.authorization), this.opts.authenticate).then(
+    runWithDeadline(callDeadline, () => authorize(this.route.access, singleAuthorization(this.rawHeaders), this.opts.authenticate)).then(
       (caller) => {
         this.caller = caller;
         this.authenticated = true;
         if (this.bodyComplete) this.guarded(() => this.onEnd());
       },
-      (err: unknown) => this.fail(toConnectError(err, this.opts.logger)),
+      (err: unknown) => this.handlerFailed(err),
     );
     stream.on("data", (chunk: Buffer) => this.onData(chunk));
     stream.on("end", () => {
@@ -164,25 +172,54 @@ class UnaryCall {
     this.context = ctx;
     let result: unknown;
     try {
-      result = impl(input, ctx);
+      result = this.deadline === undefined ? impl(input, ctx) : runWithDeadline(this.deadline, () => impl(input, ctx));
     } catch (err) {
-      this.fail(toConnectError(err, this.opts.logger));
+      this.handlerFailed(err);
       return;
     }
     if (result instanceof Promise) {
       result.then(
         (output: unknown) => this.succeed(output),
-        (err: unknown) => this.fail(toConnectError(err, this.opts.logger)),
+        (err: unknown) => this.handlerFailed(err),
       );
     } else {
       this.succeed(result);
     }
   }
 
+  /**
+   * The deadline passed. With no commit under way or done, DEADLINE_EXCEEDED
+   * now; otherwise the handler's real result, whenever it comes, since that
+   * answer must tell what changed (call-deadline.ts). Either way the call's
+   * statements are cancelled and no new commit starts.
+   */
+  private onDeadline(deadline: CallDeadline): void {
+    this.timer = undefined;
+    const reason = new ConnectError("deadline exceeded", Code.DeadlineExceeded);
+    deadline.abort(reason);
+    if (!deadline.mustFinish) this.fail(reason);
+  }
+
+  /** True when the call's time ran out before anything was committed: its only honest answer is the abort. */
+  private get endedUncommitted(): boolean {
+    const deadline = this.deadline;
+    return deadline !== undefined && deadline.aborted && !deadline.committed;
+  }
+
+  private handlerFailed(err: unknown): void {
+    if (this.done) return;
+    if (this.endedUncommitted && this.deadline !== undefined) this.fail(abortError(this.deadline));
+    else this.fail(afterCommit(toConnectError(err, this.opts.logger), this.deadline));
+  }
+
   private succeed(output: unknown): void {
     if (this.done) return;
-    // Ensure an answer that arrives after the deadline (or shutdown) is not sent as a success.
-    const aborted = this.context?.abortedReason;
+    // Ensure an answer that arrives after the deadline is sent as a success only if it committed.
+    if (this.endedUncommitted && this.deadline !== undefined) {
+      this.fail(abortError(this.deadline));
+      return;
+    }
+    const aborted = this.deadline?.committed === true ? undefined : this.context?.abortedReason;
     if (aborted !== undefined) {
       const reason = aborted.reason;
       this.fail(reason instanceof ConnectError ? reason : new ConnectError("server shutting down", Code.Unavailable));
@@ -278,6 +315,8 @@ class UnaryCall {
   private finish(code: Code | 0, reason?: ConnectError): void {
     this.done = true;
     if (this.timer !== undefined) clearTimeout(this.timer);
+    // The answer is out (or nobody waits for it): stop the call's statements, unless a commit must finish.
+    if (reason !== undefined) this.deadline?.abort(reason);
     this.context?.abort(reason);
     logRpc(this.opts.logger, {
       method: this.route.name,

@@ -1,15 +1,16 @@
-import { setTimeout as sleep } from "node:timers/promises";
 import type { ServiceImpl } from "@connectrpc/connect";
 import { Code, ConnectError } from "@connectrpc/connect";
 import { Health, HealthCheckResponse_ServingStatus as Status } from "../gen/grpc/health/v1/health_pb.js";
 
-/** How often Watch re-evaluates readiness; a change is pushed at most this late. */
-const watchIntervalMs = 2000;
+/** How often Watch re-evaluates readiness; a change is pushed at most this late (sooner when a Check sees it). */
+const watchIntervalMs = 1000;
 
 /**
  * grpc.health.v1.Health (grpc/grpc-proto health/v1): "" and every served
- * service are SERVING while `ready()` holds, NOT_SERVING otherwise (e.g.
- * database unreachable), so load balancers drain a replica that cannot work.
+ * service are SERVING while `ready()` holds, NOT_SERVING otherwise (the
+ * database unreachable, the server draining), and SERVING again once it
+ * holds again, so load balancers drain a replica that cannot work and take
+ * it back without a restart.
  */
 export function healthImpl(
   serviceNames: readonly string[],
@@ -17,13 +18,41 @@ export function healthImpl(
   draining: AbortSignal,
 ): Partial<ServiceImpl<typeof Health>> {
   const known = new Set(["", ...serviceNames]);
+  // One readiness probe at a time, shared by every Check caller and Watch
+  // stream waiting for it, so a crowd of them costs the database one probe.
+  // A probe whose answer differs from the one before wakes the Watch streams,
+  // so a change a Check saw is pushed at once, and a short outage between two Watch polls is not missed.
+  let probing: Promise<boolean> | undefined;
+  let lastReady: boolean | undefined;
+  const wake = new Set<() => void>();
+  const probe = (): Promise<boolean> => {
+    probing ??= ready()
+      .catch(() => false)
+      .then((ok) => {
+        probing = undefined;
+        const changed = lastReady !== undefined && ok !== lastReady;
+        lastReady = ok;
+        if (changed) for (const w of [...wake]) w();
+        return ok;
+      });
+    return probing;
+  };
+  /** Resolves after `ms`, when a probe anywhere answers, or when `signal` aborts. */
+  const nextLook = (ms: number, signal: AbortSignal): Promise<void> =>
+    new Promise((resolve) => {
+      const done = (): void => {
+        clearTimeout(timer);
+        wake.delete(done);
+        signal.removeEventListener("abort", done);
+        resolve();
+      };
+      const timer = setTimeout(done, ms);
+      wake.add(done);
+      signal.addEventListener("abort", done, { once: true });
+    });
   const status = async (): Promise<Status> => {
     if (draining.aborted) return Status.NOT_SERVING;
-    try {
-      return (await ready()) ? Status.SERVING : Status.NOT_SERVING;
-    } catch {
-      return Status.NOT_SERVING;
-    }
+    return (await probe()) ? Status.SERVING : Status.NOT_SERVING;
   };
   return {
     async check(req) {
@@ -42,11 +71,7 @@ export function healthImpl(
           last = now;
           yield { status: now };
         }
-        try {
-          await sleep(watchIntervalMs, undefined, { signal });
-        } catch {
-          break;
-        }
+        await nextLook(watchIntervalMs, signal);
       }
     },
   };

@@ -9,8 +9,12 @@ import type { UnaryRoute } from "./routes.js";
 type NodeHandler = (req: http.IncomingMessage | http2.Http2ServerRequest, res: http.ServerResponse | http2.Http2ServerResponse) => void;
 type StreamListener = (stream: ServerHttp2Stream, headers: IncomingHttpHeaders, flags: number, rawHeaders: string[]) => void;
 
-/** The HTTP/2 (cleartext) server, with bounded streams per connection, header list and session memory. */
-export function createHttp2Server(handler: NodeHandler, maxConcurrentStreams: number): http2.Http2Server {
+/**
+ * The HTTP/2 (cleartext) server, with bounded streams per connection, header
+ * list and session memory, and a keep-alive PING every `keepAliveIntervalMs`
+ * (0: none) on each session.
+ */
+export function createHttp2Server(handler: NodeHandler, maxConcurrentStreams: number, keepAliveIntervalMs = 0): http2.Http2Server {
   const h2 = http2.createServer(
     {
       maxSessionMemory: limits.maxSessionMemoryMb,
@@ -19,7 +23,38 @@ export function createHttp2Server(handler: NodeHandler, maxConcurrentStreams: nu
     handler,
   );
   h2.setTimeout(limits.idleTimeoutMs);
+  if (keepAliveIntervalMs > 0) h2.on("session", (session: http2.ServerHttp2Session) => keepAlive(session, keepAliveIntervalMs, limits.keepAlivePingTimeoutMs));
   return h2;
+}
+
+/**
+ * Sends an HTTP/2 PING (RFC 9113 §6.7) every `intervalMs` and drops the
+ * session when one goes unanswered for `timeoutMs`: a peer that vanished
+ * without closing its connection (a crashed client, a cut network path) is
+ * noticed and its streams end, instead of holding them until the idle timeout.
+ */
+export function keepAlive(session: http2.Http2Session, intervalMs: number, timeoutMs: number): void {
+  let waiting: NodeJS.Timeout | undefined;
+  const timer = setInterval(() => {
+    if (waiting !== undefined || session.destroyed || session.closed) return;
+    waiting = setTimeout(() => session.destroy(), timeoutMs);
+    waiting.unref();
+    try {
+      session.ping(() => {
+        clearTimeout(waiting);
+        waiting = undefined;
+      });
+    } catch {
+      // A session already going away cannot send; its close ends this.
+      clearTimeout(waiting);
+      waiting = undefined;
+    }
+  }, intervalMs);
+  timer.unref();
+  session.once("close", () => {
+    clearInterval(timer);
+    clearTimeout(waiting);
+  });
 }
 
 /**
@@ -37,7 +72,7 @@ export function routeUnaryGrpc(h2: http2.Http2Server, routes: ReadonlyMap<string
     if (headers[":method"] === "POST" && isGrpcProto(headers["content-type"])) {
       const route = routes.get(headers[":path"] ?? "");
       if (route !== undefined) {
-        serveGrpcUnary(stream, headers, route, options);
+        serveGrpcUnary(stream, headers, rawHeaders, route, options);
         return;
       }
     }

@@ -4,10 +4,14 @@ import type { Logger } from "pino";
 import type { Caller } from "../domain/caller.js";
 import { callerKey, requestIdKey } from "../rpc/context.js";
 import { toConnectError } from "../rpc/errors.js";
+import { CallDeadline, runWithDeadline } from "../store/call-deadline.js";
 import { authorize, type Authenticate } from "./auth.js";
+import { arrivalKey } from "./call-values.js";
+import { afterCommit, settleWithin } from "./deadline-race.js";
+import { grpcDeadlineMs } from "./grpc-timeout.js";
 import { requestIdFrom } from "./request-id.js";
 import { accessOf } from "./routes.js";
-import { logRpc, protocolOf } from "./rpc-log.js";
+import { logRpc, protocolOf, type Protocol } from "./rpc-log.js";
 
 /** What the connect-node path needs to treat a call as the gRPC fast path does. */
 export interface RpcInterceptorOptions {
@@ -20,9 +24,12 @@ export interface RpcInterceptorOptions {
 
 /**
  * The connect-node side of the transport contract: authenticate and authorise,
- * set caller and request id on the context, cap unary deadlines, map every
- * error through toConnectError and write the one "rpc" log line. Mirrors
- * grpc-unary.ts so a handler behaves the same on every protocol.
+ * set caller and request id on the context, run a unary call under its
+ * deadline (call-deadline.ts: counted from the request's arrival, capped by
+ * the server's, aborting the handler's signal and cancelling its statements
+ * when it passes), map every error through toConnectError and write the one
+ * "rpc" log line. Mirrors grpc-unary.ts so a handler behaves the same on
+ * every protocol.
  */
 export function rpcInterceptor(opts: RpcInterceptorOptions): Interceptor {
   return (next) => async (req) => {
@@ -34,18 +41,33 @@ export function rpcInterceptor(opts: RpcInterceptorOptions): Interceptor {
     let caller: Caller | undefined;
     const log = (code: Code | 0): void =>
       logRpc(opts.logger, { method: name, code, durationMs: performance.now() - started, tenant: caller?.tenant, requestId, protocol });
+    const access = accessOf(req.service, opts.publicServices);
+    let deadline: CallDeadline | undefined;
     try {
-      caller = await authorize(accessOf(req.service, opts.publicServices), req.header.get("authorization"), opts.authenticate);
-      req.contextValues.set(callerKey, caller);
       if (!req.stream) {
-        const res = await withDeadline(next(req), opts.requestTimeoutMs, req.signal);
-        log(0);
-        return res;
+        const arrival = req.contextValues.get(arrivalKey) ?? started;
+        deadline = new CallDeadline(arrival + callTimeoutMs(req.header, protocol, opts.requestTimeoutMs));
+        const callDeadline = deadline;
+        const stop = armDeadline(callDeadline, req.signal);
+        try {
+          const work = runWithDeadline(callDeadline, async () => {
+            caller = await authorize(access, req.header.get("authorization"), opts.authenticate);
+            req.contextValues.set(callerKey, caller);
+            return next({ ...req, signal: callDeadline.signal });
+          });
+          const res = await settleWithin(callDeadline, work);
+          log(0);
+          return res;
+        } finally {
+          stop();
+        }
       }
+      caller = await authorize(access, req.header.get("authorization"), opts.authenticate);
+      req.contextValues.set(callerKey, caller);
       const res = (await next(req)) as StreamResponse;
       return { ...res, message: finishStream(res.message, opts.logger, log) };
     } catch (err) {
-      const out = toConnectError(err, opts.logger);
+      const out = afterCommit(toConnectError(err, opts.logger), deadline);
       log(out.code);
       throw out;
     }
@@ -64,31 +86,29 @@ async function* finishStream<T>(messages: AsyncIterable<T>, logger: Logger, log:
   }
 }
 
-/**
- * Answers DEADLINE_EXCEEDED when the server's cap passes first; a shorter
- * client deadline already aborts `signal` (connect parses the timeout header).
- */
-function withDeadline<T>(work: Promise<T>, capMs: number, signal: AbortSignal): Promise<T> {
-  return new Promise<T>((resolve, reject) => {
-    const expire = (): void => reject(new ConnectError("deadline exceeded", Code.DeadlineExceeded));
-    const timer = setTimeout(expire, capMs);
-    const onAbort = (): void => {
-      const reason: unknown = signal.reason;
-      reject(reason instanceof ConnectError ? reason : new ConnectError("request cancelled", Code.Canceled));
-    };
-    signal.addEventListener("abort", onAbort, { once: true });
-    work.then(
-      (value) => {
-        clearTimeout(timer);
-        signal.removeEventListener("abort", onAbort);
-        resolve(value);
-      },
-      (err: unknown) => {
-        clearTimeout(timer);
-        signal.removeEventListener("abort", onAbort);
-        reject(err);
-      },
-    );
-  });
+/** The caller's deadline in ms (as connect-handler.ts checked and capped it), else the server's. */
+function callTimeoutMs(header: Headers, protocol: Protocol, capMs: number): number {
+  if (protocol === "connect") {
+    const value = header.get("connect-timeout-ms");
+    return value !== null && /^\d{1,10}$/.test(value) ? Math.min(Number(value), capMs) : capMs;
+  }
+  return grpcDeadlineMs(header.get("grpc-timeout") ?? undefined, capMs) ?? capMs;
 }
 
+/**
+ * Ends the call's time at its deadline, or earlier when connect-node aborts the
+ * request (the client went away, the server shuts down). Returns the disarm.
+ */
+function armDeadline(deadline: CallDeadline, signal: AbortSignal): () => void {
+  const timer = setTimeout(() => deadline.abort(new ConnectError("deadline exceeded", Code.DeadlineExceeded)), Math.max(0, deadline.remainingMs()));
+  const onAbort = (): void => {
+    const reason: unknown = signal.reason;
+    deadline.abort(reason instanceof ConnectError ? reason : new ConnectError("the client cancelled the call", Code.Canceled));
+  };
+  if (signal.aborted) onAbort();
+  else signal.addEventListener("abort", onAbort, { once: true });
+  return () => {
+    clearTimeout(timer);
+    signal.removeEventListener("abort", onAbort);
+  };
+}

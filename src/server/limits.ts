@@ -17,6 +17,8 @@ export const limits = {
   http1KeepAliveTimeoutMs: 65_000,
   /** HTTP/1.1: how often node checks the two timeouts above. */
   http1CheckIntervalMs: 1_000,
+  /** An HTTP/2 keep-alive PING unanswered for this long drops the session (gRPC's keepalive_timeout default). */
+  keepAlivePingTimeoutMs: 20_000,
   /** close() waits this long for in-flight calls before cutting connections. */
   shutdownGraceMs: 10_000,
   /**

@@ -12,8 +12,10 @@ const decideAfterBytes = 4;
  * http2 server has no HTTP/1.1 fallback (`allowHTTP1` needs TLS ALPN), so the
  * first bytes of each connection pick the server that takes the socket.
  */
-export function protocolSplitListener(h1: Http1Server, h2: Http2Server, firstBytesTimeoutMs: number): Server {
+export function protocolSplitListener(h1: Http1Server, h2: Http2Server, firstBytesTimeoutMs: number, keepAliveIntervalMs = 0): Server {
   return createServer((socket: Socket) => {
+    // TCP keep-alive probes notice a peer gone without a FIN, on HTTP/1.1 as well.
+    if (keepAliveIntervalMs > 0) socket.setKeepAlive(true, keepAliveIntervalMs);
     // A connection that never says which protocol it speaks is closed, not kept.
     socket.setTimeout(firstBytesTimeoutMs, () => socket.destroy());
     let head: Buffer = Buffer.alloc(0);

@@ -23,7 +23,7 @@ import { unaryRoutes } from "./routes.js";
 
 /** What startServer needs; everything else (limits, timeouts) is fixed in limits.ts or derived. */
 export interface ServerOptions {
-  config: Pick<Config, "addr" | "maxMessageBytes" | "maxConcurrentStreams" | "requestTimeoutMs">;
+  config: Pick<Config, "addr" | "maxMessageBytes" | "maxConcurrentStreams" | "requestTimeoutMs"> & Partial<Pick<Config, "keepAliveIntervalMs">>;
   /** One "rpc" line per call; causes of internal errors at error level. */
   logger: Logger;
   /** Served on every protocol; a method missing from an impl answers UNIMPLEMENTED. */
@@ -84,6 +84,7 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
     registrations: all,
     logger,
     maxMessageBytes: config.maxMessageBytes,
+    requestTimeoutMs: config.requestTimeoutMs,
     readMaxBytes: config.maxMessageBytes,
     writeMaxBytes: config.maxMessageBytes,
     // Deadlines are capped (not refused) by the interceptor, as on the fast path.
@@ -93,10 +94,11 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
     interceptors: [rpcInterceptor({ logger, authenticate: opts.authenticate, publicServices, requestTimeoutMs: config.requestTimeoutMs })],
   });
 
-  const h2 = createHttp2Server(nodeHandler, config.maxConcurrentStreams);
+  const keepAliveMs = config.keepAliveIntervalMs ?? 0;
+  const h2 = createHttp2Server(nodeHandler, config.maxConcurrentStreams, keepAliveMs);
   routeUnaryGrpc(h2, fast, fastOptions);
   const h1 = createHttp1Server(nodeHandler, config.requestTimeoutMs);
-  const server = protocolSplitListener(h1, h2, limits.http1HeadersTimeoutMs);
+  const server = protocolSplitListener(h1, h2, limits.http1HeadersTimeoutMs, keepAliveMs);
   const drain = trackConnections(server, h1, h2, draining.signal);
 
   await new Promise<void>((resolve, reject) => {

@@ -48,5 +48,11 @@ export interface Db extends Queryable {
   listen(channel: string, handlers: ListenHandlers): Promise<{ close(): Promise<void> }>;
   /** Runs `fn` in one transaction on one connection; rolls back if it throws. */
   transaction<T>(fn: (tx: Queryable) => Promise<T>): Promise<T>;
+  /**
+   * Whether the database answers right now, within about a second: health's
+   * readiness. It does not queue behind the calls in the pool, so a busy
+   * replica is not reported as one without a database.
+   */
+  ping(): Promise<boolean>;
   close(): Promise<void>;
 }

@@ -1,8 +1,10 @@
 import { mkdirSync } from "node:fs";
 import { join } from "node:path";
 import { PGlite, type Transaction } from "@electric-sql/pglite";
+import { currentDeadline, deadlineError, type CallDeadline } from "./call-deadline.js";
 import type { Db, Queryable, QueryResult } from "./db.js";
 import { lockEmbeddedDir } from "./embedded-lock.js";
+import { isWriteStatement } from "./statement-kind.js";
 
 const BYTEA_OID = 17;
 
@@ -11,16 +13,51 @@ interface PgliteLike {
   exec(script: string): Promise<unknown>;
 }
 
-function adapt(target: PgliteLike): Queryable {
+/** A statement of a call whose time is up, and which has committed nothing, does not start. */
+function refuseIfLate(deadline: CallDeadline | undefined): void {
+  if (deadline !== undefined && deadline.aborted && !deadline.committed) throw deadlineError();
+}
+
+function adapt(target: PgliteLike, deadline?: CallDeadline): Queryable {
   return {
     async query<R>(sql: string, params?: readonly unknown[]): Promise<QueryResult<R>> {
+      refuseIfLate(deadline);
       const r = await target.query<R>(sql, params === undefined ? undefined : [...params]);
       return { rows: r.rows, rowCount: r.rowCount ?? r.affectedRows ?? 0 };
     },
     async exec(script: string): Promise<void> {
+      refuseIfLate(deadline);
       await target.exec(script);
     },
   };
+}
+
+/**
+ * Runs `fn` in a PGlite transaction under the call's deadline (call-deadline.ts):
+ * PGlite runs one transaction at a time, so the checks happen once this one
+ * has its turn. It starts only if the time is not up, and it commits only if
+ * the deadline has not passed by the end of `fn`; otherwise it rolls back and
+ * fails with 57014, so DEADLINE_EXCEEDED means nothing changed. PGlite cannot
+ * cancel a statement, so nothing is cut short once it runs.
+ */
+async function inTransaction<T>(pglite: PGlite, fn: (tx: Queryable) => Promise<T>): Promise<T> {
+  const deadline = currentDeadline();
+  if (deadline === undefined || deadline.committed) return pglite.transaction((tx: Transaction) => fn(adapt(tx as unknown as PgliteLike)));
+  let committing = false;
+  try {
+    const result = await pglite.transaction(async (tx: Transaction) => {
+      refuseIfLate(deadline);
+      const out = await fn(adapt(tx as unknown as PgliteLike, deadline));
+      if (!deadline.beginCommit()) throw deadlineError();
+      committing = true;
+      return out;
+    });
+    if (committing) deadline.endCommit("committed");
+    committing = false;
+    return result;
+  } finally {
+    if (committing) deadline.endCommit("rolled_back");
+  }
 }
 
 /** bytea as a Buffer, as pg returns it, so domain code sees one type. */
@@ -48,10 +85,30 @@ export async function openEmbeddedDb(dataDir: string): Promise<Db> {
   const base = adapt(pglite as unknown as PgliteLike);
   return {
     kind: "embedded",
-    query: base.query,
-    exec: base.exec,
+    query<R>(sql: string, params?: readonly unknown[]): Promise<QueryResult<R>> {
+      const deadline = currentDeadline();
+      if (deadline === undefined) return base.query<R>(sql, params);
+      // A write on its own commits: it gets the check-before-commit of a transaction.
+      if (isWriteStatement(sql)) return inTransaction(pglite, (tx) => tx.query<R>(sql, params));
+      refuseIfLate(deadline);
+      return base.query<R>(sql, params);
+    },
+    exec(script: string): Promise<void> {
+      if (currentDeadline() === undefined) return base.exec(script);
+      return inTransaction(pglite, (tx) => tx.exec(script));
+    },
     transaction<T>(fn: (tx: Queryable) => Promise<T>): Promise<T> {
-      return pglite.transaction((tx: Transaction) => fn(adapt(tx as unknown as PgliteLike)));
+      return inTransaction(pglite, fn);
+    },
+    async ping() {
+      // In-process: it answers unless it was closed.
+      if (pglite.closed) return false;
+      try {
+        await pglite.query("SELECT 1");
+        return true;
+      } catch {
+        return false;
+      }
     },
     // One process holds the data folder (embedded-lock.ts), so every NOTIFY comes from this
     // instance and is delivered in order: the subscription is up from the start and never drops.

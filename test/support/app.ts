@@ -43,6 +43,7 @@ export function testConfig(overrides: Partial<Config> = {}): Config {
     maxMessageBytes: 64 * 1024,
     maxConcurrentStreams: 100,
     requestTimeoutMs: 10_000,
+    keepAliveIntervalMs: 30_000,
     rpId: "localhost",
     rpName: "twofold",
     rpOrigins: ["http://localhost:3000"],

@@ -61,6 +61,7 @@ export function countingDb(inner: Db): CountingDb {
       return result;
     },
     listen: (channel, handlers) => inner.listen(channel, handlers),
+    ping: () => inner.ping(),
     close: () => inner.close(),
   };
 }
