@@ -14,7 +14,7 @@ import { randomBytes } from "node:crypto";
 import { join } from "node:path";
 import pg from "pg";
 import { jsonLine, startChild } from "../common/child.js";
-import { processCpuSeconds, cpuDelta, cpuSnapshot } from "../common/cpu.js";
+import { cpuDelta, cpuSnapshot, processCpuSeconds, selfCpuSeconds } from "../common/cpu.js";
 import type { Progress } from "../common/progress.js";
 import { openClients, type ClientOptions, type LoadClients } from "./clients.js";
 import { drive, type DrivePlan } from "./drive.js";
@@ -30,6 +30,8 @@ export interface CeilingResult {
   recorder: Recorder;
   /** CPU seconds of the server (transport) or of Postgres's backends (database) per operation. */
   cpuPerOpMs: number | undefined;
+  /** CPU seconds of this process (the load generator) per operation. */
+  generatorCpuPerOpMs: number;
   failures: number;
 }
 
@@ -73,13 +75,21 @@ export async function transportCeiling(
       return true;
     };
     let cpuEnd: number | undefined;
+    let self0 = 0;
+    let self1 = 0;
     try {
       // CPU of the trivial server over the window only.
       await drive(plan, recorder, op, {
         ...(progress === undefined ? {} : { progress }),
         progressCount: () => recorder.logins(),
-        onOpen: () => (cpuStart = processCpuSeconds(child.pid)),
-        onClose: () => (cpuEnd = processCpuSeconds(child.pid)),
+        onOpen: () => {
+          cpuStart = processCpuSeconds(child.pid);
+          self0 = selfCpuSeconds();
+        },
+        onClose: () => {
+          cpuEnd = processCpuSeconds(child.pid);
+          self1 = selfCpuSeconds();
+        },
       });
     } finally {
       for (const c of pool) c.close();
@@ -92,6 +102,7 @@ export async function transportCeiling(
       seconds,
       recorder,
       cpuPerOpMs: cpuStart === undefined || cpuEnd === undefined || operations === 0 ? undefined : ((cpuEnd - cpuStart) * 1000) / operations,
+      generatorCpuPerOpMs: operations === 0 ? 0 : ((self1 - self0) * 1000) / operations,
       failures: failures + recorder.unexpected(),
     };
   } finally {
@@ -128,6 +139,8 @@ export async function databaseCeiling(plan: DrivePlan, url: string, progress?: P
     let failures = 0;
     let cpuStart: Map<number, number> | undefined;
     let cpuEnd: Map<number, number> | undefined;
+    let self0 = 0;
+    let self1 = 0;
     const turn = new Array<number>(plan.concurrency).fill(0);
     const op = async (w: number): Promise<boolean> => {
       // Each worker cycles over rows of its own: no two workers race on a row.
@@ -148,8 +161,14 @@ export async function databaseCeiling(plan: DrivePlan, url: string, progress?: P
     await drive(plan, recorder, op, {
       ...(progress === undefined ? {} : { progress }),
       progressCount: () => recorder.logins(),
-      onOpen: () => (cpuStart = cpuSnapshot(pids)),
-      onClose: () => (cpuEnd = cpuSnapshot(pids)),
+      onOpen: () => {
+        cpuStart = cpuSnapshot(pids);
+        self0 = selfCpuSeconds();
+      },
+      onClose: () => {
+        cpuEnd = cpuSnapshot(pids);
+        self1 = selfCpuSeconds();
+      },
     });
     const seconds = recorder.seconds();
     const operations = recorder.logins();
@@ -160,6 +179,7 @@ export async function databaseCeiling(plan: DrivePlan, url: string, progress?: P
       seconds,
       recorder,
       cpuPerOpMs: cpu === undefined || operations === 0 ? undefined : (cpu * 1000) / operations,
+      generatorCpuPerOpMs: operations === 0 ? 0 : ((self1 - self0) * 1000) / operations,
       failures: failures + recorder.unexpected(),
     };
   } finally {

@@ -19,7 +19,7 @@ ceilings measured in the same run at the same concurrency.
   --api-key KEY           the target's API key (admin reads the WebAuthn origin;
                           also TWOFOLD_API_KEY)
   --protocol P            grpc (default) or connect
-  --grpc-library L        grpc-js (default) or connect-node
+  --grpc-library L        connect-node (default: the cheaper client here) or grpc-js
   --duration S            measuring window, seconds (default 30; smoke 3)
   --logins N              stop after N logins instead (the window caps it)
   --warmup S              seconds before the window (default 3; smoke 1)
@@ -64,7 +64,7 @@ export function parseLoadArgs(argv: string[], env: NodeJS.ProcessEnv): { opts: L
   const smoke = common.smoke;
   const protocol = (values["protocol"] ?? "grpc") as string;
   if (protocol !== "grpc" && protocol !== "connect") throw new UsageError("--protocol must be grpc or connect");
-  const grpcLibrary = (values["grpc-library"] ?? "grpc-js") as string;
+  const grpcLibrary = (values["grpc-library"] ?? "connect-node") as string;
   if (grpcLibrary !== "grpc-js" && grpcLibrary !== "connect-node") throw new UsageError("--grpc-library must be grpc-js or connect-node");
   const target = values["target"] as string | undefined;
   const apiKey = (values["api-key"] as string | undefined) ?? env["TWOFOLD_API_KEY"];

@@ -78,6 +78,7 @@ export interface CeilingReport {
   seconds: number;
   failures: number;
   cpuPerOpMs: number | undefined;
+  generatorCpuPerOpMs: number;
   rpcs: Record<string, { count: number; latencyMs: Summary }>;
 }
 
@@ -145,6 +146,7 @@ function ceilingReport(c: CeilingResult): CeilingReport {
     seconds: round(c.seconds),
     failures: c.failures,
     cpuPerOpMs: c.cpuPerOpMs === undefined ? undefined : round(c.cpuPerOpMs),
+    generatorCpuPerOpMs: round(c.generatorCpuPerOpMs),
     rpcs,
   };
 }
