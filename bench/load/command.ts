@@ -197,7 +197,7 @@ export function loadTable(r: LoadReport): string {
   lines.push(
     `cpu per login: server ${cpu.serverMsPerLogin === undefined ? "n/a" : `${ms(cpu.serverMsPerLogin)} ms`}, ` +
       `postgres ${cpu.postgresMsPerLogin === undefined ? "n/a" : `${ms(cpu.postgresMsPerLogin)} ms`}, ` +
-      `load generator ${ms(cpu.generatorMsPerLogin)} ms; machine ${cpu.machineBusyShare === undefined ? "n/a" : `${fmt(cpu.machineBusyShare * 100, 0)} % busy`}` +
+      `load generator ${ms(cpu.generatorMsPerLogin)} ms (${cpu.generatorCores === undefined ? "n/a" : `${fmt(cpu.generatorCores * 100, 0)} % of a core`}); machine ${cpu.machineBusyShare === undefined ? "n/a" : `${fmt(cpu.machineBusyShare * 100, 0)} % busy`}` +
       (cpu.machineCores === undefined ? "" : ` (${cpu.machineCores} cores)`),
   );
   if (r.cpuProfile !== undefined) {

@@ -39,9 +39,15 @@ export interface ProfileSummary {
   top: HotFunction[];
 }
 
-/** The newest `.cpuprofile` in `dir`, or undefined. */
-export function newestProfile(dir: string): string | undefined {
-  const files = readdirSync(dir).filter((f) => f.endsWith(".cpuprofile")).sort();
+/**
+ * The main thread's profile of process `pid` in `dir` (node names them
+ * CPU.<date>.<time>.<pid>.<thread>.<seq>.cpuprofile; worker threads have
+ * thread ids above 0), or undefined.
+ */
+export function mainThreadProfile(dir: string, pid: number): string | undefined {
+  const files = readdirSync(dir)
+    .filter((f) => f.endsWith(".cpuprofile") && f.includes(`.${pid}.0.`))
+    .sort();
   const last = files.at(-1);
   return last === undefined ? undefined : join(dir, last);
 }

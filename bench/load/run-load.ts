@@ -13,7 +13,7 @@ import { progressBar } from "../common/progress.js";
 import { cdfPoints, histogram, round, sortedCopy, summarise, type Bin, type Summary } from "../common/stats.js";
 import { databaseCeiling, transportCeiling, type CeilingResult } from "./ceilings.js";
 import { openClients, type GrpcLibrary, type LoadClients, type Protocol } from "./clients.js";
-import { monotonicUs, newestProfile, summariseProfile, type ProfileSummary } from "./cpu-profile.js";
+import { monotonicUs, mainThreadProfile, summariseProfile, type ProfileSummary } from "./cpu-profile.js";
 import { drive } from "./drive.js";
 import { runLogin, type LoginContext } from "./login.js";
 import { LOGIN_KINDS, mixText, pickKind, poolSizes, type LoginKind, type Mix } from "./mix.js";
@@ -100,6 +100,8 @@ export interface LoadReport {
     unexpectedStatuses: number;
     /** Share of worker time spent waiting for a user free to log in (TOTP: a fresh step). */
     idleShare: number;
+    /** The window on the monotonic clock (µs), to cut any process's `--cpu-prof` profile to it. */
+    monotonicUs: [number, number] | undefined;
     latencyMs: Distribution;
     byKind: Partial<Record<LoginKind, KindReport>>;
   };
@@ -109,6 +111,8 @@ export interface LoadReport {
     serverMsPerLogin: number | undefined;
     postgresMsPerLogin: number | undefined;
     generatorMsPerLogin: number;
+    /** The load generator's CPU over the window, in cores (1 = one core busy all the time). */
+    generatorCores: number | undefined;
     machineBusyShare: number | undefined;
     machineCores: number | undefined;
   };
@@ -296,7 +300,7 @@ export async function runLoad(opts: LoadOptions, smoke: boolean): Promise<LoadRe
       service = undefined;
       await s.stop();
       if (opts.cpuProfDir !== undefined) {
-        const file = newestProfile(opts.cpuProfDir);
+        const file = mainThreadProfile(opts.cpuProfDir, s.child.pid);
         if (file !== undefined) profile = summariseProfile(file, 20, cpu0?.mono, cpu1?.mono);
       }
     }
@@ -400,6 +404,7 @@ export async function runLoad(opts: LoadOptions, smoke: boolean): Promise<LoadRe
         unexpected: recorder.unexpected(),
         unexpectedStatuses,
         idleShare: round(driven.idleShare, 3),
+        monotonicUs: c0 === undefined || c1 === undefined ? undefined : [c0.mono, c1.mono],
         latencyMs: distribution(all),
         byKind,
       },
@@ -409,6 +414,7 @@ export async function runLoad(opts: LoadOptions, smoke: boolean): Promise<LoadRe
         serverMsPerLogin: perLogin(c0?.server, c1?.server),
         postgresMsPerLogin: pgCpu === undefined || count === 0 ? undefined : round((pgCpu * 1000) / count),
         generatorMsPerLogin: perLogin(c0?.self, c1?.self) ?? 0,
+        generatorCores: c0 === undefined || c1 === undefined || seconds === 0 ? undefined : round((c1.self - c0.self) / seconds, 3),
         machineBusyShare: machineShare,
         machineCores: c1?.machine?.cores,
       },

@@ -157,3 +157,33 @@ export function histogramChart(opts: ChartOptions, series: Array<{ name: string;
 function emptyChart(opts: ChartOptions): string {
   return `<svg xmlns="http://www.w3.org/2000/svg" class="chart" data-chart="${esc(opts.id)}"${dataAttrs(opts)} viewBox="0 0 560 60" width="560" height="60"><text x="10" y="30">${esc(opts.title)}: no data</text></svg>`;
 }
+
+/** Horizontal bars, one per labelled value (costs by case). */
+export function barChart(opts: ChartOptions, bars: Array<{ label: string; value: number }>): string {
+  if (bars.length === 0) return emptyChart(opts);
+  const rowH = 16;
+  const labelW = 330;
+  const w = opts.width ?? 900;
+  const h = M.top + bars.length * rowH + M.bottom;
+  const max = Math.max(...bars.map((b) => b.value), 1e-9);
+  const pw = w - labelW - M.right - 60;
+  const x = (v: number): number => labelW + (v / max) * pw;
+  const svg: string[] = [
+    `<svg xmlns="http://www.w3.org/2000/svg" class="chart" data-chart="${esc(opts.id)}"${dataAttrs(opts)} viewBox="0 0 ${w} ${h}" width="${w}" height="${h}" role="img" aria-label="${esc(opts.title)}">`,
+    `<title>${esc(opts.title)}</title>`,
+    `<text x="8" y="20" class="chart-title">${esc(opts.title)}</text>`,
+  ];
+  for (const t of ticks(0, max)) {
+    svg.push(`<line x1="${x(t).toFixed(1)}" y1="${M.top}" x2="${x(t).toFixed(1)}" y2="${M.top + bars.length * rowH}" class="grid"/>`);
+    svg.push(`<text x="${x(t).toFixed(1)}" y="${M.top + bars.length * rowH + 14}" text-anchor="middle" class="tick-label">${label(t)}</text>`);
+  }
+  bars.forEach((b, i) => {
+    const y = M.top + i * rowH;
+    svg.push(`<text x="${labelW - 6}" y="${y + 12}" text-anchor="end" class="tick-label">${esc(b.label)}</text>`);
+    svg.push(`<rect class="bar" x="${labelW}" y="${y + 2}" width="${Math.max(0.5, x(b.value) - labelW).toFixed(1)}" height="${rowH - 4}" fill="${COLOURS[0]}"/>`);
+    svg.push(`<text x="${(x(b.value) + 4).toFixed(1)}" y="${y + 12}" class="tick-label">${label(b.value)}</text>`);
+  });
+  svg.push(`<text x="${labelW + pw / 2}" y="${h - 8}" text-anchor="middle" class="axis-label">${esc(opts.xLabel)}</text>`);
+  svg.push("</svg>");
+  return svg.join("");
+}
