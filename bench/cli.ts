@@ -25,6 +25,7 @@ type Command = (argv: string[], env: NodeJS.ProcessEnv) => Promise<number>;
 const commands: Record<string, () => Promise<Command>> = {
   load: async () => (await import("./load/command.js")).loadCommand,
   core: async () => (await import("./core/command.js")).coreCommand,
+  timing: async () => (await import("./timing/command.js")).timingCommand,
   transport: async () => (await import("./transport/command.js")).transportCommand,
 };
 
