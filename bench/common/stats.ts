@@ -52,14 +52,16 @@ export interface Bin {
 }
 
 /**
- * `bins` equal-width bins from `lo` to `hi` (values outside are clamped into
- * the end bins, so nothing disappears from a chart).
+ * `bins` equal-width bins from `lo` to `hi`. Values outside are clamped into
+ * the end bins (nothing disappears from a latency chart), or with
+ * `clamp: false` left out (a chart of the body of a distribution).
  */
-export function histogram(values: ArrayLike<number>, bins: number, lo: number, hi: number): Bin[] {
+export function histogram(values: ArrayLike<number>, bins: number, lo: number, hi: number, clamp = true): Bin[] {
   const width = hi > lo ? (hi - lo) / bins : 1;
   const out: Bin[] = Array.from({ length: bins }, (_, i) => ({ from: lo + i * width, to: lo + (i + 1) * width, count: 0 }));
   for (let i = 0; i < values.length; i++) {
     const v = values[i] as number;
+    if (!clamp && (v < lo || v > hi)) continue;
     const k = Math.min(bins - 1, Math.max(0, Math.floor((v - lo) / width)));
     (out[k] as Bin).count++;
   }

@@ -53,7 +53,7 @@ export function loadHtml(r: LoadReport): string {
           [{ name: "logins/s", points: r.timeline.logins.map((v, i) => [(i + 0.5) * r.timeline.sliceSeconds, v]) }],
         ),
         lineChart(
-          { id: "login-cdf", title: "Login latency CDF by kind", xLabel: "ms", yLabel: "fraction ≤ x", yMax: 1 },
+          { id: "login-cdf", title: "Login latency CDF by kind", xLabel: "ms", yLabel: "fraction ≤ x", yMax: 1, legendAt: "bottom" },
           Object.entries(l.byKind).map(([k, v]) => ({ name: k, points: v.latencyMs.cdf })),
         ),
       ]),

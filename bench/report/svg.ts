@@ -23,6 +23,8 @@ export interface ChartOptions {
   /** Force the y axis to start at 0 (default true). */
   yFromZero?: boolean;
   yMax?: number;
+  /** Where the legend goes (CDFs rise to the top right, so theirs goes to the bottom). */
+  legendAt?: "top" | "bottom";
   /** Extra `data-*` attributes on the chart (e.g. which RPC it shows). */
   data?: Record<string, string>;
 }
@@ -101,11 +103,11 @@ function frame(opts: ChartOptions, xs: number[], ys: number[]): Frame {
   return { x, y, svg, w, h };
 }
 
-function legend(f: Frame, series: Series[]): void {
+function legend(f: Frame, series: Series[], at: "top" | "bottom" = "top"): void {
   if (series.length < 2) return;
   series.forEach((s, i) => {
     const lx = f.w - M.right - 150;
-    const ly = M.top + 4 + i * 16;
+    const ly = at === "top" ? M.top + 4 + i * 16 : f.h - M.bottom - 8 - (series.length - i) * 16;
     f.svg.push(`<rect x="${lx}" y="${ly}" width="10" height="10" fill="${COLOURS[i % COLOURS.length]}"/>`);
     f.svg.push(`<text x="${lx + 14}" y="${ly + 9}" class="legend">${esc(s.name)}</text>`);
   });
@@ -121,7 +123,7 @@ export function lineChart(opts: ChartOptions, series: Series[]): string {
     const pts = s.points.map(([px, py]) => `${f.x(px).toFixed(1)},${f.y(py).toFixed(1)}`).join(" ");
     f.svg.push(`<polyline class="series" data-series="${esc(s.name)}" fill="none" stroke="${COLOURS[i % COLOURS.length]}" stroke-width="1.8" points="${pts}"/>`);
   });
-  legend(f, series);
+  legend(f, series, opts.legendAt);
   f.svg.push("</svg>");
   return f.svg.join("");
 }

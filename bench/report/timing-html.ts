@@ -15,8 +15,8 @@ export function timingHtml(r: TimingReport): string {
     `${fmt(r.settings.samplesPerClass)} measurements per class and pair; fail at |t| > ${r.settings.leakT}; control must exceed ${r.settings.controlT}; verdict ${r.verdict.toUpperCase()}`,
   ];
   const table = htmlTable(
-    ["pair", "classes", "mean µs/op", "max |t|", "test", "verdict"],
-    r.pairs.map((p) => [p.name, `${p.classes[0]} / ${p.classes[1]}`, `${fmt(p.meanNs[0] / 1000, 3)} / ${fmt(p.meanNs[1] / 1000, 3)}`, fmt(p.result.maxT, 2), p.result.test, p.verdict]),
+    ["pair", "classes", "median µs/op", "max |t|", "test", "verdict"],
+    r.pairs.map((p) => [p.name, `${p.classes[0]} / ${p.classes[1]}`, `${fmt(p.medianNs[0] / 1000, 3)} / ${fmt(p.medianNs[1] / 1000, 3)}`, fmt(p.result.maxT, 2), p.result.test, p.verdict]),
     r.pairs.map((p) => (p.verdict === "leak" || p.verdict === "control NOT detected" ? "bad" : undefined)),
   );
   const charts = r.pairs.map((p) =>

@@ -34,7 +34,7 @@ export function timingTable(r: TimingReport): string {
   const rows = r.pairs.map((p) => [
     p.name,
     `${p.classes[0]} / ${p.classes[1]}`,
-    `${fmt(p.meanNs[0] / 1000, 3)} / ${fmt(p.meanNs[1] / 1000, 3)}`,
+    `${fmt(p.medianNs[0] / 1000, 3)} / ${fmt(p.medianNs[1] / 1000, 3)}`,
     fmt(p.result.n[0] + p.result.n[1]),
     fmt(p.result.maxT, 2),
     p.result.test,
@@ -44,7 +44,7 @@ export function timingTable(r: TimingReport): string {
     `timing: ${fmt(r.settings.samplesPerClass)} measurements per class and pair, interleaved` +
       `${r.settings.injectedLeak ? "; SELF-TEST: the TOTP core is replaced by a naive early-exit verifier" : ""}`,
     "",
-    renderTable(["pair", "classes", "mean µs/op", "measurements", "max |t|", "test with max |t|", "verdict"], rows),
+    renderTable(["pair", "classes", "median µs/op", "measurements", "max |t|", "test with max |t|", "verdict"], rows),
     "",
     `thresholds: a real pair fails at |t| > ${r.settings.leakT}; the control must exceed ${r.settings.controlT}`,
     `verdict: ${r.verdict === "pass" ? "PASS (control detected, no pair above the threshold)" : r.verdict === "leak" ? "LEAK FOUND" : "VOID (the positive control was not detected)"}`,

@@ -92,7 +92,7 @@ export function classPairs(verify: TotpVerifier = verifyTotpWindow): ClassPair[]
   const lastDiffers = secret.slice(0, 15) + "Z";
   return [
     {
-      name: "positive control: early-exit compare, differs at the first vs the last symbol",
+      name: "control: early-exit compare, first vs last symbol differs",
       classes: ["first symbol differs", "last symbol differs"],
       batch: 32,
       control: true,

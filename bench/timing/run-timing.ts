@@ -22,10 +22,12 @@ export interface PairReport {
   control: boolean;
   opsPerSample: number;
   result: Omit<TestResult, "thresholds">;
-  /** Mean ns per operation, by class. */
+  /** Mean ns per operation, by class (raw: outliers included). */
   meanNs: [number, number];
+  /** Median ns per operation, by class. */
+  medianNs: [number, number];
   verdict: "no evidence of a leak" | "leak" | "control detected" | "control NOT detected";
-  /** Per-class histograms of ns per sample below the pooled p90 (the HTML draws them). */
+  /** Per-class histograms of ns per measurement between the pooled p1 and p90 (the HTML draws them). */
   histograms: [Bin[], Bin[]];
 }
 
@@ -106,7 +108,8 @@ export async function runTiming(opts: TimingOptions): Promise<TimingReport> {
       result: { ...result, maxT: round(result.maxT), tau: round(result.tau), rawT: round(result.rawT), mean: [round(result.mean[0]), round(result.mean[1])] },
       meanNs: [round(result.mean[0] / p.batch), round(result.mean[1] / p.batch)],
       verdict: p.control === true ? (leak ? "control detected" : "control NOT detected") : leak ? "leak" : "no evidence of a leak",
-      histograms: [histogram(per[0], 40, lo, hi), histogram(per[1], 40, lo, hi)].map((bins) =>
+      medianNs: [round(quantile(sortedCopy(per[0]), 0.5) / p.batch), round(quantile(sortedCopy(per[1]), 0.5) / p.batch)],
+      histograms: [histogram(per[0], 40, lo, hi, false), histogram(per[1], 40, lo, hi, false)].map((bins) =>
         bins.map((b) => ({ from: round(b.from), to: round(b.to), count: b.count })),
       ) as [Bin[], Bin[]],
     };
