@@ -20,17 +20,20 @@ export class UserPool<U extends LoadUser> {
   /** Users in the ready queue or a waiting bucket; one taken while queued is dropped from it and placed again when given back. */
   readonly #queued = new Set<U>();
   readonly #timed: boolean;
+  readonly #now: () => number;
 
-  constructor(users: U[]) {
+  /** `now` is the host clock (ms), a parameter so tests can pin it. */
+  constructor(users: U[], now: () => number = Date.now) {
     this.users = users;
+    this.#now = now;
     this.#timed = users[0]?.kind === "totp";
-    const step = currentStep();
+    const step = currentStep(now());
     for (const u of users) this.#place(u, step);
   }
 
   /** A user for a login with a correct proof, or undefined when none can log in right now. */
-  takeCorrect(nowMs = Date.now()): U | undefined {
-    if (this.#timed) this.#release(currentStep(nowMs));
+  takeCorrect(): U | undefined {
+    if (this.#timed) this.#release(currentStep(this.#now()));
     while (this.#head < this.#ready.length) {
       const u = this.#ready[this.#head++] as U;
       if (this.#head > 1024 && this.#head * 2 > this.#ready.length) {
@@ -62,12 +65,12 @@ export class UserPool<U extends LoadUser> {
   /** Returns a user after its login (a TOTP user's `nextStep` already moved on if it used a step). */
   giveBack(u: U): void {
     u.busy = false;
-    if (!this.#queued.has(u)) this.#place(u, currentStep());
+    if (!this.#queued.has(u)) this.#place(u, currentStep(this.#now()));
   }
 
   /** Milliseconds until the next TOTP step, when a waiting user may become ready (0 for untimed pools). */
-  msToNextStep(nowMs = Date.now()): number {
-    return this.#timed ? 30_000 - (nowMs % 30_000) : 0;
+  msToNextStep(): number {
+    return this.#timed ? 30_000 - (this.#now() % 30_000) : 0;
   }
 
   #place(u: U, step: number): void {
