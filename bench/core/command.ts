@@ -40,7 +40,7 @@ export function coreTable(r: CoreReport): string {
     "",
     renderTable(["case", "ops/s", "µs/op p50", "µs/op p99", "HMACs/op", "÷ otplib", "÷ HMAC floor", "÷ simplewebauthn"], rows),
     "",
-    "÷ X: this case's ops/s over X's, measured in the same run (÷ HMAC floor: over bare createHmac calls doing the same number of HMACs).",
+    "÷ X: X's median µs/op over this case's, measured in the same run (> 1: faster than X; ÷ HMAC floor: bare createHmac calls doing the same HMACs, 1 = no overhead).",
   ];
   for (const g of r.constantWork) {
     lines.push(`constant work, ${g.group}: HMACs per op ${g.hmacs.join(", ")} — ${g.ok ? "equal" : "DIFFERENT"}`);

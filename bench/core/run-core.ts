@@ -18,9 +18,13 @@ export interface CoreRow {
   usPerOpMedian: number;
   usPerOpP99: number;
   hmacsPerOp: number | undefined;
-  /** This case's ops/s over its baseline's (otplib: > 1 is faster than otplib). */
+  /**
+   * The baseline's median µs/op over this case's (otplib: > 1 is faster than
+   * otplib). Medians, not means: a neighbour's burst on a shared machine
+   * lands in a few batches' tails and would swing a mean-based ratio.
+   */
   vsOtplib: number | undefined;
-  /** This case's ops/s over bare createHmac calls doing its HMACs (1 = no overhead over the HMACs). */
+  /** Bare createHmac calls doing this case's HMACs, median µs over this case's (1 = no overhead over the HMACs). */
   vsFloor: number | undefined;
   vsSimpleWebAuthn: number | undefined;
   batches: number;
@@ -55,9 +59,10 @@ export async function runCore(opts: { seconds: number; warmupSeconds: number; sm
   const byName = new Map<string, { c: CoreCase; s: BenchSamples; hmacs: number | undefined }>();
   cases.forEach((c, i) => byName.set(c.name, { c, s: samples[i] as BenchSamples, hmacs: hmacsOf(c) }));
   const opsPerSecond = (s: BenchSamples): number => (s.ns > 0 ? (s.ops * 1e9) / s.ns : 0);
+  const median = (s: BenchSamples): number => quantile(sortedCopy(s.perOpNs), 0.5);
   const ratio = (mine: BenchSamples, baseline: string | undefined): number | undefined => {
     const b = baseline === undefined ? undefined : byName.get(baseline);
-    return b === undefined ? undefined : round(opsPerSecond(mine) / opsPerSecond(b.s), 3);
+    return b === undefined ? undefined : round(median(b.s) / median(mine), 3);
   };
   const rows: CoreRow[] = cases.map((c) => {
     const { s, hmacs } = byName.get(c.name) as { s: BenchSamples; hmacs: number | undefined };
@@ -65,9 +70,8 @@ export async function runCore(opts: { seconds: number; warmupSeconds: number; sm
     let vsFloor: number | undefined;
     const floor = c.floor === undefined ? undefined : byName.get(c.floor);
     if (floor !== undefined && hmacs !== undefined && floor.hmacs !== undefined && hmacs > 0) {
-      // Bare HMACs per second, scaled to this case's HMAC count.
-      const floorOps = (opsPerSecond(floor.s) * floor.hmacs) / hmacs;
-      vsFloor = round(opsPerSecond(s) / floorOps, 3);
+      // Bare HMACs' median time, scaled to this case's HMAC count.
+      vsFloor = round(((median(floor.s) / floor.hmacs) * hmacs) / median(s), 3);
     }
     const hi = us.length === 0 ? 1 : quantile(us, 0.995);
     return {
