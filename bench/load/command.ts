@@ -30,7 +30,9 @@ ceilings measured in the same run at the same concurrency.
   --mix SPEC              e.g. totp=60,hotp=10,webauthn=10,backup-code=10,app-password=10
                           (default totp; smoke all five)
   --wrong PCT             percent of logins sending a wrong proof (default 0; smoke 10)
-  --ceiling-seconds S     window of each ceiling (default 10; smoke 2)
+  --ceiling-seconds S     window of each ceiling (default 10; smoke 2); the database
+                          ceiling runs on the run's fresh database, or with --target
+                          on DATABASE_URL when set (embedded store: not measured)
   --no-ceilings           skip the ceilings
   --cpu-prof DIR          run the service with node --cpu-prof into DIR and list
                           its top self-time functions in the window
