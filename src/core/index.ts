@@ -7,6 +7,7 @@ export { coreCounters, hotpCode, type OtpAlgorithm, type OtpDigits } from "./hot
 export { totpCode, totpStep, type TotpPeriod } from "./totp.js";
 export {
   DUMMY_TOTP_KEY,
+  RESYNC_RANGE,
   TOTP_STEPS_PER_VERIFY,
   verifyTotpWindow,
   type TotpKey,

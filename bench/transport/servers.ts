@@ -1,6 +1,6 @@
 /**
- * The three servers bench/transport.ts compares, each started in a child
- * process of its own (`tsx bench/transport-servers.ts <kind>`), so the load
+ * The three servers `twofold-bench transport` compares, each started in a child
+ * process of its own (`bench/transport/servers.ts <kind>`), so the load
  * generator and each server have their own event loop. Every one serves the
  * same trivial ListFactors with the same constant-time API key lookup, so
  * the difference measured is the transport.
@@ -10,17 +10,15 @@ import { create, fromBinary, toBinary } from "@bufbuild/protobuf";
 import { connectNodeAdapter } from "@connectrpc/connect-node";
 import * as grpc from "@grpc/grpc-js";
 import { pino } from "pino";
-import type { Caller } from "../src/domain/caller.js";
 import {
   EnrolmentService,
   ListFactorsRequestSchema,
   ListFactorsResponseSchema,
   type ListFactorsRequest,
-} from "../src/gen/twofold/v1/enrolment_pb.js";
-import { registration } from "../src/rpc/registration.js";
-import { startServer } from "../src/server/server.js";
+} from "../../src/gen/twofold/v1/enrolment_pb.js";
+import { registration, startServer, type Caller } from "../targets.js";
 
-/** Passed by bench/transport.ts, which sends it with every request. */
+/** Passed by the transport command, which sends it with every request. */
 const benchKey = process.env["TWOFOLD_BENCH_KEY"] ?? "tf_bench_key_0123456789";
 const keys = new Map<string, Caller>([[benchKey, { tenant: "bench", keyId: "k1", role: "service" }]]);
 const authenticate = (token: string): Promise<Caller | undefined> => Promise.resolve(keys.get(token));
@@ -90,7 +88,7 @@ const start: Record<string, () => Promise<number>> = {
 };
 const run = kind === undefined ? undefined : start[kind];
 if (run === undefined) {
-  process.stderr.write(`usage: transport-servers.ts ${Object.keys(start).join("|")}\n`);
+  process.stderr.write(`usage: servers.ts ${Object.keys(start).join("|")}\n`);
   process.exit(2);
 }
 run().then(

@@ -1,0 +1,87 @@
+/**
+ * CPU time of processes and of the machine, from /proc (Linux), so a load
+ * run can say what one login costs the server, the database and the load
+ * generator, and whether the box was saturated. Elsewhere the readings are
+ * absent and the reports say so.
+ */
+import { execFileSync } from "node:child_process";
+import { readFileSync } from "node:fs";
+
+let ticksPerSecond: number | undefined;
+
+/** The kernel's clock ticks per second (USER_HZ, almost always 100). */
+function clockTicks(): number {
+  if (ticksPerSecond === undefined) {
+    try {
+      ticksPerSecond = Number(execFileSync("getconf", ["CLK_TCK"], { encoding: "utf8" }).trim()) || 100;
+    } catch {
+      ticksPerSecond = 100;
+    }
+  }
+  return ticksPerSecond;
+}
+
+/** User + system CPU seconds a process has used so far, or undefined when it cannot be read. */
+export function processCpuSeconds(pid: number): number | undefined {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
+    // The command name (field 2) may hold spaces; fields after its closing parenthesis are plain.
+    const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+    const utime = Number(fields[11]);
+    const stime = Number(fields[12]);
+    if (!Number.isFinite(utime) || !Number.isFinite(stime)) return undefined;
+    return (utime + stime) / clockTicks();
+  } catch {
+    return undefined;
+  }
+}
+
+/** This process's own CPU seconds (user + system). */
+export function selfCpuSeconds(): number {
+  const u = process.cpuUsage();
+  return (u.user + u.system) / 1e6;
+}
+
+/** Machine-wide CPU counters (all cores): busy and total seconds. */
+export interface MachineCpu {
+  busy: number;
+  total: number;
+  cores: number;
+}
+
+/** The machine's CPU counters now, or undefined off Linux. */
+export function machineCpu(): MachineCpu | undefined {
+  try {
+    const lines = readFileSync("/proc/stat", "utf8").split("\n");
+    const all = (lines[0] ?? "").trim().split(/\s+/).slice(1).map(Number);
+    const [user = 0, nice = 0, system = 0, idle = 0, iowait = 0, irq = 0, softirq = 0, steal = 0] = all;
+    const busy = user + nice + system + irq + softirq + steal;
+    const cores = lines.filter((l) => /^cpu\d+ /.test(l)).length;
+    return { busy: busy / clockTicks(), total: (busy + idle + iowait) / clockTicks(), cores };
+  } catch {
+    return undefined;
+  }
+}
+
+/** CPU seconds of each of `pids` now (unreadable pids are left out). */
+export function cpuSnapshot(pids: readonly number[]): Map<number, number> {
+  const out = new Map<number, number>();
+  for (const pid of pids) {
+    const s = processCpuSeconds(pid);
+    if (s !== undefined) out.set(pid, s);
+  }
+  return out;
+}
+
+/** CPU seconds used between two snapshots, summed over the pids present in both; undefined when none is. */
+export function cpuDelta(before: Map<number, number>, after: Map<number, number>): number | undefined {
+  let sum = 0;
+  let any = false;
+  for (const [pid, end] of after) {
+    const start = before.get(pid);
+    if (start === undefined) continue;
+    sum += end - start;
+    any = true;
+  }
+  return any ? sum : undefined;
+}

@@ -1,0 +1,435 @@
+/**
+ * `twofold-bench load`: enrol users with emulated devices, run logins at a
+ * fixed concurrency against a live service, and measure, in the same run,
+ * the transport and database ceilings those logins could at best reach.
+ */
+import { mkdirSync, mkdtempSync, rmSync } from "node:fs";
+import { cpus, tmpdir } from "node:os";
+import { join } from "node:path";
+import pg from "pg";
+import { AttestationCa, WebAuthnClient } from "../../emulator/index.js";
+import { cpuDelta, cpuSnapshot, machineCpu, processCpuSeconds, selfCpuSeconds, type MachineCpu } from "../common/cpu.js";
+import { progressBar } from "../common/progress.js";
+import { cdfPoints, histogram, round, sortedCopy, summarise, type Bin, type Summary } from "../common/stats.js";
+import { databaseCeiling, transportCeiling, type CeilingResult } from "./ceilings.js";
+import { openClients, type GrpcLibrary, type LoadClients, type Protocol } from "./clients.js";
+import { monotonicUs, mainThreadProfile, summariseProfile, type ProfileSummary } from "./cpu-profile.js";
+import { drive } from "./drive.js";
+import { runLogin, type LoginContext } from "./login.js";
+import { LOGIN_KINDS, mixText, pickKind, poolSizes, type LoginKind, type Mix } from "./mix.js";
+import { UserPool } from "./pools.js";
+import { Recorder } from "./recorder.js";
+import { startService, type StartedService } from "./service.js";
+import { webAuthnOrigin } from "./site.js";
+import { enrolUser, newRunId, type EnrolContext, type LoadUser } from "./users.js";
+
+/** Everything a load run is told. */
+export interface LoadOptions {
+  /** `host:port` of a running service; undefined: start one. */
+  target: string | undefined;
+  apiKey: string | undefined;
+  /** The Postgres server for a service the run starts (undefined: embedded), or the target's database for the ceiling. */
+  databaseUrl: string | undefined;
+  protocol: Protocol;
+  grpcLibrary: GrpcLibrary;
+  concurrency: number;
+  connections: number;
+  users: number;
+  enrolConcurrency: number;
+  mix: Mix;
+  /** Share of logins (0..1) sent with a wrong proof. */
+  wrong: number;
+  warmupSeconds: number;
+  seconds: number;
+  logins: number | undefined;
+  ceilingSeconds: number;
+  ceilings: boolean;
+  cpuProfDir: string | undefined;
+  progress: boolean;
+}
+
+/** A latency distribution as reports carry it (ms). */
+export interface Distribution {
+  summary: Summary;
+  histogram: Bin[];
+  cdf: Array<[number, number]>;
+}
+
+/** One RPC's figures in the logins phase. */
+export interface RpcReport {
+  count: number;
+  latencyMs: Distribution;
+  statuses: Record<string, number>;
+}
+
+/** One login kind's figures. */
+export interface KindReport {
+  logins: number;
+  verified: number;
+  refusedAsExpected: number;
+  unexpected: Record<string, number>;
+  latencyMs: Distribution;
+}
+
+/** A ceiling as the report carries it. */
+export interface CeilingReport {
+  perSecond: number;
+  operations: number;
+  seconds: number;
+  failures: number;
+  cpuPerOpMs: number | undefined;
+  generatorCpuPerOpMs: number;
+  rpcs: Record<string, { count: number; latencyMs: Summary }>;
+}
+
+/** The JSON report of `load` (also what the table and HTML are drawn from). */
+export interface LoadReport {
+  command: "load";
+  startedAt: string;
+  machine: { cpus: number; model: string; node: string };
+  settings: Omit<LoadOptions, "apiKey" | "databaseUrl" | "mix" | "progress"> & { mix: string; wrongShare: number; smoke: boolean };
+  service: { startedByBench: boolean; target: string; database: "embedded" | "postgres" | "unknown" };
+  enrolment: { users: number; byKind: Record<string, number>; seconds: number; usersPerSecond: number; concurrency: number };
+  logins: {
+    seconds: number;
+    count: number;
+    perSecond: number;
+    verified: number;
+    refusedAsExpected: number;
+    unexpected: number;
+    unexpectedStatuses: number;
+    /** Share of worker time spent waiting for a user free to log in (TOTP: a fresh step). */
+    idleShare: number;
+    /** The window on the monotonic clock (µs), to cut any process's `--cpu-prof` profile to it. */
+    monotonicUs: [number, number] | undefined;
+    latencyMs: Distribution;
+    byKind: Partial<Record<LoginKind, KindReport>>;
+  };
+  rpcs: Record<string, RpcReport>;
+  timeline: { sliceSeconds: number; logins: number[] };
+  cpu: {
+    serverMsPerLogin: number | undefined;
+    postgresMsPerLogin: number | undefined;
+    generatorMsPerLogin: number;
+    /** The load generator's CPU over the window, in cores (1 = one core busy all the time). */
+    generatorCores: number | undefined;
+    machineBusyShare: number | undefined;
+    machineCores: number | undefined;
+  };
+  ceilings: { transport: CeilingReport | undefined; database: CeilingReport | undefined; databaseNote: string | undefined };
+  ratios: { toTransport: number | undefined; toDatabase: number | undefined };
+  cpuProfile: ProfileSummary | undefined;
+  notes: string[];
+}
+
+/** How many latency bins the charts get. */
+const BINS = 40;
+
+/** A latency distribution for reports: summary, histogram up to p99.9 (the tail clamped into the last bin), CDF. */
+export function distribution(values: ArrayLike<number>): Distribution {
+  const sorted = sortedCopy(values);
+  const s = summarise(sorted);
+  const hi = sorted.length === 0 ? 1 : (sorted[Math.min(sorted.length - 1, Math.floor(sorted.length * 0.999))] as number);
+  return {
+    summary: roundSummary(s),
+    histogram: histogram(sorted, BINS, 0, hi > 0 ? hi : 1).map((b) => ({ from: round(b.from), to: round(b.to), count: b.count })),
+    cdf: cdfPoints(sorted, 100).map(([v, f]) => [round(v), round(f)]),
+  };
+}
+
+function roundSummary(s: Summary): Summary {
+  return { count: s.count, mean: round(s.mean), p50: round(s.p50), p90: round(s.p90), p99: round(s.p99), max: round(s.max) };
+}
+
+function ceilingReport(c: CeilingResult): CeilingReport {
+  const rpcs: CeilingReport["rpcs"] = {};
+  for (const [name, l] of c.recorder.rpcLatencies) rpcs[name] = { count: l.length, latencyMs: roundSummary(summarise(l)) };
+  return {
+    perSecond: round(c.perSecond),
+    operations: c.operations,
+    seconds: round(c.seconds),
+    failures: c.failures,
+    cpuPerOpMs: c.cpuPerOpMs === undefined ? undefined : round(c.cpuPerOpMs),
+    generatorCpuPerOpMs: round(c.generatorCpuPerOpMs),
+    rpcs,
+  };
+}
+
+/** Postgres backends connected to `database` (to read their CPU), excluding this query's own. */
+async function backendPids(serverUrl: string, database: string): Promise<number[]> {
+  const c = new pg.Client({ connectionString: serverUrl });
+  await c.connect();
+  try {
+    const r = await c.query<{ pid: number }>("SELECT pid FROM pg_stat_activity WHERE datname = $1 AND pid <> pg_backend_pid()", [database]);
+    return r.rows.map((row) => row.pid);
+  } finally {
+    await c.end();
+  }
+}
+
+async function enrolAll(
+  ctx: EnrolContext,
+  sizes: Map<LoginKind, number>,
+  concurrency: number,
+  showProgress: boolean,
+): Promise<{ pools: Map<LoginKind, UserPool<LoadUser>>; seconds: number; users: number }> {
+  const jobs: Array<{ kind: LoginKind; n: number }> = [];
+  for (const [kind, count] of sizes) for (let n = 0; n < count; n++) jobs.push({ kind, n });
+  // Kinds interleaved, so a long enrolment of one kind does not leave another's last users fresh.
+  jobs.sort((a, b) => a.n - b.n);
+  const byKind = new Map<LoginKind, LoadUser[]>();
+  const bar = progressBar("enrol", jobs.length, { enabled: showProgress });
+  let next = 0;
+  let done = 0;
+  const started = performance.now();
+  await Promise.all(
+    Array.from({ length: Math.min(concurrency, jobs.length) }, async () => {
+      while (next < jobs.length) {
+        const job = jobs[next++] as { kind: LoginKind; n: number };
+        const user = await enrolUser(ctx, job.kind, job.n);
+        let list = byKind.get(job.kind);
+        if (list === undefined) byKind.set(job.kind, (list = []));
+        list.push(user);
+        bar.update(++done, `${done} users`);
+      }
+    }),
+  );
+  bar.finish();
+  const pools = new Map<LoginKind, UserPool<LoadUser>>();
+  for (const [kind, users] of byKind) pools.set(kind, new UserPool(users));
+  return { pools, seconds: (performance.now() - started) / 1000, users: jobs.length };
+}
+
+/** Runs the whole `load` command and returns its report (printing is the caller's). */
+export async function runLoad(opts: LoadOptions, smoke: boolean): Promise<LoadReport> {
+  const workDir = mkdtempSync(join(tmpdir(), "twofold-bench-load-"));
+  const notes: string[] = [];
+  let service: StartedService | undefined;
+  const connections: LoadClients[] = [];
+  try {
+    if (opts.cpuProfDir !== undefined) mkdirSync(opts.cpuProfDir, { recursive: true });
+    if (opts.target === undefined) {
+      service = await startService({ databaseUrl: opts.databaseUrl, workDir, cpuProfDir: opts.cpuProfDir });
+    }
+    const target = service?.target ?? (opts.target as string);
+    const apiKey = service?.apiKey ?? (opts.apiKey as string);
+    const clientOpts = { protocol: opts.protocol, grpcLibrary: opts.grpcLibrary };
+    for (let i = 0; i < opts.connections; i++) connections.push(openClients({ ...clientOpts, target, apiKey }));
+    const first = connections[0] as LoadClients;
+
+    // Enrolment.
+    const browser = new WebAuthnClient({ origin: await webAuthnOrigin(first) });
+    const ca = await AttestationCa.create();
+    const sizes = poolSizes(opts.mix, opts.users, opts.concurrency);
+    const enrolled = await enrolAll({ clients: first, browser, ca, runId: newRunId() }, sizes, opts.enrolConcurrency, opts.progress);
+
+    // Logins.
+    const recorder = new Recorder(opts.seconds <= 10 ? 250 : 1000);
+    const kinds = LOGIN_KINDS.filter((k) => enrolled.pools.has(k));
+    const pgServer = service?.database.kind === "postgres" ? opts.databaseUrl : undefined;
+    let pgPids: number[] = [];
+    let cpu0: { server?: number | undefined; pg: Map<number, number>; self: number; machine?: MachineCpu | undefined; mono: number } | undefined;
+    let cpu1: typeof cpu0;
+    const snapshot = (): NonNullable<typeof cpu0> => ({
+      server: service === undefined ? undefined : processCpuSeconds(service.child.pid),
+      pg: cpuSnapshot(pgPids),
+      self: selfCpuSeconds(),
+      machine: machineCpu(),
+      mono: monotonicUs(),
+    });
+    if (pgServer !== undefined && service?.database.kind === "postgres") {
+      // The pool is open after enrolment; its backends are the ones logins use.
+      pgPids = await backendPids(pgServer, service.database.name);
+    }
+    const ctxs: LoginContext[] = connections.map((clients) => ({ clients, browser, recorder }));
+    const op = async (w: number): Promise<boolean> => {
+      const kind = pickKind(opts.mix, Math.random());
+      const pool = enrolled.pools.get(kind);
+      if (pool === undefined) return false;
+      let wrong = Math.random() < opts.wrong;
+      let user = wrong ? pool.takeWrong() : pool.takeCorrect();
+      if (user === undefined && wrong) {
+        // Every user is busy or at its failure allowance: send a correct proof instead.
+        wrong = false;
+        user = pool.takeCorrect();
+      }
+      if (user === undefined) return false;
+      try {
+        await runLogin(ctxs[w % ctxs.length] as LoginContext, user, wrong);
+      } finally {
+        pool.giveBack(user);
+      }
+      return true;
+    };
+    const totpPool = enrolled.pools.get("totp");
+    const driven = await drive(
+      { concurrency: opts.concurrency, warmupSeconds: opts.warmupSeconds, seconds: opts.seconds, count: opts.logins },
+      recorder,
+      op,
+      {
+        idleMs: () => Math.min(50, totpPool?.msToNextStep() ?? 5),
+        progress: progressBar("logins", opts.logins ?? opts.seconds, { enabled: opts.progress }),
+        progressCount: () => recorder.logins(),
+        onOpen: () => (cpu0 = snapshot()),
+        onClose: () => (cpu1 = snapshot()),
+      },
+    );
+
+    // Ceilings, each alone on the machine (the service idles meanwhile).
+    const ceilingPlan = { concurrency: opts.concurrency, warmupSeconds: Math.min(2, opts.warmupSeconds), seconds: opts.ceilingSeconds };
+    let transport: CeilingResult | undefined;
+    let database: CeilingResult | undefined;
+    let databaseNote: string | undefined;
+    if (opts.ceilings) {
+      transport = await transportCeiling(ceilingPlan, clientOpts, opts.connections, workDir, progressBar("transport ceiling", opts.ceilingSeconds, { enabled: opts.progress }));
+      const dbUrl = service?.database.kind === "postgres" ? service.database.url : opts.target !== undefined ? opts.databaseUrl : undefined;
+      if (dbUrl !== undefined) {
+        database = await databaseCeiling(ceilingPlan, dbUrl, progressBar("database ceiling", opts.ceilingSeconds, { enabled: opts.progress }));
+      } else {
+        databaseNote =
+          service?.database.kind === "embedded"
+            ? "not measured: the embedded store (PGlite) lives inside the service process and takes no pg connections; set DATABASE_URL"
+            : "not measured: give the target's database as DATABASE_URL";
+      }
+    }
+
+    // Stop the service now, so a --cpu-prof profile is written.
+    let profile: ProfileSummary | undefined;
+    if (service !== undefined) {
+      const s = service;
+      service = undefined;
+      await s.stop();
+      if (opts.cpuProfDir !== undefined) {
+        const file = mainThreadProfile(opts.cpuProfDir, s.child.pid);
+        if (file !== undefined) profile = summariseProfile(file, 20, cpu0?.mono, cpu1?.mono);
+      }
+    }
+
+    // Figures.
+    const seconds = recorder.seconds();
+    const count = recorder.logins();
+    const perSecond = seconds > 0 ? count / seconds : 0;
+    const rpcs: Record<string, RpcReport> = {};
+    let unexpectedStatuses = 0;
+    for (const [name, latencies] of recorder.rpcLatencies) {
+      const statuses = Object.fromEntries(recorder.rpcStatuses.get(name) ?? []);
+      for (const [status, n] of Object.entries(statuses)) if (status !== "OK") unexpectedStatuses += n;
+      rpcs[name] = { count: latencies.length, latencyMs: distribution(latencies), statuses };
+    }
+    const byKind: LoadReport["logins"]["byKind"] = {};
+    const all: number[] = [];
+    let verified = 0;
+    let refused = 0;
+    for (const kind of kinds) {
+      const k = recorder.kinds.get(kind);
+      if (k === undefined) continue;
+      verified += k.verified;
+      refused += k.refusedAsExpected;
+      for (const v of k.latenciesMs) all.push(v);
+      byKind[kind] = {
+        logins: k.latenciesMs.length,
+        verified: k.verified,
+        refusedAsExpected: k.refusedAsExpected,
+        unexpected: Object.fromEntries(k.unexpected),
+        latencyMs: distribution(k.latenciesMs),
+      };
+    }
+    const c0 = cpu0;
+    const c1 = cpu1;
+    const perLogin = (a: number | undefined, b: number | undefined): number | undefined =>
+      a === undefined || b === undefined || count === 0 ? undefined : round(((b - a) * 1000) / count);
+    const pgCpu = c0 !== undefined && c1 !== undefined && pgPids.length > 0 ? cpuDelta(c0.pg, c1.pg) : undefined;
+    const machineShare =
+      c0?.machine !== undefined && c1?.machine !== undefined && c1.machine.total > c0.machine.total
+        ? round((c1.machine.busy - c0.machine.busy) / (c1.machine.total - c0.machine.total), 3)
+        : undefined;
+
+    if (kinds.includes("totp")) {
+      const users = enrolled.pools.get("totp")?.users.length ?? 0;
+      const totpRate = seconds > 0 ? (recorder.kinds.get("totp")?.latenciesMs.length ?? 0) / seconds : 0;
+      // Each user serves one login per 30 s step; leave half again as slack.
+      const enough = Math.max(users * 2, Math.ceil(totpRate * 30 * 1.5));
+      notes.push(
+        `TOTP: a factor accepts each 30 s step once (replay rule), so each of the ${users} TOTP users logs in at most once per step; ` +
+          `workers waited ${(driven.idleShare * 100).toFixed(1)} % of the window for a user with a fresh step` +
+          (driven.idleShare > 0.05 ? ` (too few users for this rate: try --users ${enough})` : ""),
+      );
+    }
+    if (opts.wrong > 0) notes.push("wrong proofs are checked beforehand to match no step or counter the service searches (TOTP ±16 steps, HOTP −20..+1020 counters)");
+    if (machineShare !== undefined && machineShare > 0.9) notes.push(`the machine was ${Math.round(machineShare * 100)} % busy during the window: the figures are CPU-bound`);
+
+    const toTransport = transport !== undefined && transport.perSecond > 0 ? round(perSecond / transport.perSecond, 3) : undefined;
+    const toDatabase = database !== undefined && database.perSecond > 0 ? round(perSecond / database.perSecond, 3) : undefined;
+    return {
+      command: "load",
+      startedAt: new Date().toISOString(),
+      machine: { cpus: cpus().length, model: cpus()[0]?.model ?? "unknown", node: process.version },
+      settings: {
+        target: opts.target,
+        protocol: opts.protocol,
+        grpcLibrary: opts.grpcLibrary,
+        concurrency: opts.concurrency,
+        connections: opts.connections,
+        users: enrolled.users,
+        enrolConcurrency: opts.enrolConcurrency,
+        mix: mixText(opts.mix),
+        wrong: opts.wrong,
+        wrongShare: opts.wrong,
+        warmupSeconds: opts.warmupSeconds,
+        seconds: opts.seconds,
+        logins: opts.logins,
+        ceilingSeconds: opts.ceilingSeconds,
+        ceilings: opts.ceilings,
+        cpuProfDir: opts.cpuProfDir,
+        smoke,
+      },
+      service: {
+        startedByBench: opts.target === undefined,
+        target,
+        database: opts.target !== undefined ? "unknown" : opts.databaseUrl === undefined ? "embedded" : "postgres",
+      },
+      enrolment: {
+        users: enrolled.users,
+        byKind: Object.fromEntries([...enrolled.pools].map(([k, p]) => [k, p.users.length])),
+        seconds: round(enrolled.seconds),
+        usersPerSecond: round(enrolled.users / enrolled.seconds),
+        concurrency: opts.enrolConcurrency,
+      },
+      logins: {
+        seconds: round(seconds),
+        count,
+        perSecond: round(perSecond),
+        verified,
+        refusedAsExpected: refused,
+        unexpected: recorder.unexpected(),
+        unexpectedStatuses,
+        idleShare: round(driven.idleShare, 3),
+        monotonicUs: c0 === undefined || c1 === undefined ? undefined : [c0.mono, c1.mono],
+        latencyMs: distribution(all),
+        byKind,
+      },
+      rpcs,
+      timeline: { sliceSeconds: recorder.sliceMs / 1000, logins: recorder.timeline.map((n) => round(n / (recorder.sliceMs / 1000))) },
+      cpu: {
+        serverMsPerLogin: perLogin(c0?.server, c1?.server),
+        postgresMsPerLogin: pgCpu === undefined || count === 0 ? undefined : round((pgCpu * 1000) / count),
+        generatorMsPerLogin: perLogin(c0?.self, c1?.self) ?? 0,
+        generatorCores: c0 === undefined || c1 === undefined || seconds === 0 ? undefined : round((c1.self - c0.self) / seconds, 3),
+        machineBusyShare: machineShare,
+        machineCores: c1?.machine?.cores,
+      },
+      ceilings: {
+        transport: transport === undefined ? undefined : ceilingReport(transport),
+        database: database === undefined ? undefined : ceilingReport(database),
+        databaseNote,
+      },
+      ratios: { toTransport, toDatabase },
+      cpuProfile: profile,
+      notes,
+    };
+  } finally {
+    for (const c of connections) c.close();
+    await service?.stop();
+    rmSync(workDir, { recursive: true, force: true });
+  }
+}
