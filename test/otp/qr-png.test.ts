@@ -84,3 +84,28 @@ describe("QR code PNG", () => {
     expect(drawn).toEqual(wanted);
   });
 });
+
+describe("QR code SVG", () => {
+  /** The dark modules an SVG of renderQrSvg's shape draws, read back from its path of runs. */
+  function modulesOf(svg: string, side: number): number[] {
+    const grid = new Array<number>(side * side).fill(0);
+    const d = /<path stroke="#000000" d="([^"]*)"/.exec(svg)?.[1] ?? "";
+    for (const m of d.matchAll(/M(\d+) (\d+)\.5h(\d+)/g)) {
+      const [x, y, n] = [Number(m[1]), Number(m[2]), Number(m[3])];
+      for (let i = 0; i < n; i++) grid[y * side + x + i] = 1;
+    }
+    return grid;
+  }
+
+  it("draws exactly the modules of qrcode's matrix, inside the same quiet zone", async () => {
+    for (const schedule of [TOTP, HOTP]) {
+      const enrolment = await enrolmentFor(schedule);
+      const { size, data } = QRCode.create(enrolment.otpauthUri, { errorCorrectionLevel: "M" }).modules;
+      const side = size + 2 * QUIET_ZONE;
+      expect(enrolment.qrSvg).toMatch(new RegExp(`^<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 ${side} ${side}"`));
+      const expected = new Array<number>(side * side).fill(0);
+      for (let r = 0; r < size; r++) for (let c = 0; c < size; c++) expected[(r + QUIET_ZONE) * side + c + QUIET_ZONE] = data[r * size + c] ? 1 : 0;
+      expect(modulesOf(enrolment.qrSvg, side)).toEqual(expected);
+    }
+  });
+});

@@ -1,7 +1,6 @@
 import { generateURI, ScureBase32Plugin, type HashAlgorithm } from "otplib";
-import QRCode from "qrcode";
 import type { OtpAlgorithm, OtpDigits } from "../../core/index.js";
-import { renderQrPng } from "./qr-png.js";
+import { renderQrImages } from "./qr-png.js";
 
 /** What a user needs to set up an OTP factor; shown once, never stored. */
 export interface OtpEnrolment {
@@ -58,9 +57,8 @@ export async function buildOtpEnrolment(
     schedule.kind === "totp" ? `period=${schedule.periodSeconds}` : `counter=${schedule.counter}`,
   ];
   const otpauthUri = `${labelPart}?${params.join("&")}`;
-  const qrSvg = await QRCode.toString(otpauthUri, { type: "svg", errorCorrectionLevel: "M" });
-  // qrcode's PNG defaults (4-module quiet zone, 4 pixels a module), drawn by
-  // our 1-bit writer instead of pngjs.
-  const qrPng = renderQrPng(otpauthUri, { errorCorrectionLevel: "M", margin: 4, scale: 4 });
+  // qrcode's defaults (error correction M, 4-module quiet zone, 4 pixels a module for
+  // the PNG), drawn from one module matrix by our 1-bit PNG and SVG writers.
+  const { png: qrPng, svg: qrSvg } = renderQrImages(otpauthUri, { errorCorrectionLevel: "M", margin: 4, scale: 4 });
   return { secretBase32, secretHex: Buffer.from(opts.secret).toString("hex"), otpauthUri, qrSvg, qrPng };
 }

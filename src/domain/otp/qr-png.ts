@@ -2,6 +2,7 @@
 // edition (2003, = ISO/IEC 15948), and of RFC 2083 (PNG 1.0).
 import { deflateSync } from "node:zlib";
 import QRCode, { type QRCodeErrorCorrectionLevel } from "qrcode";
+import { renderQrSvg } from "./qr-svg.js";
 
 /** How the QR symbol becomes pixels: error correction, quiet zone and module size. */
 export interface QrPngOptions {
@@ -27,9 +28,18 @@ const DEFLATE_LEVEL = 6;
  * none of that: one bit per pixel, filter type 0, one deflate call.
  */
 export function renderQrPng(text: string, opts: QrPngOptions): Buffer {
+  return renderQrImages(text, opts).png;
+}
+
+/**
+ * The QR code of `text` as PNG (this writer) and SVG (qr-svg.ts) from one
+ * module matrix: building the matrix (with its search over the eight mask
+ * patterns, ISO/IEC 18004 §7.8.3) is most of the work, so it is done once.
+ */
+export function renderQrImages(text: string, opts: QrPngOptions): { png: Buffer; svg: string } {
   const { size, data } = QRCode.create(text, { errorCorrectionLevel: opts.errorCorrectionLevel }).modules;
   const side = (size + 2 * opts.margin) * opts.scale;
-  return encodePng(side, packRows(size, data, side, opts));
+  return { png: encodePng(side, packRows(size, data, side, opts)), svg: renderQrSvg(size, data, opts.margin) };
 }
 
 /**
