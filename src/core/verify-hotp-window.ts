@@ -1,5 +1,5 @@
 import { timingSafeEqual } from "node:crypto";
-import { coreCounters, hotpValue, writeCode, type OtpAlgorithm, type OtpDigits } from "./hotp.js";
+import { coreCounters, hotpValue, loadCode, writeCode, type OtpAlgorithm, type OtpDigits } from "./hotp.js";
 
 /** RFC 4226 §7.4 look-ahead: how many counters past the expected one a code may be and still log in. */
 export const HOTP_LOOK_AHEAD = 10;
@@ -48,15 +48,6 @@ const NO_MATCH: HotpWindowResult = { kind: "no_match" };
 const expected = Buffer.alloc(8);
 const given = Buffer.alloc(8);
 const given2 = Buffer.alloc(8);
-
-function loadCode(code: string, digits: OtpDigits, out: Buffer): boolean {
-  // A code of the wrong length can never match, but is compared all the same
-  // (against a filler that is no digit) so the work is unchanged.
-  const ok = code.length === digits;
-  out.fill(0);
-  if (ok) out.write(code, 0, "latin1");
-  return ok;
-}
 
 /**
  * Verifies an HOTP code (RFC 4226) against every counter from
@@ -111,7 +102,10 @@ export interface ConsecutivePairInput extends HotpKey {
  */
 export function findConsecutivePair(input: ConsecutivePairInput): number[] {
   const { key, algorithm, digits, first, count } = input;
-  const ok = loadCode(input.code1, digits, given) && loadCode(input.code2, digits, given2);
+  // Both codes loaded whatever the first one is, so a bad code1 costs what a good one does.
+  const ok1 = loadCode(input.code1, digits, given);
+  const ok2 = loadCode(input.code2, digits, given2);
+  const ok = ok1 && ok2;
   const found: number[] = [];
   let previousWasCode1 = false;
   for (let c = first; c <= first + count; c++) {

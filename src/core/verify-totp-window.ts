@@ -1,5 +1,5 @@
 import { timingSafeEqual } from "node:crypto";
-import { coreCounters, hotpValue, writeCode, type OtpAlgorithm, type OtpDigits } from "./hotp.js";
+import { coreCounters, hotpValue, loadCode, writeCode, type OtpAlgorithm, type OtpDigits } from "./hotp.js";
 import { totpStep, type TotpPeriod } from "./totp.js";
 
 /**
@@ -41,16 +41,14 @@ export interface TotpWindowInput extends TotpKey {
  */
 export type TotpWindowResult =
   | { kind: "in_window"; step: number; offset: number }
-  | { kind: "replayed"; step: number }
+  | { kind: "replayed"; step: number; offset: number }
   | { kind: "outside_window"; step: number; offset: number }
   | { kind: "no_match" };
 
-const NO_MATCH: TotpWindowResult = { kind: "no_match" };
 
 // Scratch buffers reused across calls (verification is synchronous).
 const expected = Buffer.alloc(8);
 const given = Buffer.alloc(8);
-const filler = Buffer.alloc(8);
 
 /**
  * Verifies a TOTP code (RFC 6238) against every step within ±RESYNC_RANGE of
@@ -71,34 +69,36 @@ export function verifyTotpWindow(input: TotpWindowInput): TotpWindowResult {
   const { key, algorithm, digits, period, code, driftSteps, window } = input;
   const current = totpStep(input.nowSeconds, period);
   const center = current + driftSteps;
-  // A code of the wrong length can never match, but is compared all the same
-  // (against a filler that differs from any digit) so the work is unchanged.
-  const lengthOk = code.length === digits;
-  given.write(lengthOk ? code : "", 0, "latin1");
-  if (!lengthOk) filler.copy(given, 0, 0, digits);
+  // A code of the wrong length can never match, but is loaded and compared all the same.
+  const lengthOk = loadCode(code, digits, given);
 
   const lastStep = input.lastStep ?? -1;
+  // The selection is arithmetic on 0/1 flags rather than branches on where a
+  // code matched, so a match costs the same instructions as a miss.
   let bestStep = -1;
-  let bestDistance = Number.POSITIVE_INFINITY;
+  let bestDistance = RESYNC_RANGE + 1;
   let usedStep = -1;
+  const ok = +lengthOk;
   for (let d = -RESYNC_RANGE; d <= RESYNC_RANGE; d++) {
     const step = center + d;
     // Steps before the epoch do not exist; compute step 0 instead and ignore it.
-    const valid = step >= 0;
-    writeCode(hotpValue(key, algorithm, valid ? step : 0), digits, expected);
+    const valid = +(step >= 0);
+    writeCode(hotpValue(key, algorithm, Math.max(step, 0)), digits, expected);
     coreCounters.compares++;
-    const equal = timingSafeEqual(expected.subarray(0, digits), given.subarray(0, digits)) && valid && lengthOk;
-    const distance = d < 0 ? -d : d;
-    if (equal && step <= lastStep) usedStep = step;
-    if (equal && step > lastStep && distance < bestDistance) {
-      bestStep = step;
-      bestDistance = distance;
-    }
+    const hit = +timingSafeEqual(expected.subarray(0, digits), given.subarray(0, digits)) & valid & ok;
+    const distance = Math.abs(d);
+    const unused = +(step > lastStep);
+    const used = hit & (unused ^ 1);
+    const better = hit & unused & +(distance < bestDistance);
+    usedStep += used * (step - usedStep);
+    bestStep += better * (step - bestStep);
+    bestDistance += better * (distance - bestDistance);
   }
-  if (bestStep >= 0 && bestDistance <= window) return { kind: "in_window", step: bestStep, offset: bestStep - current };
-  if (usedStep >= 0) return { kind: "replayed", step: usedStep };
-  if (bestStep >= 0) return { kind: "outside_window", step: bestStep, offset: bestStep - current };
-  return NO_MATCH;
+  // One result of the same shape for every outcome (no allocation only on a miss).
+  const found = bestStep >= 0;
+  const kind = found && bestDistance <= window ? "in_window" : usedStep >= 0 ? "replayed" : found ? "outside_window" : "no_match";
+  const step = kind === "replayed" ? usedStep : bestStep;
+  return { kind, step, offset: step - current } as TotpWindowResult;
 }
 
 /**

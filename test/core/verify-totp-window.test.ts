@@ -56,14 +56,14 @@ describe("verifyTotpWindow", () => {
     it("takes the unused step in the window over the used one", () => {
       expect(codeAtStep(910737)).toBe(codeAtStep(910738));
       expect(at(910737, 910737)).toEqual({ kind: "in_window", step: 910738, offset: 1 });
-      expect(at(910737, 910738)).toEqual({ kind: "replayed", step: 910738 });
+      expect(at(910737, 910738)).toEqual({ kind: "replayed", step: 910738, offset: 1 });
     });
 
     it("answers replayed for a used step rather than resync for a step outside the window", () => {
       expect(codeAtStep(2386)).toBe(codeAtStep(2394));
       const code = codeAtStep(2386);
       const now = 2392 * 30 + 15;
-      expect(verifyTotpWindow({ ...KEY, code, nowSeconds: now, driftSteps: 0, window: 1, lastStep: 2386 })).toEqual({ kind: "replayed", step: 2386 });
+      expect(verifyTotpWindow({ ...KEY, code, nowSeconds: now, driftSteps: 0, window: 1, lastStep: 2386 })).toEqual({ kind: "replayed", step: 2386, offset: -6 });
       expect(verifyTotpWindow({ ...KEY, code, nowSeconds: now, driftSteps: 0, window: 1, lastStep: 2000 })).toEqual({
         kind: "outside_window",
         step: 2394,
