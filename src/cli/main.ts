@@ -46,7 +46,7 @@ async function main(argv: string[], env: Record<string, string | undefined>): Pr
 
   const config = loadConfigOrExit(env);
   if (command === "serve") {
-    const logger = createLogger(config);
+    const logger = createLogger(config, 1, true);
     const { serve } = await import("./serve.js");
     await serve(config, logger, env);
     return -1; // keeps running until a signal

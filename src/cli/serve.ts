@@ -61,7 +61,8 @@ export async function serve(config: Config, logger: Logger, env: Record<string, 
     const stop = (signal: string): void => {
       if (stopping) {
         logger.warn({ signal }, "second signal: exiting now");
-        process.exit(1);
+        logger.flush(() => process.exit(1));
+        return;
       }
       stopping = true;
       logger.info({ signal }, "stopping: draining in-flight calls");
@@ -73,11 +74,11 @@ export async function serve(config: Config, logger: Logger, env: Record<string, 
         .then(
           () => {
             logger.info("stopped");
-            process.exit(0);
+            logger.flush(() => process.exit(0));
           },
           (err: unknown) => {
             logger.error({ err }, "error while stopping");
-            process.exit(1);
+            logger.flush(() => process.exit(1));
           },
         );
     };

@@ -97,7 +97,16 @@ function sameValue(a: unknown, b: unknown): boolean {
   return a === b;
 }
 
+// Names already made, by text: a hot-path statement's text repeats on every call.
+const names = new Map<string, string>();
+const MAX_NAMES = 1_000;
+
 /** A stable name for a statement's text (Postgres names are at most 63 bytes). */
 export function preparedName(text: string): string {
-  return `tf_${createHash("sha256").update(text).digest("hex").slice(0, 24)}`;
+  let name = names.get(text);
+  if (name === undefined) {
+    name = `tf_${createHash("sha256").update(text).digest("hex").slice(0, 24)}`;
+    if (names.size < MAX_NAMES) names.set(text, name);
+  }
+  return name;
 }
