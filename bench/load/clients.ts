@@ -15,17 +15,19 @@
 import { create, fromBinary, toBinary, type DescMethodUnary, type DescService, type MessageInitShape, type MessageShape } from "@bufbuild/protobuf";
 import { Code, ConnectError, createClient, type Interceptor, type Transport } from "@connectrpc/connect";
 import { createConnectTransport, createGrpcTransport, Http2SessionManager } from "@connectrpc/connect-node";
+import * as http2 from "node:http2";
 import * as grpc from "@grpc/grpc-js";
 import { AdminService } from "../../src/gen/twofold/v1/admin_pb.js";
 import { AppPasswordService } from "../../src/gen/twofold/v1/app_passwords_pb.js";
 import { AuthenticationService } from "../../src/gen/twofold/v1/authentication_pb.js";
 import { BackupCodeService } from "../../src/gen/twofold/v1/backup_codes_pb.js";
 import { EnrolmentService } from "../../src/gen/twofold/v1/enrolment_pb.js";
+import { rawGrpcService } from "./raw-grpc.js";
 
 /** The wire protocol of the load. */
 export type Protocol = "grpc" | "connect";
 /** Which library speaks gRPC for the load generator. */
-export type GrpcLibrary = "grpc-js" | "connect-node";
+export type GrpcLibrary = "grpc-js" | "connect-node" | "raw";
 
 /** The unary methods of a service as async functions, the shape connect's `Client<S>` has. */
 export type UnaryClient<S extends DescService> = {
@@ -61,6 +63,7 @@ const DEFAULT_DEADLINE_MS = 30_000;
 /** Opens one HTTP/2 connection's worth of clients. */
 export function openClients(opts: ClientOptions): LoadClients {
   if (opts.protocol === "grpc" && opts.grpcLibrary === "grpc-js") return grpcJsClients(opts);
+  if (opts.protocol === "grpc" && opts.grpcLibrary === "raw") return rawClients(opts);
   return connectClients(opts);
 }
 
@@ -137,5 +140,21 @@ function grpcJsClients(opts: ClientOptions): LoadClients {
     appPasswords: client(AppPasswordService),
     admin: client(AdminService),
     close: () => channel.close(),
+  };
+}
+
+function rawClients(opts: ClientOptions): LoadClients {
+  const session = http2.connect(`http://${opts.target}`);
+  session.on("error", () => undefined);
+  const auth = `Bearer ${opts.apiKey}`;
+  const deadline = opts.deadlineMs ?? DEFAULT_DEADLINE_MS;
+  const client = <S extends DescService>(service: S): UnaryClient<S> => rawGrpcService(session, service, auth, deadline) as unknown as UnaryClient<S>;
+  return {
+    auth: client(AuthenticationService),
+    enrolment: client(EnrolmentService),
+    backupCodes: client(BackupCodeService),
+    appPasswords: client(AppPasswordService),
+    admin: client(AdminService),
+    close: () => session.destroy(),
   };
 }

@@ -19,7 +19,8 @@ ceilings measured in the same run at the same concurrency.
   --api-key KEY           the target's API key (admin reads the WebAuthn origin;
                           also TWOFOLD_API_KEY)
   --protocol P            grpc (default) or connect
-  --grpc-library L        connect-node (default: the cheaper client here) or grpc-js
+  --grpc-library L        raw (default: hand-framed gRPC on node:http2, the cheapest
+                          for the generator), connect-node or grpc-js
   --duration S            measuring window, seconds (default 30; smoke 3)
   --logins N              stop after N logins instead (the window caps it)
   --warmup S              seconds before the window (default 3; smoke 1)
@@ -66,8 +67,10 @@ export function parseLoadArgs(argv: string[], env: NodeJS.ProcessEnv): { opts: L
   const smoke = common.smoke;
   const protocol = (values["protocol"] ?? "grpc") as string;
   if (protocol !== "grpc" && protocol !== "connect") throw new UsageError("--protocol must be grpc or connect");
-  const grpcLibrary = (values["grpc-library"] ?? "connect-node") as string;
-  if (grpcLibrary !== "grpc-js" && grpcLibrary !== "connect-node") throw new UsageError("--grpc-library must be grpc-js or connect-node");
+  const grpcLibrary = (values["grpc-library"] ?? "raw") as string;
+  if (grpcLibrary !== "grpc-js" && grpcLibrary !== "connect-node" && grpcLibrary !== "raw") {
+    throw new UsageError("--grpc-library must be raw, grpc-js or connect-node");
+  }
   const target = values["target"] as string | undefined;
   const apiKey = (values["api-key"] as string | undefined) ?? env["TWOFOLD_API_KEY"];
   if (target !== undefined && (apiKey === undefined || apiKey === "")) throw new UsageError("--target needs --api-key (or TWOFOLD_API_KEY)");
