@@ -9,7 +9,7 @@ const P = TOTP_PERIOD_SECONDS;
 const LATEST_PHASE_SECONDS = 8;
 
 /**
- * A token whose host set its clock 70 s late (DESIGN "TOTP window"): its code
+ * A token whose host set its clock 70 s late (docs/design.md "TOTP and HOTP"): its code
  * is 3 steps behind, outside the ±1 window but within ±10, so the service
  * refuses it asking for a resync; the token's next code, from the same
  * offset, re-learns the drift and logs in; later codes log in at once, and

@@ -7,8 +7,8 @@ import type { Scenario, ScenarioContext } from "./types.js";
 const UNSEEN_PRESSES = 50;
 
 /**
- * An HOTP token pressed many times away from the login page (DESIGN "HOTP
- * look-ahead 10 … resync up to 1000 steps ahead"): its next code is out of
+ * An HOTP token pressed many times away from the login page (docs/design.md "TOTP and
+ * HOTP": look-ahead 10, resync up to 1000 steps ahead): its next code is out of
  * the look-ahead and refused, ResyncFactor with two consecutive codes
  * re-aligns the counter, and the code after that logs in at once.
  */

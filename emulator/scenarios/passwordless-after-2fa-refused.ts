@@ -6,7 +6,7 @@ import { browserFor, enrolWebAuthn, FIDO_PIN, passwordlessLogin, startWebAuthnEn
 import type { Scenario, ScenarioContext } from "./types.js";
 
 /**
- * DESIGN "Passwordless WebAuthn login, kept apart": the key that is a user's
+ * docs/design.md "Passwordless WebAuthn login, kept apart": the key that is a user's
  * second factor must not also log them in without a password (one factor
  * twice). The service lists it in excludeCredentials, so the browser refuses
  * to register it again, and a passwordless login signed with it is refused

@@ -3,7 +3,7 @@ import { coreCounters, hotpValue, loadCode, writeCode, type OtpAlgorithm, type O
 
 /** RFC 4226 §7.4 look-ahead: how many counters past the expected one a code may be and still log in. */
 export const HOTP_LOOK_AHEAD = 10;
-/** How far ahead a code is remembered for the two-consecutive-codes resync (DESIGN "TOTP / HOTP"). */
+/** How far ahead a code is remembered for the two-consecutive-codes resync (docs/design.md "TOTP and HOTP"). */
 export const HOTP_RESYNC_RANGE = 1000;
 /**
  * Counters before the expected one that are checked too, only so a recently

@@ -53,8 +53,8 @@ export function singleAuthorization(rawHeaders: readonly string[]): string | und
 }
 
 /**
- * Authenticates and authorises one call: DESIGN "every RPC but health needs a
- * key; AdminService needs role admin". Throws the ConnectError to send.
+ * Authenticates and authorises one call: docs/design.md "Callers, tenants, roles":
+ * every RPC but health needs a key; AdminService needs role admin. Throws the ConnectError to send.
  */
 export async function authorize(
   access: Access,

@@ -46,7 +46,7 @@ export interface RunningServer {
   close(): Promise<void>;
 }
 
-/** Services every client may call without a key (DESIGN: every RPC but health needs one). */
+/** Services every client may call without a key (docs/design.md "Callers, tenants, roles"). */
 const publicServices: ReadonlySet<string> = new Set([Health.typeName]);
 
 /**

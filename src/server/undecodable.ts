@@ -14,7 +14,7 @@ const maxDepth = 16;
  * input message, on every protocol: INVALID_ARGUMENT in our words, never the
  * parser's (which may quote input or name internals). When the culprit is a
  * string with invalid UTF-8, the answer is the same BadRequest a validator
- * would give, naming that field (DESIGN: bad input names the field).
+ * would give, naming that field (docs/design.md "Results and errors").
  */
 export function undecodable(logger: Logger, field?: string): ConnectError {
   if (field !== undefined) {

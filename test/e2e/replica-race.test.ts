@@ -47,7 +47,7 @@ async function outcomeOf(call: Promise<{ verified: boolean; reason: FailureReaso
     return res.reason === FailureReason.REPLAYED ? "replayed" : `refused:${FailureReason[res.reason]}`;
   } catch (err) {
     const e = ConnectError.from(err);
-    // The per-user throttle may make late attempts wait without evaluating them (DESIGN "Login flow").
+    // The per-user throttle may make late attempts wait without evaluating them (docs/design.md "Login flow").
     return e.code === Code.ResourceExhausted ? "throttled" : `error:${e.code}`;
   }
 }

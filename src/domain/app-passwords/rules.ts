@@ -1,5 +1,5 @@
 /**
- * The shape of app passwords (DESIGN.md "App passwords"): 25 Crockford base32
+ * The shape of app passwords (docs/design.md "App passwords"): 25 Crockford base32
  * symbols shown as 5 groups of 5, a device name, scopes, an optional lifetime.
  */
 export const APP_PASSWORD_SYMBOLS = 25;

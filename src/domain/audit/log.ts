@@ -3,8 +3,7 @@ import type { RequestMeta } from "../caller.js";
 import type { AuditEntry } from "./audit-event.js";
 
 /**
- * The structured log line of an audit event (DESIGN's audit rule, in
- * docs/design.md "Audit"): one per row written, after the statement that
+ * The structured log line of an audit event (docs/design.md "Audit"): one per row written, after the statement that
  * wrote it, so the log never shows an event that did not commit.
  */
 export function logAudit(logger: Logger, meta: RequestMeta, entry: AuditEntry): void {

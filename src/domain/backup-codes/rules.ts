@@ -1,5 +1,5 @@
 /**
- * The shape of backup codes (DESIGN.md "Backup codes"): 10 by default, at
+ * The shape of backup codes (docs/design.md "Backup codes"): 10 by default, at
  * most 20, each 16 Crockford base32 symbols shown as 4 groups of 4.
  */
 export const DEFAULT_BACKUP_CODE_COUNT = 10;

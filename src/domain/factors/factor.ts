@@ -7,7 +7,7 @@ export type FactorState = "pending" | "active";
 
 /**
  * The device an OTP secret is for. Hardware profiles limit what a spec may ask
- * for (DESIGN "Factors and their rules"); `software` is an authenticator app.
+ * for (docs/design.md "Factors and their rules"); `software` is an authenticator app.
  */
 export type TokenProfile = "software" | "generic" | "nitrokey_pro" | "nitrokey_storage";
 

@@ -1,5 +1,5 @@
 /**
- * Why a proof did not succeed: an ordinary outcome, not an error (DESIGN
+ * Why a proof did not succeed: an ordinary outcome, not an error (docs/design.md
  * "Results and errors"). Mapped one to one onto the proto FailureReason.
  */
 export type FailureReason =

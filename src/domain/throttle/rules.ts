@@ -1,5 +1,5 @@
 /**
- * DESIGN "Login flow": after FREE_FAILURES consecutive failures each attempt
+ * docs/design.md "Login flow": after FREE_FAILURES consecutive failures each attempt
  * waits min(2^(n−5) s, 15 min). No permanent lockout: a lockout would let
  * anyone who knows a user id lock that user out.
  */

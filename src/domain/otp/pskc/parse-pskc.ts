@@ -69,7 +69,7 @@ function need(el: XmlElement | undefined, what: string): XmlElement {
   return el;
 }
 
-/** The manufacturer's token model as twofold's profile (DESIGN: hardware profiles limit the spec). */
+/** The manufacturer's token model as twofold's profile (docs/design.md "TOTP and HOTP": hardware profiles limit the spec). */
 export function profileOf(manufacturer: string, model: string): TokenProfile {
   if (!/nitrokey/i.test(manufacturer)) return "generic";
   return /storage/i.test(model) ? "nitrokey_storage" : "nitrokey_pro";

@@ -4,7 +4,7 @@ export type WebAuthnRole = "webauthn" | "passwordless";
 /** COSE algorithms twofold accepts: ES256 (every Nitrokey) and EdDSA (Nitrokey 3). RFC 9053 §2.1, RFC 8037. */
 export const SUPPORTED_ALGORITHMS = [-7, -8];
 
-/** Attestation formats accepted (DESIGN "WebAuthn"): none, packed (FIDO2 keys), fido-u2f (U2F keys). */
+/** Attestation formats accepted (docs/design.md "WebAuthn"): none, packed (FIDO2 keys), fido-u2f (U2F keys). */
 export const ACCEPTED_FORMATS: readonly string[] = ["none", "packed", "fido-u2f"];
 
 /** How long the browser may take over a ceremony; the server-side limits are the pending TTL and the transaction TTL. */
@@ -14,7 +14,7 @@ export const CEREMONY_TIMEOUT_MS = 120_000;
 export const CHALLENGE_BYTES = 32;
 
 /**
- * What each role asks of the authenticator (DESIGN "WebAuthn"): a second
+ * What each role asks of the authenticator (docs/design.md "WebAuthn"): a second
  * factor follows a password, so presence is enough and no resident key is
  * spent; passwordless replaces the password, so the key must be discoverable
  * and verify the user (PIN).

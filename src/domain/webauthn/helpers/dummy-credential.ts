@@ -23,7 +23,7 @@ function dummyPublicKey(): Buffer {
 /**
  * A stand-in credential for an assertion whose credential id is unknown (or
  * someone else's), so Verify still runs the full signature check and answers
- * in about the time a known credential takes (DESIGN "Constant work"). Its
+ * in about the time a known credential takes (docs/design.md "Constant work"). Its
  * verification always fails and its result is discarded.
  */
 export function dummyCredential(credentialId: string): Pick<FactorRow, "credential_id" | "public_key" | "transports"> {

@@ -9,7 +9,7 @@ import { CEREMONY_TIMEOUT_MS, rolePolicy, SUPPORTED_ALGORITHMS, type WebAuthnRol
  * tenant's relying party, the stable user handle, our challenge, direct
  * attestation (so packed and fido-u2f statements arrive), ES256 and EdDSA,
  * and every credential the user already has, in either role, excluded
- * (DESIGN "WebAuthn": one token, one role).
+ * (docs/design.md "WebAuthn": one token, one role).
  */
 export async function creationOptions(opts: {
   rp: RelyingParty;
