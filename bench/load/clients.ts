@@ -1,20 +1,19 @@
 /**
  * The RPC calls `twofold-bench load` makes, behind one small interface so
- * the transport can change without touching the load logic (and so this
- * file alone moves to the project's client library when it lands).
+ * the load logic does not depend on a transport.
  *
- * Two gRPC implementations are offered because the load generator shares a
- * 2-core box with the service and Postgres, and must not be what limits the
- * figure. Measured against the trivial-handler server at 32 in flight on
- * this 2-core box, connect-node's gRPC transport (the default) cost the
- * generator 0.12–0.21 ms of CPU per login and reached 1,000–2,500 logins/s;
- * @grpc/grpc-js cost 0.33–1.7 ms and reached 230–730, and made the server
- * spend about twice the CPU per call too. `--protocol connect` uses
- * connect-node's Connect protocol (binary, HTTP/2).
+ * The default is twofold/client (`src/client`), the library platform
+ * services use; `load` itself defaults to `raw` for the measured logins,
+ * because the generator shares a 2-core box with the service and Postgres
+ * and must not be what limits the figure: unary gRPC framed by hand on
+ * node:http2 (raw-grpc.ts) cost the generator about 0.6 ms of CPU per
+ * login where twofold/client's gRPC (connect-node) cost about 1.3 ms, and
+ * @grpc/grpc-js more again (0.33–1.7 ms per call against the trivial
+ * server, where it also made the server spend about twice the CPU).
+ * `--protocol connect` always goes through twofold/client (binary, HTTP/2).
  */
 import { create, fromBinary, toBinary, type DescMethodUnary, type DescService, type MessageInitShape, type MessageShape } from "@bufbuild/protobuf";
-import { Code, ConnectError, createClient, type Interceptor, type Transport } from "@connectrpc/connect";
-import { createConnectTransport, createGrpcTransport, Http2SessionManager } from "@connectrpc/connect-node";
+import { Code, ConnectError } from "@connectrpc/connect";
 import * as http2 from "node:http2";
 import * as grpc from "@grpc/grpc-js";
 import { AdminService } from "../../src/gen/twofold/v1/admin_pb.js";
@@ -22,12 +21,13 @@ import { AppPasswordService } from "../../src/gen/twofold/v1/app_passwords_pb.js
 import { AuthenticationService } from "../../src/gen/twofold/v1/authentication_pb.js";
 import { BackupCodeService } from "../../src/gen/twofold/v1/backup_codes_pb.js";
 import { EnrolmentService } from "../../src/gen/twofold/v1/enrolment_pb.js";
+import { createTwofoldClient } from "../../src/client/index.js";
 import { rawGrpcService } from "./raw-grpc.js";
 
 /** The wire protocol of the load. */
 export type Protocol = "grpc" | "connect";
 /** Which library speaks gRPC for the load generator. */
-export type GrpcLibrary = "grpc-js" | "connect-node" | "raw";
+export type GrpcLibrary = "grpc-js" | "client" | "raw";
 
 /** The unary methods of a service as async functions, the shape connect's `Client<S>` has. */
 export type UnaryClient<S extends DescService> = {
@@ -52,7 +52,7 @@ export interface ClientOptions {
   target: string;
   apiKey: string;
   protocol: Protocol;
-  /** Only for `protocol: "grpc"`; default connect-node. */
+  /** Only for `protocol: "grpc"`; default twofold/client. */
   grpcLibrary?: GrpcLibrary;
   /** Per-call deadline, ms (a stuck call must not hang the run). */
   deadlineMs?: number;
@@ -64,7 +64,7 @@ const DEFAULT_DEADLINE_MS = 30_000;
 export function openClients(opts: ClientOptions): LoadClients {
   if (opts.protocol === "grpc" && opts.grpcLibrary === "grpc-js") return grpcJsClients(opts);
   if (opts.protocol === "grpc" && opts.grpcLibrary === "raw") return rawClients(opts);
-  return connectClients(opts);
+  return libraryClients(opts);
 }
 
 /** The gRPC status name of a failed call ("UNAVAILABLE"), or CLIENT_ERROR for anything that is not an RPC status. */
@@ -83,30 +83,22 @@ export function codeName(code: number): string {
   return name.replace(/([a-z])([A-Z])/g, "$1_$2").toUpperCase();
 }
 
-function connectClients(opts: ClientOptions): LoadClients {
-  const baseUrl = `http://${opts.target}`;
-  const sessions = new Http2SessionManager(baseUrl);
-  const auth = `Bearer ${opts.apiKey}`;
-  const deadline = opts.deadlineMs ?? DEFAULT_DEADLINE_MS;
-  const interceptors: Interceptor[] = [
-    (next) => (req) => {
-      req.header.set("authorization", auth);
-      return next(req);
-    },
-  ];
-  const transport: Transport =
-    opts.protocol === "grpc"
-      ? createGrpcTransport({ baseUrl, sessionManager: sessions, interceptors, defaultTimeoutMs: deadline })
-      : createConnectTransport({ baseUrl, httpVersion: "2", sessionManager: sessions, interceptors, useBinaryFormat: true, defaultTimeoutMs: deadline });
-  // connect's Client<S> has exactly the unary shape for unary methods.
-  const client = <S extends DescService>(service: S): UnaryClient<S> => createClient(service, transport) as unknown as UnaryClient<S>;
+/** twofold/client, the library platform services use (connect-node underneath), with retries off: the load counts every failure. */
+function libraryClients(opts: ClientOptions): LoadClients {
+  const c = createTwofoldClient({
+    baseUrl: `http://${opts.target}`,
+    apiKey: opts.apiKey,
+    protocol: opts.protocol,
+    timeoutMs: opts.deadlineMs ?? DEFAULT_DEADLINE_MS,
+    retry: false,
+  });
   return {
-    auth: client(AuthenticationService),
-    enrolment: client(EnrolmentService),
-    backupCodes: client(BackupCodeService),
-    appPasswords: client(AppPasswordService),
-    admin: client(AdminService),
-    close: () => sessions.abort(),
+    auth: c.authentication,
+    enrolment: c.enrolment,
+    backupCodes: c.backupCodes,
+    appPasswords: c.appPasswords,
+    admin: c.admin,
+    close: () => c.close(),
   };
 }
 

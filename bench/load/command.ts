@@ -20,7 +20,7 @@ ceilings measured in the same run at the same concurrency.
                           also TWOFOLD_API_KEY)
   --protocol P            grpc (default) or connect
   --grpc-library L        raw (default: hand-framed gRPC on node:http2, the cheapest
-                          for the generator), connect-node or grpc-js
+                          for the generator), client (twofold/client) or grpc-js
   --duration S            measuring window, seconds (default 30; smoke 3)
   --logins N              stop after N logins instead (the window caps it)
   --warmup S              seconds before the window (default 3; smoke 1)
@@ -68,8 +68,8 @@ export function parseLoadArgs(argv: string[], env: NodeJS.ProcessEnv): { opts: L
   const protocol = (values["protocol"] ?? "grpc") as string;
   if (protocol !== "grpc" && protocol !== "connect") throw new UsageError("--protocol must be grpc or connect");
   const grpcLibrary = (values["grpc-library"] ?? "raw") as string;
-  if (grpcLibrary !== "grpc-js" && grpcLibrary !== "connect-node" && grpcLibrary !== "raw") {
-    throw new UsageError("--grpc-library must be raw, grpc-js or connect-node");
+  if (grpcLibrary !== "grpc-js" && grpcLibrary !== "client" && grpcLibrary !== "raw") {
+    throw new UsageError("--grpc-library must be raw, client or grpc-js");
   }
   const target = values["target"] as string | undefined;
   const apiKey = (values["api-key"] as string | undefined) ?? env["TWOFOLD_API_KEY"];

@@ -215,13 +215,15 @@ export async function runLoad(opts: LoadOptions, smoke: boolean): Promise<LoadRe
     const apiKey = service?.apiKey ?? (opts.apiKey as string);
     const clientOpts = { protocol: opts.protocol, grpcLibrary: opts.grpcLibrary };
     for (let i = 0; i < opts.connections; i++) connections.push(openClients({ ...clientOpts, target, apiKey }));
-    const first = connections[0] as LoadClients;
 
-    // Enrolment.
-    const browser = new WebAuthnClient({ origin: await webAuthnOrigin(first) });
+    // Enrolment, through twofold/client: the path platform services take.
+    const setup = openClients({ protocol: opts.protocol, grpcLibrary: "client", target, apiKey });
+    connections.push(setup);
+    const browser = new WebAuthnClient({ origin: await webAuthnOrigin(setup) });
     const ca = await AttestationCa.create();
     const sizes = poolSizes(opts.mix, opts.users, opts.concurrency);
-    const enrolled = await enrolAll({ clients: first, browser, ca, runId: newRunId() }, sizes, opts.enrolConcurrency, opts.progress);
+    const enrolled = await enrolAll({ clients: setup, browser, ca, runId: newRunId() }, sizes, opts.enrolConcurrency, opts.progress);
+    connections.pop()?.close();
 
     // Logins.
     const recorder = new Recorder(opts.seconds <= 10 ? 250 : 1000);
