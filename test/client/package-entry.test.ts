@@ -15,7 +15,11 @@ describe("the package's entry points", () => {
   const manifest = JSON.parse(readFileSync("package.json", "utf8")) as Manifest;
 
   it("point at committed files: the bins and twofold/client need no build", () => {
-    expect(manifest.bin).toEqual({ twofold: "entry/twofold.mjs", "twofold-emulator": "entry/twofold-emulator.mjs" });
+    expect(manifest.bin).toEqual({
+      twofold: "entry/twofold.mjs",
+      "twofold-bench": "entry/twofold-bench.mjs",
+      "twofold-emulator": "entry/twofold-emulator.mjs",
+    });
     expect(manifest.exports["./client"]).toEqual({ types: "./src/client/index.ts", default: "./entry/client.mjs" });
     for (const file of [...Object.values(manifest.bin), "src/client/index.ts", "entry/client.mjs"]) expect(existsSync(file)).toBe(true);
   });
