@@ -92,6 +92,17 @@ interface Plan {
   rounds: number;
 }
 
+/**
+ * h2load keeps the real clock: under libfaketime (the flake hunt moves every
+ * process's wall clock) its event loop recurses into clock_gettime and never
+ * finishes its -D duration.
+ */
+function realClockEnv(): NodeJS.ProcessEnv {
+  const env = { ...process.env };
+  for (const name of Object.keys(env)) if (name === "LD_PRELOAD" || name.startsWith("FAKETIME")) delete env[name];
+  return env;
+}
+
 function runH2load(port: number, bodyFile: string, key: string, plan: Plan): Promise<LoadResult> {
   const args = [
     "-c", String(plan.connections),
@@ -106,7 +117,7 @@ function runH2load(port: number, bodyFile: string, key: string, plan: Plan): Pro
     `http://127.0.0.1:${port}${PATH}`,
   ];
   return new Promise((resolve, reject) => {
-    const proc = spawn("h2load", args, { stdio: ["ignore", "pipe", "inherit"] });
+    const proc = spawn("h2load", args, { stdio: ["ignore", "pipe", "inherit"], env: realClockEnv() });
     let out = "";
     proc.stdout.on("data", (d: Buffer) => (out += d.toString()));
     proc.once("error", (err) => reject(new Error(`h2load: ${err.message} (apt-get install -y nghttp2-client)`)));
