@@ -2,7 +2,7 @@ import type { AppDeps } from "../../app.js";
 import { Statement } from "../../store/statement.js";
 import { revokeAllAppPasswordsCte } from "../app-passwords/index.js";
 import { auditInsertCte, logWrittenAudits, writtenAuditRows, type WrittenAuditRow } from "../audit/index.js";
-import { deleteListCtes } from "../backup-codes/index.js";
+import { deleteListCtes, runListStatement, withListCtes } from "../backup-codes/index.js";
 import type { RequestMeta } from "../caller.js";
 import { deleteFactorsOfKindsCte, type FactorKind } from "../factors/index.js";
 
@@ -60,10 +60,9 @@ export async function resetSecondFactor(
   s.define("now", at, "timestamptz");
   s.with("removed", plan.factorKinds.length > 0 ? deleteFactorsOfKindsCte(s, plan.factorKinds) : "SELECT NULL::text AS id, NULL::text AS kind WHERE false");
   if (plan.backupCodes) {
-    const list = deleteListCtes(s);
-    s.with("list", list.header).with("codes", list.codes);
+    withListCtes(s, deleteListCtes(s));
   } else {
-    s.with("list", "SELECT NULL::integer AS total WHERE false");
+    s.with("list_header", "SELECT NULL::integer AS total WHERE false").with("list_guard", "SELECT true AS ok");
   }
   s.with("revoked", plan.appPasswords ? revokeAllAppPasswordsCte(s) : "SELECT NULL::text AS id WHERE false");
   s.with(
@@ -80,13 +79,14 @@ export async function resetSecondFactor(
         kind: "admin.second_factor_reset",
         userId,
         detailsSql: `jsonb_build_object('scope', ${s.param(scope, "text")}, 'factors_removed', (SELECT count(*) FROM removed),
-          'backup_codes_removed', EXISTS (SELECT 1 FROM list), 'app_passwords_revoked', (SELECT count(*) FROM revoked))`,
+          'backup_codes_removed', EXISTS (SELECT 1 FROM list_header), 'app_passwords_revoked', (SELECT count(*) FROM revoked))`,
       },
     ]),
   );
-  const r = await s.run<{ factors: number; list: boolean; revoked: number; audits: WrittenAuditRow[] | null }>(
+  const r = await runListStatement<{ factors: number; list: boolean; revoked: number; audits: WrittenAuditRow[] | null }>(
+    s,
     deps.db,
-    `SELECT (SELECT count(*)::integer FROM removed) AS factors, EXISTS (SELECT 1 FROM list) AS list,
+    `SELECT (SELECT count(*)::integer FROM removed) AS factors, EXISTS (SELECT 1 FROM list_header) AS list, (SELECT ok FROM list_guard) AS guard,
        (SELECT count(*)::integer FROM revoked) AS revoked, ${writtenAuditRows("audit")}`,
   );
   const row = r.rows[0];

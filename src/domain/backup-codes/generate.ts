@@ -4,7 +4,7 @@ import { auditInsertCte, logWrittenAudits, writtenAuditRows, type WrittenAuditRo
 import type { RequestMeta } from "../caller.js";
 import { groupSymbols, randomCrockford } from "./crockford.js";
 import { BACKUP_CODE_GROUP, BACKUP_CODE_HASH_PURPOSE, BACKUP_CODE_SYMBOLS } from "./rules.js";
-import { replaceListCtes } from "./store.js";
+import { replaceListCtes, runListStatement, withListCtes } from "./store.js";
 
 export interface GeneratedBackupCodes {
   /** Shown to the user once; only their keyed hashes are stored. */
@@ -33,12 +33,13 @@ export async function generateBackupCodes(
   s.define("tenant", meta.caller.tenant, "text");
   s.define("user", userId, "text");
   s.define("now", generatedAt, "timestamptz");
-  const parts = replaceListCtes(s, count, hashes);
-  s.with("header", parts.header).with("cleared", parts.cleared).with("inserted", parts.inserted);
+  withListCtes(s, replaceListCtes(s, count, hashes));
   s.with("audit", auditInsertCte(s, meta, generatedAt, [{ kind: "backup_codes.generated", userId, details: { count } }]));
-  const r = await s.run<{ inserted: number; audits: WrittenAuditRow[] | null }>(
+  const r = await runListStatement<{ inserted: number; audits: WrittenAuditRow[] | null }>(
+    s,
     deps.db,
-    `SELECT (SELECT count(*)::integer FROM inserted) AS inserted, (SELECT count(*) FROM header) AS header, ${writtenAuditRows("audit")}`,
+    `SELECT (SELECT count(*)::integer FROM list_inserted) AS inserted, (SELECT count(*) FROM list_codes) AS cleared,
+       (SELECT ok FROM list_guard) AS guard, ${writtenAuditRows("audit")}`,
   );
   logWrittenAudits(deps.logger, meta, r.rows[0]?.audits);
   return { codes: [...symbols].map((c) => groupSymbols(c, BACKUP_CODE_GROUP)), generatedAt };

@@ -5,5 +5,5 @@ export {
   resolveBackupCodeCount,
 } from "./rules.js";
 export { getBackupCodeStatus, type BackupCodeStatus } from "./status.js";
-export { deleteListCtes, remainingCodesSql } from "./store.js";
+export { deleteListCtes, remainingCodesSql, runListStatement, withListCtes } from "./store.js";
 export { backupCodeLoginProvider } from "./verify.js";
