@@ -20,6 +20,18 @@ beforeAll(async () => {
 });
 afterAll(async () => app.close());
 
+/** Waits until `n` statements of this test's database wait for a lock. */
+async function waitForLockWaiters(n: number): Promise<void> {
+  for (let i = 0; i < 500; i++) {
+    const r = await app.db.query<{ n: number }>(
+      "SELECT count(*)::integer AS n FROM pg_stat_activity WHERE datname = current_database() AND wait_event_type = 'Lock'",
+    );
+    if ((r.rows[0]?.n ?? 0) >= n) return;
+    await new Promise((resolve) => setTimeout(resolve, 10));
+  }
+  throw new Error(`fewer than ${n} statements waited for the lock`);
+}
+
 /** The field names of an INVALID_ARGUMENT's BadRequest detail. */
 async function badFields(call: Promise<unknown>): Promise<string[]> {
   const err = await call.then(
@@ -38,7 +50,7 @@ describe("GenerateBackupCodes", () => {
     expect(res.codes).toHaveLength(10);
     expect(new Set(res.codes).size).toBe(10);
     for (const code of res.codes) expect(code).toMatch(CODE_SHAPE);
-    expect(res.generatedAt && timestampDate(res.generatedAt)).toEqual(START);
+    expect(res.generatedAt && timestampDate(res.generatedAt)).toEqual(clock.now());
   });
 
   it("issues between 1 and 20 codes on request", async () => {
@@ -64,18 +76,20 @@ describe("GetBackupCodeStatus", () => {
   });
 
   it("counts redeemed codes, and regeneration replaces the list", async () => {
+    // Another test may have moved the shared clock on: times are from this test's start.
+    const t0 = clock.now();
     const first = await rpc.backup.generateBackupCodes({ userId: "bob", count: 12 });
     await redeemBackupCode(app.deps, metaFor(), "bob", first.codes[0] ?? "");
     await redeemBackupCode(app.deps, metaFor(), "bob", first.codes[1] ?? "");
     let status = await rpc.backup.getBackupCodeStatus({ userId: "bob" });
     expect([status.total, status.remaining]).toEqual([12, 10]);
-    expect(status.generatedAt && timestampDate(status.generatedAt)).toEqual(START);
+    expect(status.generatedAt && timestampDate(status.generatedAt)).toEqual(t0);
 
     clock.advance(60_000);
     const second = await rpc.backup.generateBackupCodes({ userId: "bob", count: 0 });
     status = await rpc.backup.getBackupCodeStatus({ userId: "bob" });
     expect([status.total, status.remaining]).toEqual([10, 10]);
-    expect(status.generatedAt && timestampDate(status.generatedAt)).toEqual(new Date(START.getTime() + 60_000));
+    expect(status.generatedAt && timestampDate(status.generatedAt)).toEqual(new Date(t0.getTime() + 60_000));
     const rows = await app.db.query<{ n: number }>("SELECT count(*)::integer AS n FROM backup_codes WHERE user_id = 'bob'");
     expect(rows.rows[0]?.n).toBe(10);
     expect(await redeemBackupCode(app.deps, metaFor(), "bob", first.codes[5] ?? "")).toEqual({ ok: false, reason: "wrong_code" });
@@ -94,6 +108,29 @@ describe("GetBackupCodeStatus", () => {
     const survivor = stored.length === 7 ? a : b;
     expect(stored).toEqual(hashesOf(survivor.codes));
     expect([status.total, status.remaining]).toEqual([survivor.codes.length, survivor.codes.length]);
+  });
+
+  it("leaves one whole list when a regeneration's snapshot is older than the list it replaces", async () => {
+    // Held here: the header's row lock. Both regenerations start (each takes
+    // its snapshot) and wait for it; once it is released, the first commits,
+    // and the second gets the lock with a snapshot that cannot see the
+    // first's codes. Its statement must not leave them working.
+    const hashesOf = (codes: string[]) => codes.map((c) => app.deps.keyring.keyedHash("backup-code", c.replace(/-/g, "")).toString("hex")).sort();
+    await rpc.backup.generateBackupCodes({ userId: "stale", count: 3 });
+    const [a, b] = await app.db.transaction(async (tx) => {
+      await tx.query("SELECT 1 FROM backup_code_lists WHERE user_id = 'stale' FOR UPDATE");
+      const both = Promise.all([rpc.backup.generateBackupCodes({ userId: "stale", count: 7 }), rpc.backup.generateBackupCodes({ userId: "stale", count: 9 })]);
+      await waitForLockWaiters(2);
+      return { both };
+    }).then((held) => held.both);
+    const rows = await app.db.query<{ code_hash: Buffer }>("SELECT code_hash FROM backup_codes WHERE user_id = 'stale'");
+    const stored = rows.rows.map((r) => r.code_hash.toString("hex")).sort();
+    const survivor = stored.length === 7 ? a : b;
+    expect(stored).toEqual(hashesOf(survivor.codes));
+    const status = await rpc.backup.getBackupCodeStatus({ userId: "stale" });
+    expect([status.total, status.remaining]).toEqual([survivor.codes.length, survivor.codes.length]);
+    const loser = survivor === a ? b : a;
+    expect(await redeemBackupCode(app.deps, metaFor(), "stale", loser.codes[0] ?? "")).toEqual({ ok: false, reason: "wrong_code" });
   });
 
   it("keeps tenants apart", async () => {
