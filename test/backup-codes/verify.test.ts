@@ -7,12 +7,15 @@ import { clientsFor } from "./harness.js";
 /** Backup codes through AuthenticationService: the login flow wired to this folder's provider. */
 
 let h: Harness;
-let codes: string[] = [];
 
 beforeAll(async () => {
   h = await createHarness();
-  codes = (await clientsFor(h.app.deps, serviceCaller("acme")).backup.generateBackupCodes({ userId: "u1", count: 10 })).codes;
 });
+
+/** Ten fresh codes for a user of the test's own, so the tests hold in any order. */
+async function codesFor(userId: string): Promise<string[]> {
+  return (await clientsFor(h.app.deps, serviceCaller("acme")).backup.generateBackupCodes({ userId, count: 10 })).codes;
+}
 afterAll(async () => h.app.close());
 
 function backupProof(code: string) {
@@ -25,13 +28,15 @@ async function open(userId: string): Promise<string> {
 
 describe("Verify with a backup code", () => {
   it("offers backup codes at Challenge without making a second factor required", async () => {
-    const ch = await h.auth().challenge({ userId: "u1", purpose: Purpose.SECOND_FACTOR });
+    await codesFor("offered");
+    const ch = await h.auth().challenge({ userId: "offered", purpose: Purpose.SECOND_FACTOR });
     expect(ch.secondFactorRequired).toBe(false);
     expect(ch.providers.map((p) => p.provider)).toEqual([Provider.BACKUP_CODE]);
   });
 
   it("verifies a typed code and reports the codes left", async () => {
-    const res = await h.auth().verify({ transactionId: await open("u1"), proof: backupProof(codes[0]?.toLowerCase() ?? "") });
+    const codes = await codesFor("typed");
+    const res = await h.auth().verify({ transactionId: await open("typed"), proof: backupProof(codes[0]?.toLowerCase() ?? "") });
     expect(res.verified).toBe(true);
     expect(res.context?.provider).toBe(Provider.BACKUP_CODE);
     expect(res.context?.backupCodesRemaining).toBe(9);
@@ -39,7 +44,9 @@ describe("Verify with a backup code", () => {
   });
 
   it("refuses a spent code as a wrong code and leaves the transaction open for another", async () => {
-    const tx = await open("u1");
+    const codes = await codesFor("spender");
+    expect((await h.auth().verify({ transactionId: await open("spender"), proof: backupProof(codes[0] ?? "") })).verified).toBe(true);
+    const tx = await open("spender");
     expect(await h.auth().verify({ transactionId: tx, proof: backupProof(codes[0] ?? "") })).toMatchObject({
       verified: false,
       reason: FailureReason.WRONG_CODE,
@@ -50,7 +57,8 @@ describe("Verify with a backup code", () => {
   });
 
   it("answers INVALID_ARGUMENT naming the code only for empty or control-character input", async () => {
-    const tx = await open("u1");
+    await codesFor("odd-input");
+    const tx = await open("odd-input");
     expect(await invalidFields(h.auth().verify({ transactionId: tx, proof: backupProof("") }))).toEqual(["proof.backup_code.code"]);
     expect(await invalidFields(h.auth().verify({ transactionId: tx, proof: backupProof("ABCD\u0000") }))).toEqual(["proof.backup_code.code"]);
     expect((await h.auth().verify({ transactionId: tx, proof: backupProof("not a code") })).reason).toBe(FailureReason.WRONG_CODE);
