@@ -6,10 +6,10 @@
  *   test/support/random.ts: the secrets the service generates),
  * - a different order of files and tests (vitest's --sequence.shuffle with
  *   its own seed),
- * - a different wall clock, when Debian's libfaketime is installed: every
- *   process starts at a time chosen to sit just before a TOTP step, a minute,
- *   an hour or a day boundary, so a test that leans on the real clock meets
- *   the boundary it fears,
+ * - a different wall clock, when Debian's libfaketime is installed: the run
+ *   starts at a time chosen to sit just before a TOTP step, a minute, an hour
+ *   or a day boundary (one offset shared by all its processes), so a test
+ *   that leans on the real clock meets the boundary it fears,
  * and reports every test whose outcome was not the same in all runs. Exit
  * status 1 if any test was flaky or failed, 0 when all runs agreed and passed.
  *
@@ -73,11 +73,15 @@ interface VitestJson {
 /** One run's outcome per test: "file > full name" → passed / failed / skipped. */
 function runOnce(opts: Options, run: number, out: string, faketime: string | undefined): Map<string, string> {
   const seed = opts.seed + run;
-  const clock = BOUNDARIES[run % BOUNDARIES.length] ?? BOUNDARIES[0];
+  const clock = BOUNDARIES[run % BOUNDARIES.length] ?? "2027-01-01 00:00:28";
   const env: NodeJS.ProcessEnv = { ...process.env, TWOFOLD_TEST_SEED: `flake-${seed}`, CI: process.env["CI"] ?? "true" };
   if (faketime !== undefined) {
-    // "@…": the clock starts there when each process starts, and runs on.
-    Object.assign(env, { LD_PRELOAD: faketime, FAKETIME: `@${clock}`, TZ: "UTC", FAKETIME_DONT_FAKE_MONOTONIC: "1" });
+    // One offset for every process of the run, so the service, the emulator and
+    // the test agree on the time (FAKETIME="@…" would restart the clock at
+    // that instant in each new process): the run starts just before the
+    // boundary and the clock runs on from there.
+    const offset = Math.round((Date.parse(`${clock.replace(" ", "T")}Z`) - Date.now()) / 1000);
+    Object.assign(env, { LD_PRELOAD: faketime, FAKETIME: `${offset >= 0 ? "+" : ""}${offset}`, TZ: "UTC", FAKETIME_DONT_FAKE_MONOTONIC: "1" });
   }
   const file = join(out, `run-${run}.json`);
   const args = ["vitest", "run", "--sequence.shuffle", `--sequence.seed=${seed}`, "--reporter=json", `--outputFile=${file}`];

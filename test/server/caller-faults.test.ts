@@ -13,6 +13,7 @@ import { ListFactorsRequestSchema } from "../../src/gen/twofold/v1/enrolment_pb.
 import { keepAlive } from "../../src/server/http-servers.js";
 import { sendHttp1, Http2Sender, type RawAnswer, type RawRequest } from "../fuzz/raw-clients.js";
 import { serviceKey, startFixtureServer, type FixtureServer } from "./fixture.js";
+import { realClockEnv } from "../support/real-clock.js";
 
 /**
  * What a caller can get wrong at the transport, answered in our words with
@@ -186,9 +187,9 @@ describe("the authorization header", () => {
       writeFileSync(join(dir, "json"), json);
       writeFileSync(join(dir, "grpc"), frame(binary));
       const twice = ["-H", `authorization: Bearer ${serviceKey}`, "-H", "authorization: Bearer nope"];
-      const viaConnect = await run("nghttp", [...twice, "-H", "content-type: application/json", "-d", join(dir, "json"), `${fx.server.url}${path}`]);
+      const viaConnect = await run("nghttp", [...twice, "-H", "content-type: application/json", "-d", join(dir, "json"), `${fx.server.url}${path}`], { env: realClockEnv() });
       expect(JSON.parse(viaConnect.stdout)).toEqual({ code: "unauthenticated", message: "missing or invalid API key" });
-      const viaGrpc = await run("nghttp", ["-v", ...twice, "-H", "content-type: application/grpc", "-H", "te: trailers", "-d", join(dir, "grpc"), `${fx.server.url}${path}`]);
+      const viaGrpc = await run("nghttp", ["-v", ...twice, "-H", "content-type: application/grpc", "-H", "te: trailers", "-d", join(dir, "grpc"), `${fx.server.url}${path}`], { env: realClockEnv() });
       expect(viaGrpc.stdout).toMatch(/grpc-status: 16\b/);
     } finally {
       rmSync(dir, { recursive: true, force: true });
