@@ -59,13 +59,13 @@ describe("creating an app password", () => {
 
 describe("verifying an app password", () => {
   it("verifies it for its scope and records the time and ip of the use", async () => {
-    const created = await rpc.apps.createAppPassword({ userId: "bob", name: "mail", scopes: ["imap"] });
+    const created = await rpc.apps.createAppPassword({ userId: "used-once", name: "mail", scopes: ["imap"] });
     clock.advance(5000);
-    const res = await rpc.apps.verifyAppPassword({ userId: "bob", password: created.password, requiredScope: "imap", clientIp: "198.51.100.4" });
+    const res = await rpc.apps.verifyAppPassword({ userId: "used-once", password: created.password, requiredScope: "imap", clientIp: "198.51.100.4" });
     expect(res.verified).toBe(true);
     expect(res.reason).toBe(FailureReason.UNSPECIFIED);
     expect(res.appPassword?.id).toBe(created.appPassword?.id);
-    const listed = (await rpc.apps.listAppPasswords({ userId: "bob" })).appPasswords[0];
+    const listed = (await rpc.apps.listAppPasswords({ userId: "used-once" })).appPasswords.find((p) => p.id === created.appPassword?.id);
     expect(listed?.lastUsedIp).toBe("198.51.100.4");
     expect(listed?.lastUsedAt && timestampDate(listed.lastUsedAt)).toEqual(clock.now());
   });

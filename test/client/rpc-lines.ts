@@ -4,8 +4,14 @@ import { pino, type Logger } from "pino";
 /** A logger that keeps the server's "rpc" lines, so a test counts the attempts that reached the service. */
 export interface RpcLines {
   logger: Logger;
-  /** Calls of `procedure` (`package.Service/Method`) the server finished, with their codes. */
-  codesOf(procedure: string): string[];
+  /**
+   * Calls of `procedure` (`package.Service/Method`) the server finished, with
+   * their codes; only those after `since` (a `mark()`), so tests sharing a
+   * server count their own calls in any order.
+   */
+  codesOf(procedure: string, since?: number): string[];
+  /** A point in the lines: pass it to codesOf. */
+  mark(): number;
 }
 
 export function rpcLines(): RpcLines {
@@ -18,6 +24,11 @@ export function rpcLines(): RpcLines {
   });
   return {
     logger: pino({ level: "info" }, sink),
-    codesOf: (procedure) => lines.filter((l) => l.msg === "rpc" && l.method === procedure).map((l) => l.code ?? ""),
+    codesOf: (procedure, since = 0) =>
+      lines
+        .slice(since)
+        .filter((l) => l.msg === "rpc" && l.method === procedure)
+        .map((l) => l.code ?? ""),
+    mark: () => lines.length,
   };
 }

@@ -129,6 +129,16 @@ describe("GET /metrics after real calls", () => {
   });
 
   it("puts no user, tenant or key in any label", async () => {
+    // Calls of its own (a login refused for a wrong code), so the series with
+    // provider and reason labels exist whichever test ran first.
+    const userId = `${USER}-labels`;
+    const enrolled = await client.enrolment.enrol({ userId, label: "Token", spec: { case: "totp", value: { secret: SECRET } } });
+    await client.enrolment.confirmEnrolment({ userId, factorId: enrolled.factor?.id ?? "", proof: { case: "otpCode", value: totp(clock.now()) } });
+    const bad = await client.authentication.verify({
+      transactionId: (await client.authentication.challenge({ userId })).transactionId,
+      proof: { case: "otp", value: { code: wrongCodeAt(clock.now()) } },
+    });
+    expect(bad.reason).toBe(v1.FailureReason.WRONG_CODE);
     const { parsed } = await read();
     const values = parsed.samples.flatMap((s) => Object.values(s.labels));
     for (const secretish of [USER, TENANT, "tf_"]) expect(values.filter((v) => v.includes(secretish))).toEqual([]);
