@@ -113,10 +113,12 @@ async function enrolOtp(ctx: EnrolContext, userId: string, kind: "totp" | "hotp"
   if (kind === "totp") {
     token.writeTotpSlot(SLOT, { name: "twofold", secretHex, digits: 6, intervalSeconds: 30 }, ADMIN_TMP);
     // The code is the one the token showed a step ago (inside the ±1 window): the step it burns is
-    // then already past, so the user's first login need not wait up to 30 s for a fresh step.
-    // Near the end of a step the request could arrive two steps later: use the current code then.
+    // then already past, so the user's first login need not wait for a fresh step. In a step's last
+    // second the request could arrive two steps later: use the current code then (the next step is
+    // under a second away). Before, that cut-off was 5 s: a user enrolled then waited for the next
+    // step, and a 3 s smoke window could end first, with no TOTP login verified at all.
     const now = Date.now();
-    const at = now % 30_000 < 25_000 ? now - 30_000 : now;
+    const at = now % 30_000 < 29_000 ? now - 30_000 : now;
     token.setTime(Math.floor(at / 1000));
     step = currentStep(at);
   } else {

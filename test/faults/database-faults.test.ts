@@ -296,10 +296,12 @@ describe("the service when its database fails", () => {
   }, 60_000);
 
   it("keeps serving on one replica while the other is killed with SIGKILL", async () => {
+    // A replica of this test's own to kill, so the other scenarios keep theirs in any order.
+    const victim = await startServeProcess(serveEnv(2));
     let killedAt = 0;
-    const run = await underLoad([primary, small], async () => {
-      small.child.kill("SIGKILL");
-      await small.exited;
+    const run = await underLoad([primary, victim], async () => {
+      victim.child.kill("SIGKILL");
+      await victim.exited;
       killedAt = performance.now();
       await sleep(700);
     });

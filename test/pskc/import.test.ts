@@ -73,7 +73,9 @@ describe("importing a PSKC container", () => {
 
   it("rolls back every factor when one user cannot take another", async () => {
     // carol already holds the most factors a user may hold; the container's other tokens must not land either.
-    for (let i = 0; i < 20; i++) {
+    // (Another test may have imported carol's token already: fill up to the limit from what she holds.)
+    const held = (await h.enrolment().listFactors({ userId: "carol@example.com" })).factors.length;
+    for (let i = held; i < 20; i++) {
       await h.enrolment().enrol({ userId: "carol@example.com", label: `app ${i}`, spec: { case: "totp", value: {} } });
     }
     const before = await factorCount();
