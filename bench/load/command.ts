@@ -23,7 +23,8 @@ ceilings measured in the same run at the same concurrency.
                           for the generator), client (twofold/client) or grpc-js
   --duration S            measuring window, seconds (default 30; smoke 3)
   --logins N              stop after N logins instead (the window caps it)
-  --warmup S              seconds before the window (default 3; smoke 1)
+  --warmup S              seconds before the window (default 3; smoke 0: its few TOTP
+                          users would spend their one login per step in the warm-up)
   --concurrency C         logins in flight (default 32; smoke 8)
   --connections K         HTTP/2 connections (default 1)
   --users N               users to enrol, split by the mix (default 4000; smoke 60)
@@ -91,7 +92,7 @@ export function parseLoadArgs(argv: string[], env: NodeJS.ProcessEnv): { opts: L
     grpcLibrary: grpcLibrary as GrpcLibrary,
     seconds: numberOption(values["duration"], "duration", 0.5) ?? (smoke ? 3 : 30),
     logins: intOption(values["logins"], "logins", 1),
-    warmupSeconds: numberOption(values["warmup"], "warmup", 0) ?? (smoke ? 1 : 3),
+    warmupSeconds: numberOption(values["warmup"], "warmup", 0) ?? (smoke ? 0 : 3),
     concurrency: intOption(values["concurrency"], "concurrency", 1, 10_000) ?? (smoke ? 8 : 32),
     connections: intOption(values["connections"], "connections", 1, 256) ?? 1,
     users: intOption(values["users"], "users", 1, 1_000_000) ?? (smoke ? 60 : 4000),

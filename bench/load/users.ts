@@ -113,12 +113,8 @@ async function enrolOtp(ctx: EnrolContext, userId: string, kind: "totp" | "hotp"
   if (kind === "totp") {
     token.writeTotpSlot(SLOT, { name: "twofold", secretHex, digits: 6, intervalSeconds: 30 }, ADMIN_TMP);
     // The code is the one the token showed a step ago (inside the ±1 window): the step it burns is
-    // then already past, so the user's first login need not wait for a fresh step. In a step's last
-    // second the request could arrive two steps later: use the current code then (the next step is
-    // under a second away). Before, that cut-off was 5 s: a user enrolled then waited for the next
-    // step, and a 3 s smoke window could end first, with no TOTP login verified at all.
-    const now = Date.now();
-    const at = now % 30_000 < 29_000 ? now - 30_000 : now;
+    // then already past, so the user's first login need not wait for a fresh step.
+    const at = Date.now() - 30_000;
     token.setTime(Math.floor(at / 1000));
     step = currentStep(at);
   } else {
@@ -128,10 +124,12 @@ async function enrolOtp(ctx: EnrolContext, userId: string, kind: "totp" | "hotp"
   const confirm = (code: string) => ctx.clients.enrolment.confirmEnrolment({ userId, factorId, proof: { case: "otpCode", value: code } });
   let confirmed = await confirm(kind === "totp" ? token.getTotpCode(SLOT) : token.getHotpCode(SLOT));
   if (!confirmed.confirmed && kind === "totp") {
-    // The request was slow and the step moved on: the code the token shows now.
-    const now = Date.now();
-    token.setTime(Math.floor(now / 1000));
-    step = currentStep(now);
+    // The request crossed a step boundary, so that code is two steps old now: the previous step's
+    // code again, as of now. (The current one would burn the current step, and the user's first
+    // login would wait up to 30 s: a smoke run's window would end first.)
+    const at = Date.now() - 30_000;
+    token.setTime(Math.floor(at / 1000));
+    step = currentStep(at);
     confirmed = await confirm(token.getTotpCode(SLOT));
   }
   check(confirmed.confirmed, `ConfirmEnrolment (${kind}) refused the token's code`);
