@@ -28,16 +28,21 @@ export function consumeCodeCte(s: Statement, hash: Buffer): string {
  * every old code deleted and the new hashes inserted, all in the caller's
  * one statement, so at no moment do both lists work, nor does neither.
  */
-export function replaceListCtes(s: Statement, total: number, hashes: readonly Buffer[]): { header: string; cleared: string; inserted: string } {
+export function replaceListCtes(
+  s: Statement,
+  total: number,
+  hashes: readonly Buffer[],
+  when = "true",
+): { header: string; cleared: string; inserted: string } {
   const [tenant, user, now] = [s.ref("tenant"), s.ref("user"), s.ref("now")];
   return {
     header: `INSERT INTO backup_code_lists (tenant_id, user_id, generated_at, total)
-      VALUES (${tenant}, ${user}, ${now}, ${s.param(total, "integer")})
+      SELECT ${tenant}, ${user}, ${now}, ${s.param(total, "integer")} WHERE ${when}
       ON CONFLICT (tenant_id, user_id) DO UPDATE SET generated_at = EXCLUDED.generated_at, total = EXCLUDED.total
       RETURNING total`,
-    cleared: `DELETE FROM backup_codes WHERE tenant_id = ${tenant} AND user_id = ${user} RETURNING code_hash`,
+    cleared: `DELETE FROM backup_codes WHERE tenant_id = ${tenant} AND user_id = ${user} AND ${when} RETURNING code_hash`,
     inserted: `INSERT INTO backup_codes (tenant_id, user_id, code_hash)
-      SELECT ${tenant}, ${user}, h FROM unnest(${s.param(hashes, "bytea[]")}) AS h
+      SELECT ${tenant}, ${user}, h FROM unnest(${s.param(hashes, "bytea[]")}) AS h WHERE ${when}
       RETURNING code_hash`,
   };
 }

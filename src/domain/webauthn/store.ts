@@ -97,10 +97,10 @@ export function userHandleSql(s: Statement, userSql: string): string {
  * handle the statement then holds: the insert-or-keep returns the new one,
  * else the snapshot has the old one, so two concurrent enrolments agree.
  */
-export function ensureUserHandleCte(s: Statement, candidate: string): string {
+export function ensureUserHandleCte(s: Statement, candidate: string, when = "true"): string {
   const [tenant, user] = [s.ref("tenant"), s.ref("user")];
   return `INSERT INTO webauthn_user_handles (tenant_id, user_id, user_handle, created_at)
-    VALUES (${tenant}, ${user}, ${s.param(candidate, "text")}, ${s.ref("now")})
+    SELECT ${tenant}, ${user}, ${s.param(candidate, "text")}, ${s.ref("now")} WHERE ${when}
     ON CONFLICT (tenant_id, user_id) DO NOTHING
     RETURNING user_handle`;
 }
