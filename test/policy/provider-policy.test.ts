@@ -362,6 +362,13 @@ describe("limits at Enrol", () => {
     expect(Number(unset.appPassword?.expiresAt?.seconds) * 1000).toBe(now + 30 * day);
     const shorter = await create(day);
     expect(Number(shorter.appPassword?.expiresAt?.seconds) * 1000).toBe(now + day);
+    // Fractions of a millisecond, in the ttl and in the maximum, are answers, not INTERNAL.
+    await setPolicy(tenant, { appPasswords: { maxLifetime: { seconds: 3600n, nanos: 500_000 } } });
+    // Stored in whole milliseconds.
+    expect((await h.admin(tenant).getProviderPolicy({})).policy?.appPasswords?.maxLifetime?.nanos).toBe(1_000_000);
+    const ttl = (nanos: number) => h.appPasswords(tenant).createAppPassword({ userId: USER, name: "Mail", scopes: ["imap"], ttl: { seconds: 3600n, nanos } });
+    expect(await expectPrecondition(ttl(2_000_000), "PROVIDER_POLICY_LIMIT")).toEqual(["ttl"]);
+    await ttl(0);
   });
 });
 

@@ -89,7 +89,8 @@ export function policyGateCte(s: Statement, request: PolicyRequest): string {
     );
   }
   if (request.kind === "app_passwords" && request.ttlMs !== undefined) {
-    branches.push(`WHEN p.app_password_max_lifetime_ms < ${s.param(request.ttlMs, "bigint")} THEN 'ttl'`);
+    // A Duration may carry a fraction of a millisecond; the column is whole ones.
+    branches.push(`WHEN p.app_password_max_lifetime_ms < ${s.param(Math.ceil(request.ttlMs), "bigint")} THEN 'ttl'`);
   }
   return `SELECT (SELECT CASE ${branches.join(" ")} END FROM provider_policies p WHERE p.tenant_id = ${s.ref("tenant")}) AS refusal`;
 }

@@ -67,7 +67,12 @@ export function parseProviderPolicy(input: ProviderPolicyInput): ProviderPolicy 
     }
   }
   if (v.length > 0) throw invalidArgument(v);
-  return { disabledKinds: POLICY_KINDS.filter((k) => disabled.has(k)), totp, appPasswordMaxLifetimeMs: maxLifetimeMs };
+  return {
+    disabledKinds: POLICY_KINDS.filter((k) => disabled.has(k)),
+    totp,
+    // Whole milliseconds, as stored (a Duration may carry a fraction of one).
+    appPasswordMaxLifetimeMs: maxLifetimeMs === undefined ? undefined : Math.floor(maxLifetimeMs),
+  };
 }
 
 const LABEL: Record<PolicyKind, string> = {
