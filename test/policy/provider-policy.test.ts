@@ -222,7 +222,13 @@ describe("each kind enabled, disabled and re-enabled", () => {
       expect(await disabledLogin()).toEqual({ verified: false, reason: FailureReason.PROVIDER_DISABLED });
       // Counted by the throttle like any wrong proof.
       expect(await failures(tenant, USER)).toBe(before + 1);
-      if (c.factorKind !== undefined) expect(await disabledFlags()).not.toContain(false);
+      if (c.factorKind !== undefined) {
+        expect(await disabledFlags()).not.toContain(false);
+        // A factor handed back by another call says so too.
+        const factor = (await h.enrolment(tenant).listFactors({ userId: USER })).factors.find((f) => f.kind === c.factorKind);
+        const renamed = await h.enrolment(tenant).renameFactor({ userId: USER, factorId: factor?.id ?? "", label: "Renamed" });
+        expect(renamed.factor?.disabledByPolicy).toBe(true);
+      }
 
       // Re-enabled: the stored factor works again.
       await setPolicy(tenant, {});

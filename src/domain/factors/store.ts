@@ -68,6 +68,15 @@ export function insertFactorCte(s: Statement, f: NewFactor, max: number, when = 
     RETURNING ${FACTOR_COLUMNS}`;
 }
 
+/**
+ * A RETURNING list for a statement that hands a factor back to its caller
+ * (rename, confirm, resync): every FactorRow column and `disabled_by_policy`
+ * from the tenant's provider policy (docs/design.md "Provider policy").
+ */
+export function returningFactorSql(s: Statement): string {
+  return `${FACTOR_COLUMNS}, ${kindDisabledSql(s.ref("tenant"), "kind")} AS disabled_by_policy`;
+}
+
 /** SQL selecting the user's active factors, oldest first (Challenge lists them by kind). */
 export function activeFactorsSql(s: Statement, userSql: string): string {
   return `SELECT ${FACTOR_COLUMNS} FROM factors
@@ -102,7 +111,7 @@ export async function listLiveFactors(q: Queryable, tenant: string, userId: stri
 export function renameFactorCte(s: Statement, id: string, label: string): string {
   return `UPDATE factors SET label = ${s.param(label, "text")}
     WHERE tenant_id = ${s.ref("tenant")} AND user_id = ${s.ref("user")} AND id = ${s.param(id, "uuid")} AND ${liveSql(s)}
-    RETURNING ${FACTOR_COLUMNS}`;
+    RETURNING ${returningFactorSql(s)}`;
 }
 
 /** A CTE body deleting a live factor of the statement's user, its sealed secret with it (no row when there is none). */

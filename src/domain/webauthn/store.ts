@@ -1,5 +1,5 @@
 import type { Statement } from "../../store/statement.js";
-import { FACTOR_COLUMNS } from "../factors/index.js";
+import { FACTOR_COLUMNS, returningFactorSql } from "../factors/index.js";
 import type { WebAuthnRole } from "./helpers/ceremony-policy.js";
 
 /**
@@ -77,7 +77,7 @@ export function activateCredentialCte(s: Statement, a: { factorId: string; chall
     WHERE tenant_id = ${tenant} AND user_id = ${s.ref("user")} AND id = ${s.param(a.factorId, "uuid")}
       AND state = 'pending' AND pending_expires_at > ${now} AND webauthn_challenge = ${s.param(a.challenge, "text")}
       AND NOT EXISTS (SELECT 1 FROM factors WHERE tenant_id = ${tenant} AND credential_id = ${credential})
-    RETURNING ${FACTOR_COLUMNS}`;
+    RETURNING ${returningFactorSql(s)}`;
 }
 
 /** SQL selecting one of the statement's user's WebAuthn factors by id, any state (ConfirmEnrolment). */
