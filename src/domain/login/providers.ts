@@ -59,9 +59,11 @@ function bind<P extends LoginProof>(provider: LoginProvider<P>, proof: P): Bound
     async check(deps, attempt, candidates, policy) {
       const rows = usable(policy, candidates);
       const decision = await provider.check(deps, attempt, proof, rows);
-      const off = kindsOf(proof, attempt.purpose).filter((k) => !kindEnabled(policy, k));
-      const disabled = off.length > 0 && (off.length === kindsOf(proof, attempt.purpose).length || (!decision.verified && rows.length === 0));
-      if (!disabled) return decision;
+      const kinds = kindsOf(proof, attempt.purpose);
+      const off = kinds.filter((k) => !kindEnabled(policy, k));
+      const allOff = off.length === kinds.length;
+      const nothingUsable = off.length > 0 && !decision.verified && rows.length === 0;
+      if (!allOff && !nothingUsable) return decision;
       return { verified: false, provider: decision.provider, reason: "provider_disabled", factorId: "" };
     },
   };
