@@ -1,6 +1,7 @@
 import { clonedKeyRefused } from "./cloned-key-refused.js";
 import { drift70sLate } from "./drift-70s-late.js";
 import { fidoU2fLogin } from "./fido-u2f-login.js";
+import { hardwareKeysOnly } from "./hardware-keys-only.js";
 import { hotpDesyncResync } from "./hotp-desync-resync.js";
 import { lostTokenBackupCode } from "./lost-token-backup-code.js";
 import { mailClientAppPassword } from "./mail-client-app-password.js";
@@ -23,5 +24,6 @@ export const SCENARIOS: readonly Scenario[] = [
   fidoU2fLogin,
   clonedKeyRefused,
   passwordlessAfter2faRefused,
+  hardwareKeysOnly,
   drift70sLate,
 ];

@@ -29,6 +29,11 @@ async function main(argv: string[], env: Record<string, string | undefined>): Pr
       activate: { type: "boolean" },
       "pre-shared-key": { type: "string" },
       root: { type: "string" },
+      disable: { type: "string" },
+      "totp-algorithms": { type: "string" },
+      "totp-digits": { type: "string" },
+      "totp-hardware-only": { type: "boolean" },
+      "app-password-max-lifetime": { type: "string" },
       help: { type: "boolean", short: "h" },
     },
   });
@@ -78,6 +83,13 @@ async function main(argv: string[], env: Record<string, string | undefined>): Pr
     const cmd = await parseMdsCommand(action, positionals[2], values);
     run = async (deps) => {
       await runMdsImportCommand(deps, cmd, print);
+      return 0;
+    };
+  } else if (command === "provider-policy") {
+    const { parseProviderPolicyCommand, runProviderPolicyCommand } = await import("./provider-policy.js");
+    const cmd = parseProviderPolicyCommand(action, values);
+    run = async (deps) => {
+      await runProviderPolicyCommand(deps, cmd, print);
       return 0;
     };
   } else if (command === "keys" && action === "rotate") {

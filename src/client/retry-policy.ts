@@ -49,6 +49,8 @@ export const procedureKinds: Readonly<Record<string, ProcedureKind>> = {
   "twofold.v1.AdminService/ResetSecondFactor": "write",
   "twofold.v1.AdminService/SetEnforcementPolicy": "write",
   "twofold.v1.AdminService/GetEnforcementPolicy": "read",
+  "twofold.v1.AdminService/SetProviderPolicy": "write",
+  "twofold.v1.AdminService/GetProviderPolicy": "read",
   "twofold.v1.AdminService/SetRelyingParty": "write",
   "twofold.v1.AdminService/GetRelyingParty": "read",
   "twofold.v1.AdminService/ListAuditEvents": "read",

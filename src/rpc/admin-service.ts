@@ -1,7 +1,7 @@
 import type { ServiceImpl } from "@connectrpc/connect";
 import type { AppDeps } from "../app.js";
 import { clearThrottle, getUserState, listAuditEvents, resetSecondFactor } from "../domain/admin/index.js";
-import { loadEnforcementPolicy, setEnforcementPolicy } from "../domain/policy/index.js";
+import { loadEnforcementPolicy, loadProviderPolicy, setEnforcementPolicy, setProviderPolicy } from "../domain/policy/index.js";
 import { relyingPartySettingsFor, setRelyingParty } from "../domain/relying-party/index.js";
 import { AdminService } from "../gen/twofold/v1/admin_pb.js";
 import { appPasswordToProto } from "./app-password-mapping.js";
@@ -9,6 +9,7 @@ import {
   auditEventToProto,
   backupCodeStatusToProto,
   enforcementPolicyToProto,
+  providerPolicyToProto,
   relyingPartyToProto,
   throttleToProto,
 } from "./admin-mapping.js";
@@ -18,12 +19,13 @@ import {
   parseListAuditEvents,
   parseResetSecondFactor,
   parseSetEnforcementPolicy,
+  parseSetProviderPolicy,
   parseSetRelyingParty,
   parseUserRequest,
 } from "./validate/admin.js";
 
 /**
- * AdminService: a tenant's user state, resets, policy, relying party, audit.
+ * AdminService: a tenant's user state, resets, policies, relying party, audit.
  * Admin keys only; the transport refuses `service` keys before these run.
  * Each handler validates (validate/admin.ts), calls one domain function and
  * maps the result; the caller's tenant always comes from its key, never from
@@ -60,6 +62,16 @@ export function adminServiceImpl(deps: AppDeps): Partial<ServiceImpl<typeof Admi
     async getEnforcementPolicy(_req, ctx) {
       const policy = await loadEnforcementPolicy(deps.db, callerOf(ctx).tenant);
       return { policy: enforcementPolicyToProto(policy) };
+    },
+
+    async setProviderPolicy(req, ctx) {
+      const policy = await setProviderPolicy(deps, requestMeta(ctx, ""), parseSetProviderPolicy(req));
+      return { policy: providerPolicyToProto(policy) };
+    },
+
+    async getProviderPolicy(_req, ctx) {
+      const policy = await loadProviderPolicy(deps.db, callerOf(ctx).tenant);
+      return { policy: providerPolicyToProto(policy) };
     },
 
     async setRelyingParty(req, ctx) {

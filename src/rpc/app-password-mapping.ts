@@ -23,4 +23,5 @@ export const failureReasonOfRefusal: Record<AppPasswordRefusal, FailureReason> =
   expired: FailureReason.EXPIRED,
   revoked: FailureReason.REVOKED,
   out_of_scope: FailureReason.OUT_OF_SCOPE,
+  provider_disabled: FailureReason.PROVIDER_DISABLED,
 };

@@ -36,7 +36,7 @@ export function appPasswordServiceImpl(deps: AppDeps): Partial<ServiceImpl<typeo
       return {
         verified: false,
         reason: failureReasonOfRefusal[outcome.reason],
-        ...(outcome.reason === "wrong_code" ? {} : { appPassword: appPasswordToProto(outcome.appPassword) }),
+        ...("appPassword" in outcome ? { appPassword: appPasswordToProto(outcome.appPassword) } : {}),
       };
     },
   };

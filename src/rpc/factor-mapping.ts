@@ -37,6 +37,7 @@ const REASON: Record<ReasonName, FailureReason> = {
   wrong_role: FailureReason.WRONG_ROLE,
   authenticator_not_allowed: FailureReason.AUTHENTICATOR_NOT_ALLOWED,
   attestation_not_trusted: FailureReason.ATTESTATION_NOT_TRUSTED,
+  provider_disabled: FailureReason.PROVIDER_DISABLED,
 };
 const PROVIDER: Record<ProviderName, Provider> = {
   totp: Provider.TOTP,
@@ -65,6 +66,7 @@ export function factorToProto(f: Factor): MessageInitShape<typeof FactorSchema> 
     aaguid: f.aaguid ?? "",
     authenticatorName: f.authenticatorName ?? "",
     cloneSuspected: f.cloneSuspected ?? false,
+    disabledByPolicy: f.disabledByPolicy ?? false,
   };
 }
 

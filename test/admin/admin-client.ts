@@ -60,6 +60,7 @@ const TABLES = [
   "throttles",
   "audit_events",
   "enforcement_policies",
+  "provider_policies",
   "relying_parties",
 ];
 

@@ -77,6 +77,7 @@ const TABLES = [
   "backup_codes",
   "app_passwords",
   "enforcement_policies",
+  "provider_policies",
   "relying_parties",
 ];
 

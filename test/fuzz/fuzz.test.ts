@@ -20,7 +20,7 @@ afterAll(async () => {
 
 describe("the fuzzer", () => {
   it("covers every unary RPC on every protocol variant", () => {
-    expect(METHODS).toHaveLength(23);
+    expect(METHODS).toHaveLength(25);
     expect(new Set(WIRES.map((w) => `${w.family}/${w.json}/${w.http}`)).size).toBe(WIRES.length);
   });
 

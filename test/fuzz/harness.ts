@@ -15,7 +15,7 @@ export const FUZZ_CAP_MS = 1500;
 const SLACK_MS = 1500;
 
 /** Every table a call may write; a refused request must leave all of them as they were. */
-const TABLES = ["factors", "login_transactions", "audit_events", "throttles", "backup_code_lists", "backup_codes", "app_passwords", "enforcement_policies", "relying_parties", "api_keys"];
+const TABLES = ["factors", "login_transactions", "audit_events", "throttles", "backup_code_lists", "backup_codes", "app_passwords", "enforcement_policies", "provider_policies", "relying_parties", "api_keys"];
 const SNAPSHOT_SQL = `SELECT ${TABLES.map((t) => `(SELECT md5(coalesce(string_agg(x::text, '|' ORDER BY x::text), '')) FROM ${t} x) AS ${t}`).join(", ")}`;
 
 async function snapshot(db: Queryable): Promise<string> {

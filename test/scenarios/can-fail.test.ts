@@ -2,6 +2,7 @@ import { create } from "@bufbuild/protobuf";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { runScenarios } from "../../emulator/scenarios/runner.js";
 import type { ScenarioResult } from "../../emulator/scenarios/types.js";
+import { AdminService } from "../../src/gen/twofold/v1/admin_pb.js";
 import { AppPasswordService } from "../../src/gen/twofold/v1/app_passwords_pb.js";
 import { AuthenticationService, VerifyResponseSchema } from "../../src/gen/twofold/v1/authentication_pb.js";
 import { ConfirmEnrolmentResponseSchema, EnrolmentService, EnrolResponseSchema } from "../../src/gen/twofold/v1/enrolment_pb.js";
@@ -241,5 +242,18 @@ describe("a scenario fails when the service breaks its rule", () => {
     const result = await runBroken("nitrokey-pro-totp-login", { wrap });
     expect(result.status).toBe("failed");
     expect(result.error).toBe("ConfirmEnrolment refused the token's current code (reason WRONG_CODE)");
+  });
+
+  it("fails hardware-keys-only when the service does not keep the policy it was given", async () => {
+    // SetProviderPolicy answers as if it stored the policy, and stores nothing.
+    const wrap = wrapService(AdminService, (real) => ({
+      ...real,
+      setProviderPolicy(req) {
+        return Promise.resolve({ policy: { disabledKinds: req.disabledKinds, totp: req.totp, appPasswords: req.appPasswords } });
+      },
+    }));
+    const result = await runBroken("hardware-keys-only", { wrap });
+    expect(result.status).toBe("failed");
+    expect(result.error).toBe("Enrol accepted a software authenticator app although the tenant allows hardware tokens only");
   });
 });

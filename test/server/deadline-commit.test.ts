@@ -183,6 +183,11 @@ const CASES: { name: string; prepare(userId: string): Promise<Prepared> }[] = [
     prepare: async (userId) => ({ service: AdminService, method: "setEnforcementPolicy", request: { enforced: true, includeGroups: [`g-${userId}`], excludeGroups: [] }, admin: true }),
   },
   {
+    name: "SetProviderPolicy",
+    // Everything enabled, as by default: the row and its audit event still change, and no other case is affected.
+    prepare: () => Promise.resolve({ service: AdminService, method: "setProviderPolicy", request: { disabledKinds: [] }, admin: true }),
+  },
+  {
     name: "SetRelyingParty",
     prepare: async (userId) => ({
       service: AdminService,

@@ -93,14 +93,25 @@ export async function selectAppPasswordPage(
 
 
 /** A CTE body inserting an app password unless the user holds `max` live ones (call under lockUserForCreate). */
-export function insertAppPasswordCte(s: Statement, p: NewAppPassword, max: number): string {
+export function insertAppPasswordCte(
+  s: Statement,
+  p: NewAppPassword,
+  max: number,
+  opts: { when?: string; defaultLifetimeMsSql?: string } = {},
+): string {
   const [tenant, user, now] = [s.ref("tenant"), s.ref("user"), s.ref("now")];
+  // Without an expiry of its own, the password gets the default lifetime, if there is one.
+  const expires =
+    opts.defaultLifetimeMsSql === undefined
+      ? s.param(p.expiresAt ?? null, "timestamptz")
+      : `COALESCE(${s.param(p.expiresAt ?? null, "timestamptz")}, ${now} + ${opts.defaultLifetimeMsSql} * interval '1 millisecond')`;
   return `INSERT INTO app_passwords (tenant_id, user_id, id, name, scopes, password_hash, created_at, expires_at)
     SELECT ${tenant}, ${user}, ${s.param(p.id, "uuid")}, ${s.param(p.name, "text")}, ${s.param(JSON.stringify(p.scopes), "jsonb")},
-           ${s.param(p.hash, "bytea")}, ${now}, ${s.param(p.expiresAt ?? null, "timestamptz")}
+           ${s.param(p.hash, "bytea")}, ${now}, ${expires}
     WHERE (SELECT count(*) FROM app_passwords
            WHERE tenant_id = ${tenant} AND user_id = ${user} AND revoked_at IS NULL
              AND (expires_at IS NULL OR expires_at > ${now})) < ${s.param(max, "integer")}
+      AND ${opts.when ?? "true"}
     RETURNING ${COLUMNS}`;
 }
 

@@ -3,6 +3,7 @@ import { Statement } from "../../store/statement.js";
 import { auditInsertCte, logWrittenAudits, writtenAuditRows, type WrittenAuditRow } from "../audit/index.js";
 import { normaliseCrockford } from "../backup-codes/index.js";
 import type { RequestMeta } from "../caller.js";
+import { kindDisabledSql } from "../policy/index.js";
 import { admitJudgedCte, blockedAuditRow, blockedUntilSql, throttleRefusal } from "../throttle/index.js";
 import type { AppPasswordView } from "./app-password.js";
 import { APP_PASSWORD_HASH_PURPOSE, APP_PASSWORD_SYMBOLS } from "./rules.js";
@@ -16,13 +17,14 @@ export interface VerifyAppPasswordInput {
 }
 
 /** Why an app password was refused. */
-export type AppPasswordRefusal = "wrong_code" | "expired" | "revoked" | "out_of_scope";
+export type AppPasswordRefusal = "wrong_code" | "expired" | "revoked" | "out_of_scope" | "provider_disabled";
 
 export type VerifyAppPasswordOutcome =
   | { ok: true; appPassword: AppPasswordView }
-  | { ok: false; reason: "wrong_code" }
+  /** Wrong, or app passwords are turned off (then whether it was right is not told). */
+  | { ok: false; reason: "wrong_code" | "provider_disabled" }
   /** The password is right but may not be used: the app password it matched is named. */
-  | { ok: false; reason: Exclude<AppPasswordRefusal, "wrong_code">; appPassword: AppPasswordView };
+  | { ok: false; reason: Exclude<AppPasswordRefusal, "wrong_code" | "provider_disabled">; appPassword: AppPasswordView };
 
 interface VerifyRow {
   admitted: boolean;
@@ -46,6 +48,9 @@ interface VerifyRow {
  * row. A waiting user is refused with RESOURCE_EXHAUSTED and nothing is
  * evaluated for them. Every refusal counts as a failure; a success forgets
  * them (a revocation landing in the same instant refuses the use even so).
+ * When the tenant's provider policy has turned app passwords off, the same
+ * lookup and hashing happen and every attempt is refused as
+ * `provider_disabled`, counted by the throttle like a wrong password.
  */
 export async function verifyAppPassword(
   deps: Pick<AppDeps, "db" | "keyring" | "clock" | "logger">,
@@ -68,6 +73,7 @@ export async function verifyAppPassword(
   s.with(
     "verdict",
     `SELECT CASE
+       WHEN ${kindDisabledSql(s.ref("tenant"), "'app_passwords'")} THEN 'provider_disabled'
        WHEN NOT EXISTS (SELECT 1 FROM pw) THEN 'wrong_code'
        WHEN (SELECT revoked_at FROM pw) IS NOT NULL THEN 'revoked'
        WHEN (SELECT expires_at FROM pw) <= ${s.ref("now")} THEN 'expired'
@@ -107,6 +113,7 @@ export async function verifyAppPassword(
   // Ensure the user is not waiting out earlier failures.
   if (!row.admitted) throw throttleRefusal(row.blocked_until, now);
   if (row.used !== null) return { ok: true, appPassword: viewFromJson(row.used) };
+  if (row.verdict === "provider_disabled") return { ok: false, reason: "provider_disabled" };
   if (row.pw === null) return { ok: false, reason: "wrong_code" };
   const reason = row.verdict === "ok" || row.verdict === "wrong_code" ? "revoked" : row.verdict;
   return { ok: false, reason, appPassword: viewFromJson(row.pw) };

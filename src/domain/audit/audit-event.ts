@@ -27,6 +27,7 @@ export type AuditKind =
   | "admin.second_factor_reset"
   | "admin.throttle_cleared"
   | "admin.enforcement_policy_set"
+  | "admin.provider_policy_set"
   | "admin.relying_party_set"
   | "api_key.created"
   | "api_key.revoked";

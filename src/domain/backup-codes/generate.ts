@@ -2,6 +2,7 @@ import type { AppDeps } from "../../app.js";
 import { Statement } from "../../store/statement.js";
 import { auditInsertCte, logWrittenAudits, writtenAuditRows, type WrittenAuditRow } from "../audit/index.js";
 import type { RequestMeta } from "../caller.js";
+import { policyAllowsSql, policyGateCte, policyRefusalError, type PolicyRefusal } from "../policy/index.js";
 import { groupSymbols, randomCrockford } from "./crockford.js";
 import { BACKUP_CODE_GROUP, BACKUP_CODE_HASH_PURPOSE, BACKUP_CODE_SYMBOLS } from "./rules.js";
 import { replaceListCtes, runListStatement, withListCtes } from "./store.js";
@@ -33,14 +34,19 @@ export async function generateBackupCodes(
   s.define("tenant", meta.caller.tenant, "text");
   s.define("user", userId, "text");
   s.define("now", generatedAt, "timestamptz");
-  withListCtes(s, replaceListCtes(s, count, hashes));
-  s.with("audit", auditInsertCte(s, meta, generatedAt, [{ kind: "backup_codes.generated", userId, details: { count } }]));
-  const r = await runListStatement<{ inserted: number; audits: WrittenAuditRow[] | null }>(
+  s.with("gate", policyGateCte(s, { kind: "backup_codes" }));
+  const allowed = policyAllowsSql("gate");
+  withListCtes(s, replaceListCtes(s, count, hashes, allowed));
+  s.with("audit", auditInsertCte(s, meta, generatedAt, [{ kind: "backup_codes.generated", userId, details: { count }, when: allowed }]));
+  const r = await runListStatement<{ inserted: number; h_refusal: PolicyRefusal | null; audits: WrittenAuditRow[] | null }>(
     s,
     deps.db,
     `SELECT (SELECT count(*)::integer FROM list_inserted) AS inserted, (SELECT count(*) FROM list_codes) AS cleared,
-       (SELECT ok FROM list_guard) AS guard, ${writtenAuditRows("audit")}`,
+       (SELECT ok FROM list_guard) AS guard, (SELECT refusal FROM gate) AS h_refusal, ${writtenAuditRows("audit")}`,
   );
   logWrittenAudits(deps.logger, meta, r.rows[0]?.audits);
+  // Ensure the tenant offers backup codes.
+  const refusal = r.rows[0]?.h_refusal;
+  if (refusal !== null && refusal !== undefined) throw policyRefusalError(refusal, "backup_codes");
   return { codes: [...symbols].map((c) => groupSymbols(c, BACKUP_CODE_GROUP)), generatedAt };
 }

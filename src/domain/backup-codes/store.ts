@@ -34,19 +34,19 @@ export function consumeCodeCte(s: Statement, hash: Buffer): string {
  * snapshot saw, it aborts the statement with 40001 (run it with
  * `runListStatement`, which runs it again on a fresh snapshot).
  */
-export function replaceListCtes(s: Statement, total: number, hashes: readonly Buffer[]): ListCtes {
+export function replaceListCtes(s: Statement, total: number, hashes: readonly Buffer[], when = "true"): ListCtes {
   const [tenant, user, now] = [s.ref("tenant"), s.ref("user"), s.ref("now")];
   return {
     seen: seenGenerationSql(tenant, user),
     header: `INSERT INTO backup_code_lists AS l (tenant_id, user_id, generated_at, total)
-      VALUES (${tenant}, ${user}, ${now}, ${s.param(total, "integer")})
+      SELECT ${tenant}, ${user}, ${now}, ${s.param(total, "integer")} WHERE ${when}
       ON CONFLICT (tenant_id, user_id) DO UPDATE SET generated_at = EXCLUDED.generated_at, total = EXCLUDED.total, generation = l.generation + 1
       RETURNING total, generation - 1 AS previous`,
-    codes: `DELETE FROM backup_codes WHERE tenant_id = ${tenant} AND user_id = ${user} RETURNING code_hash`,
+    codes: `DELETE FROM backup_codes WHERE tenant_id = ${tenant} AND user_id = ${user} AND ${when} RETURNING code_hash`,
     inserted: `INSERT INTO backup_codes (tenant_id, user_id, code_hash)
-      SELECT ${tenant}, ${user}, h FROM unnest(${s.param(hashes, "bytea[]")}) AS h
+      SELECT ${tenant}, ${user}, h FROM unnest(${s.param(hashes, "bytea[]")}) AS h WHERE ${when}
       RETURNING code_hash`,
-    guard: GUARD_SQL,
+    guard: guardSql(when),
   };
 }
 
@@ -77,12 +77,16 @@ function seenGenerationSql(tenant: string, user: string): string {
 /**
  * True when the header row the statement changed is the one its snapshot saw
  * (a new list: the snapshot saw none and the statement inserted generation
- * 1); otherwise aborts with 40001.
+ * 1), or when `when` kept the statement from changing anything; otherwise
+ * aborts with 40001.
  */
-const GUARD_SQL = `SELECT CASE WHEN (SELECT previous FROM list_header) IS NOT DISTINCT FROM (SELECT generation FROM list_seen)
+function guardSql(when = "true"): string {
+  return `SELECT CASE WHEN NOT (${when})
+                     OR (SELECT previous FROM list_header) IS NOT DISTINCT FROM (SELECT generation FROM list_seen)
                      OR ((SELECT previous FROM list_header) = 0 AND NOT EXISTS (SELECT 1 FROM list_seen))
                    THEN true
                    ELSE twofold_abort('40001', 'backup code list changed concurrently') END AS ok`;
+}
 
 /**
  * CTE bodies deleting the statement's user's list (an administrator's reset):
@@ -97,7 +101,7 @@ export function deleteListCtes(s: Statement): ListCtes {
     seen: seenGenerationSql(tenant, user),
     header: `DELETE FROM backup_code_lists WHERE tenant_id = ${tenant} AND user_id = ${user} RETURNING total, generation AS previous`,
     codes: `DELETE FROM backup_codes WHERE tenant_id = ${tenant} AND user_id = ${user} RETURNING code_hash`,
-    guard: GUARD_SQL,
+    guard: guardSql(),
   };
 }
 

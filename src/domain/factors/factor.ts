@@ -35,6 +35,8 @@ export interface Factor {
   authenticatorName?: string | undefined;
   /** WebAuthn: a signature counter failed to increase once; the factor no longer logs in. */
   cloneSuspected?: boolean | undefined;
+  /** The tenant's provider policy has turned this kind off: kept, but it does not log in (docs/design.md "Provider policy"). */
+  disabledByPolicy?: boolean | undefined;
 }
 
 /** How long an enrolment may stay pending before it lapses. */

@@ -11,4 +11,6 @@ export type FailureReason =
   | "invalid_assertion"
   | "wrong_role"
   | "authenticator_not_allowed"
-  | "attestation_not_trusted";
+  | "attestation_not_trusted"
+  /** The tenant's provider policy has turned this kind of proof off. */
+  | "provider_disabled";

@@ -23,4 +23,12 @@ export { removeFactor } from "./remove-factor.js";
 export { rotateFactorSecrets, type RotationReport } from "./rotate-secrets.js";
 export { renameFactor } from "./rename-factor.js";
 export { FACTOR_COLUMNS, factorFromRow, isUuid, otpStateOf, type FactorRow } from "./row.js";
-export { activeFactorsSql, deleteFactorsOfKindsCte, findFactor, insertFactorCte, purgeLapsedCte, type NewFactor } from "./store.js";
+export {
+  activeFactorsSql,
+  deleteFactorsOfKindsCte,
+  findFactor,
+  insertFactorCte,
+  purgeLapsedCte,
+  returningFactorSql,
+  type NewFactor,
+} from "./store.js";

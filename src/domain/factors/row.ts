@@ -32,6 +32,8 @@ export interface FactorRow {
   backup_eligible: boolean;
   backed_up: boolean;
   clone_suspected: boolean;
+  /** Set by reads that join the provider policy (listLiveFactors): the tenant has turned this kind off. */
+  disabled_by_policy?: boolean;
 }
 
 /** Every column of a FactorRow, for SELECT and RETURNING lists; `alias` qualifies them (`f.`). */
@@ -77,6 +79,7 @@ export function factorFromRow(row: FactorRow): Factor {
     aaguid: row.aaguid ?? undefined,
     authenticatorName: row.aaguid === null ? undefined : authenticatorName(row.aaguid),
     cloneSuspected: row.clone_suspected,
+    disabledByPolicy: row.disabled_by_policy ?? false,
   };
 }
 

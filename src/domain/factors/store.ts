@@ -1,5 +1,6 @@
 import type { Queryable } from "../../store/db.js";
 import type { Statement } from "../../store/statement.js";
+import { kindDisabledSql } from "../policy/index.js";
 import type { FactorKind, FactorState, TokenProfile } from "./factor.js";
 import { FACTOR_COLUMNS, isUuid, type FactorRow } from "./row.js";
 
@@ -16,10 +17,15 @@ export function liveSql(s: Statement, alias = ""): string {
   return `(${a}state = 'active' OR ${a}pending_expires_at > ${s.ref("now")})`;
 }
 
-/** A CTE body deleting the user's lapsed enrolments, returning their ids (for `factor.expired` audit rows). */
-export function purgeLapsedCte(s: Statement): string {
+/**
+ * A CTE body deleting the user's lapsed enrolments, returning their ids (for
+ * `factor.expired` audit rows); only when `when` holds (an enrolment the
+ * provider policy refuses changes nothing).
+ */
+export function purgeLapsedCte(s: Statement, when = "true"): string {
   return `DELETE FROM factors
     WHERE tenant_id = ${s.ref("tenant")} AND user_id = ${s.ref("user")} AND state = 'pending' AND pending_expires_at <= ${s.ref("now")}
+      AND ${when}
     RETURNING id::text AS id`;
 }
 
@@ -44,9 +50,10 @@ export interface NewFactor {
 /**
  * A CTE body inserting `f` for the statement's user unless they already hold
  * `max` live factors; the count and the insert are one statement. No row
- * comes back when the user is at the limit.
+ * comes back when the user is at the limit, or when `when` (the provider
+ * policy's gate) is false.
  */
-export function insertFactorCte(s: Statement, f: NewFactor, max: number): string {
+export function insertFactorCte(s: Statement, f: NewFactor, max: number, when = "true"): string {
   const [tenant, user, now] = [s.ref("tenant"), s.ref("user"), s.ref("now")];
   const active = f.state === "active";
   return `INSERT INTO factors (tenant_id, user_id, id, kind, label, state, created_at, confirmed_at, pending_expires_at,
@@ -57,7 +64,17 @@ export function insertFactorCte(s: Statement, f: NewFactor, max: number): string
            ${s.param(f.tokenProfile, "text")}, ${s.param(f.secretSealed ?? null, "bytea")}, ${s.param(f.lastStep ?? -1, "bigint")},
            ${s.param(f.webauthnChallenge ?? null, "text")}
     WHERE (SELECT count(*) FROM factors WHERE tenant_id = ${tenant} AND user_id = ${user} AND ${liveSql(s)}) < ${s.param(max, "integer")}
+      AND ${when}
     RETURNING ${FACTOR_COLUMNS}`;
+}
+
+/**
+ * A RETURNING list for a statement that hands a factor back to its caller
+ * (rename, confirm, resync): every FactorRow column and `disabled_by_policy`
+ * from the tenant's provider policy (docs/design.md "Provider policy").
+ */
+export function returningFactorSql(s: Statement): string {
+  return `${FACTOR_COLUMNS}, ${kindDisabledSql(s.ref("tenant"), "kind")} AS disabled_by_policy`;
 }
 
 /** SQL selecting the user's active factors, oldest first (Challenge lists them by kind). */
@@ -76,10 +93,13 @@ export async function findFactor(q: Queryable, tenant: string, userId: string, i
   return result.rows[0];
 }
 
-/** The user's live factors (active, and pending ones not yet lapsed), oldest first. */
+/**
+ * The user's live factors (active, and pending ones not yet lapsed), oldest
+ * first, each with `disabled_by_policy` from the tenant's provider policy.
+ */
 export async function listLiveFactors(q: Queryable, tenant: string, userId: string, now: Date): Promise<FactorRow[]> {
   const result = await q.query<FactorRow>(
-    `SELECT ${FACTOR_COLUMNS} FROM factors
+    `SELECT ${FACTOR_COLUMNS}, ${kindDisabledSql("$1::text", "kind")} AS disabled_by_policy FROM factors
      WHERE tenant_id = $1::text AND user_id = $2::text AND (state = 'active' OR pending_expires_at > $3::timestamptz)
      ORDER BY created_at, id`,
     [tenant, userId, now],
@@ -91,7 +111,7 @@ export async function listLiveFactors(q: Queryable, tenant: string, userId: stri
 export function renameFactorCte(s: Statement, id: string, label: string): string {
   return `UPDATE factors SET label = ${s.param(label, "text")}
     WHERE tenant_id = ${s.ref("tenant")} AND user_id = ${s.ref("user")} AND id = ${s.param(id, "uuid")} AND ${liveSql(s)}
-    RETURNING ${FACTOR_COLUMNS}`;
+    RETURNING ${returningFactorSql(s)}`;
 }
 
 /** A CTE body deleting a live factor of the statement's user, its sealed secret with it (no row when there is none). */

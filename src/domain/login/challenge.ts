@@ -4,10 +4,18 @@ import { auditInsertCte, logWrittenAudits, writtenAuditRows, type WrittenAuditRo
 import { remainingCodesSql } from "../backup-codes/index.js";
 import type { RequestMeta } from "../caller.js";
 import { activeFactorsSql, type FactorRow, type ProviderOption } from "../factors/index.js";
-import { enforcementPolicyJsonSql, isEnforced, policyFromJson, type EnforcementPolicyRow } from "../policy/index.js";
+import {
+  enforcementPolicyJsonSql,
+  isEnforced,
+  policyFromJson,
+  providerPolicyFromJson,
+  providerPolicyJsonSql,
+  type EnforcementPolicyRow,
+  type ProviderPolicyRow,
+} from "../policy/index.js";
 import { relyingPartyFromJson, relyingPartyJsonSql, type RelyingPartyRow } from "../relying-party/index.js";
 import { passwordlessRequestOptions, WEBAUTHN_CHALLENGE_BYTES } from "../webauthn/index.js";
-import { offeredOptions } from "./providers.js";
+import { offeredOptions, offersPasswordless } from "./providers.js";
 import { insertTransactionCte, TRANSACTION_TTL_MS, type Purpose } from "./transaction-store.js";
 
 /** Who is logging in (empty for passwordless), and the groups the enforcement policy looks at. */
@@ -33,6 +41,7 @@ interface ChallengeRow extends Partial<FactorRow> {
   h_backup_remaining: number;
   h_policy: EnforcementPolicyRow | null;
   h_rp: RelyingPartyRow | null;
+  h_providers: ProviderPolicyRow | null;
   audits: WrittenAuditRow[] | null;
 }
 
@@ -40,7 +49,10 @@ interface ChallengeRow extends Partial<FactorRow> {
  * Opens a login transaction (5 minutes, single use, bound to tenant, user
  * and purpose) and lists what the user can answer with, in one statement:
  * the insert, its audit row, and the reads of the user's active factors,
- * backup codes, the tenant's enforcement policy and relying party. A user
+ * backup codes, the tenant's enforcement policy, provider policy and
+ * relying party. Only kinds the provider policy offers are listed, so a user
+ * whose only factors are of kinds turned off is, for enforcement, a user
+ * with nothing enrolled (docs/design.md "Provider policy"). A user
  * the service has never seen gets an ordinary transaction with no
  * providers, indistinguishable from a known user without factors.
  *
@@ -85,6 +97,7 @@ export async function challenge(
     `${remaining} AS h_backup_remaining`,
     `${passwordless ? "NULL::json" : enforcementPolicyJsonSql(s)} AS h_policy`,
     `${relyingPartyJsonSql(s)} AS h_rp`,
+    `${providerPolicyJsonSql(s)} AS h_providers`,
     writtenAuditRows("audit"),
   ].join(", ");
   const r = await s.run<ChallengeRow>(
@@ -95,8 +108,12 @@ export async function challenge(
   if (first === undefined) throw new Error("the challenge statement returned no row");
   logWrittenAudits(deps.logger, meta, first.audits);
   const relyingParty = relyingPartyFromJson(deps.config, first.h_rp);
+  const providerPolicy = providerPolicyFromJson(first.h_providers);
 
   if (passwordless) {
+    if (!offersPasswordless(providerPolicy)) {
+      return { transactionId, expiresAt, secondFactorRequired: false, enrolmentRequired: false, providers: [] };
+    }
     const options = await passwordlessRequestOptions(relyingParty, webauthnChallenge);
     return {
       transactionId,
@@ -112,7 +129,7 @@ export async function challenge(
     backupCodesRemaining: first.h_backup_remaining,
     webauthnChallenge,
     relyingParty,
-  });
+  }, providerPolicy);
   const secondFactorRequired = providers.some((p) => p.turnsOnSecondFactor && p.factors.length > 0);
   const enrolmentRequired = !secondFactorRequired && isEnforced(policyFromJson(first.h_policy), input.userGroups);
   return { transactionId, expiresAt, secondFactorRequired, enrolmentRequired, providers };

@@ -6,6 +6,7 @@ import { remainingCodesSql } from "../backup-codes/index.js";
 import type { RequestMeta } from "../caller.js";
 import { failedPrecondition, notFound } from "../errors.js";
 import { isUuid, type Decision, type FactorRow, type FailureReason, type LoginAttempt, type LoginProof, type ProviderName } from "../factors/index.js";
+import { providerPolicyFromJson, providerPolicyJsonSql, type ProviderPolicyRow } from "../policy/index.js";
 import { relyingPartyFromJson, relyingPartyJsonSql, type RelyingPartyRow } from "../relying-party/index.js";
 import { admitCte, blockedAuditRow, blockedUntilSql, resetCte, throttleRefusal } from "../throttle/index.js";
 import { userHandleSql } from "../webauthn/index.js";
@@ -44,6 +45,7 @@ interface ReadHead {
   h_backup_remaining: number;
   h_rp: RelyingPartyRow | null;
   h_user_handle: string | null;
+  h_providers: ProviderPolicyRow | null;
   audits: WrittenAuditRow[] | null;
 }
 
@@ -58,8 +60,9 @@ type ReadRow = ReadHead & { [K in keyof FactorRow]: FactorRow[K] | null };
  *    (the transaction's, or on a passwordless transaction the owner of the
  *    presented credential); admit the attempt past that user's throttle, or
  *    answer RESOURCE_EXHAUSTED without looking at the proof (audited); and
- *    load the provider's candidates.
- * 2. The provider judges the proof in memory with constant work.
+ *    load the provider's candidates and the tenant's provider policy.
+ * 2. The provider judges the proof in memory with constant work, against
+ *    the candidates of kinds the policy offers (providers.ts decides).
  * 3. One write: on success, burn the single-use state (step, counter, code),
  *    spend the transaction, reset the throttle and write the audit row,
  *    together or not at all; on a refusal, what the refusal remembers and
@@ -100,6 +103,7 @@ export async function verifyLogin(
     `${remainingCodesSql(s, whoUser)} AS h_backup_remaining`,
     `${assertion ? relyingPartyJsonSql(s) : "NULL::json"} AS h_rp`,
     `${assertion ? userHandleSql(s, whoUser) : "NULL::text"} AS h_user_handle`,
+    `${providerPolicyJsonSql(s)} AS h_providers`,
     writtenAuditRows("blocked"),
   ].join(",\n  ");
   const read = await s.run<ReadRow>(deps.db, `SELECT h.*, cand.* FROM (SELECT ${head}) h LEFT JOIN cand ON true ORDER BY cand.created_at, cand.id`);
@@ -130,7 +134,7 @@ export async function verifyLogin(
     relyingParty: relyingPartyFromJson(deps.config, first.h_rp),
     userHandle: first.h_user_handle ?? undefined,
   };
-  const decision = await provider.check(deps, attempt, candidates);
+  const decision = await provider.check(deps, attempt, candidates, providerPolicyFromJson(first.h_providers));
 
   // Statement 2: the one write.
   return write(deps, attempt, decision, first.h_backup_remaining);

@@ -4,6 +4,7 @@ import { Statement } from "../../store/statement.js";
 import { auditInsertCte, logWrittenAudits, writtenAuditRows, type WrittenAuditRow } from "../audit/index.js";
 import type { RequestMeta } from "../caller.js";
 import { failedPrecondition } from "../errors.js";
+import { policyAllowsSql, policyGateCte, policyRefusalError, type PolicyRefusal } from "../policy/index.js";
 import { factorFromRow, insertFactorCte, MAX_FACTORS_PER_USER, PENDING_TTL_MS, purgeLapsedCte, type Factor, type FactorRow } from "../factors/index.js";
 import { buildOtpEnrolment, type OtpEnrolment } from "./enrolment.js";
 import { GENERATED_SECRET_BYTES, type OtpSpec } from "./spec.js";
@@ -21,8 +22,11 @@ export interface EnrolOtpInput {
  * per-user limit, its secret (imported, else 20 fresh random bytes) sealed
  * under the keyring and bound to (tenant, user, factor), and the audit rows.
  * An HOTP factor starts with last_step = counter − 1, so the next expected
- * counter is the starting one. Returns the secret, the otpauth URI and its QR
- * code, to show the user once.
+ * counter is the starting one. The tenant's provider policy is read in the
+ * same statement and gates the purge and the insert: a kind turned off is
+ * FAILED_PRECONDITION PROVIDER_DISABLED, a TOTP spec outside its limits
+ * PROVIDER_POLICY_LIMIT naming the field (docs/design.md "Provider policy").
+ * Returns the secret, the otpauth URI and its QR code, to show the user once.
  */
 export async function enrolOtp(
   deps: Pick<AppDeps, "db" | "keyring" | "clock" | "random" | "config" | "logger">,
@@ -49,7 +53,15 @@ export async function enrolOtp(
   s.define("tenant", tenant, "text");
   s.define("user", input.userId, "text");
   s.define("now", now, "timestamptz");
-  s.with("purged", purgeLapsedCte(s));
+  s.with(
+    "gate",
+    policyGateCte(
+      s,
+      spec.kind === "totp" ? { kind: "totp", algorithm: spec.algorithm, digits: spec.digits, tokenProfile: spec.tokenProfile } : { kind: "hotp" },
+    ),
+  );
+  const allowed = policyAllowsSql("gate");
+  s.with("purged", purgeLapsedCte(s, allowed));
   s.with(
     "inserted",
     insertFactorCte(
@@ -68,6 +80,7 @@ export async function enrolOtp(
         lastStep: spec.kind === "hotp" ? spec.counter - 1 : -1,
       },
       MAX_FACTORS_PER_USER,
+      allowed,
     ),
   );
   s.with(
@@ -90,12 +103,14 @@ export async function enrolOtp(
       },
     ]),
   );
-  const r = await s.run<Partial<FactorRow> & { audits: WrittenAuditRow[] | null }>(
+  const r = await s.run<Partial<FactorRow> & { h_refusal: PolicyRefusal | null; audits: WrittenAuditRow[] | null }>(
     deps.db,
-    `SELECT inserted.*, ${writtenAuditRows("audit")} FROM (SELECT 1) one LEFT JOIN inserted ON true`,
+    `SELECT inserted.*, (SELECT refusal FROM gate) AS h_refusal, ${writtenAuditRows("audit")} FROM (SELECT 1) one LEFT JOIN inserted ON true`,
   );
   const row = r.rows[0];
   logWrittenAudits(deps.logger, meta, row?.audits);
+  // Ensure the tenant offers this kind, and the spec is within its limits.
+  if (row?.h_refusal !== null && row?.h_refusal !== undefined) throw policyRefusalError(row.h_refusal, spec.kind, `spec.${spec.kind}`);
   if (row?.id === null || row?.id === undefined) {
     throw failedPrecondition(`a user may hold at most ${MAX_FACTORS_PER_USER} factors`, "TOO_MANY_FACTORS");
   }

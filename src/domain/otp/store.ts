@@ -1,5 +1,5 @@
 import type { Statement } from "../../store/statement.js";
-import { FACTOR_COLUMNS } from "../factors/index.js";
+import { FACTOR_COLUMNS, returningFactorSql } from "../factors/index.js";
 
 /**
  * The OTP columns' SQL on the factors table (last_step, drift_steps, the
@@ -36,7 +36,7 @@ export interface AcceptedStep {
   resyncedFrom: number | undefined;
 }
 
-function acceptSql(s: Statement, userSql: string, a: AcceptedStep, change: string, state: string): string {
+function acceptSql(s: Statement, userSql: string, a: AcceptedStep, change: string, state: string, returning = FACTOR_COLUMNS): string {
   const step = s.param(a.step, "bigint");
   const resyncedFrom = s.param(a.resyncedFrom ?? null, "bigint");
   return `UPDATE factors SET last_step = ${step}, drift_steps = ${s.param(a.driftSteps, "integer")},
@@ -44,7 +44,7 @@ function acceptSql(s: Statement, userSql: string, a: AcceptedStep, change: strin
     WHERE tenant_id = ${s.ref("tenant")} AND user_id = ${userSql} AND id = ${s.param(a.factorId, "uuid")}
       AND last_step < ${step} AND ${state}
       AND (${resyncedFrom} IS NULL OR resync_step = ${resyncedFrom})
-    RETURNING ${FACTOR_COLUMNS}`;
+    RETURNING ${returning}`;
 }
 
 /** A CTE body burning a login's accepted step on an active factor (a row only if this call won it). */
@@ -65,6 +65,7 @@ export function activateCte(s: Statement, userSql: string, a: AcceptedStep): str
     a,
     `state = 'active', confirmed_at = ${now}, pending_expires_at = NULL`,
     `state = 'pending' AND pending_expires_at > ${now}`,
+    returningFactorSql(s),
   );
 }
 
@@ -102,5 +103,5 @@ export function burnPairCte(s: Statement, factorId: string, first: number, drift
       resync_step = NULL, resync_offset = NULL
     WHERE tenant_id = ${s.ref("tenant")} AND user_id = ${s.ref("user")} AND id = ${s.param(factorId, "uuid")}
       AND state = 'active' AND kind IN ('totp', 'hotp') AND last_step < ${s.param(first, "bigint")}
-    RETURNING ${FACTOR_COLUMNS}`;
+    RETURNING ${returningFactorSql(s)}`;
 }

@@ -1,4 +1,8 @@
-/** Who must use a second factor: the tenant's enforcement policy and its decision. */
+/**
+ * A tenant's policies: who must use a second factor (the enforcement
+ * policy), and which kinds of second factor it offers with their limits
+ * (the provider policy).
+ */
 export { isEnforced, type EnforcementPolicy } from "./enforcement.js";
 export { enforcementPolicyJsonSql, loadEnforcementPolicy, policyFromJson, type EnforcementPolicyRow } from "./policy-store.js";
 export { setEnforcementPolicy } from "./set-enforcement-policy.js";
@@ -8,3 +12,17 @@ export {
   parseEnforcementPolicy,
   type EnforcementPolicyInput,
 } from "./validate-policy.js";
+export { kindEnabled, POLICY_KINDS, type PolicyKind, type ProviderPolicy, type TotpLimits } from "./provider-policy.js";
+export {
+  appPasswordMaxLifetimeSql,
+  kindDisabledSql,
+  loadProviderPolicy,
+  policyAllowsSql,
+  policyGateCte,
+  providerPolicyFromJson,
+  providerPolicyJsonSql,
+  type PolicyRefusal,
+  type ProviderPolicyRow,
+} from "./provider-policy-store.js";
+export { setProviderPolicy } from "./set-provider-policy.js";
+export { parseProviderPolicy, policyRefusalError, type ProviderPolicyInput } from "./validate-provider-policy.js";

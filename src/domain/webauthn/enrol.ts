@@ -5,6 +5,7 @@ import { auditInsertCte, logWrittenAudits, writtenAuditRows, type WrittenAuditRo
 import type { RequestMeta } from "../caller.js";
 import { failedPrecondition } from "../errors.js";
 import { factorFromRow, insertFactorCte, MAX_FACTORS_PER_USER, PENDING_TTL_MS, purgeLapsedCte, type Factor, type FactorRow } from "../factors/index.js";
+import { policyAllowsSql, policyGateCte, policyRefusalError, type PolicyRefusal } from "../policy/index.js";
 import { relyingPartyFromJson, relyingPartyJsonSql, type RelyingPartyRow } from "../relying-party/index.js";
 import { CHALLENGE_BYTES, type WebAuthnRole } from "./helpers/ceremony-policy.js";
 import { USER_HANDLE_BYTES } from "./rules.js";
@@ -26,6 +27,7 @@ interface EnrolRow extends Partial<FactorRow> {
   h_handle: string | null;
   h_rp: RelyingPartyRow | null;
   h_inserted: FactorRow | null;
+  h_refusal: PolicyRefusal | null;
   audits: WrittenAuditRow[] | null;
 }
 
@@ -34,7 +36,9 @@ interface EnrolRow extends Partial<FactorRow> {
  * PENDING factor (WEBAUTHN or PASSWORDLESS) for 10 minutes holding the
  * registration challenge (within the per-user limit), the user's stable
  * WebAuthn user handle made on first use, their credentials (to exclude) and
- * the tenant's relying party read, and the audit rows. Returns the creation
+ * the tenant's relying party read, and the audit rows. The tenant's provider
+ * policy gates the changes: a role turned off is FAILED_PRECONDITION
+ * PROVIDER_DISABLED and changes nothing. Returns the creation
  * options JSON the caller's page passes to navigator.credentials.create().
  */
 export async function enrolWebAuthn(
@@ -52,7 +56,9 @@ export async function enrolWebAuthn(
   s.define("tenant", meta.caller.tenant, "text");
   s.define("user", input.userId, "text");
   s.define("now", now, "timestamptz");
-  s.with("purged", purgeLapsedCte(s));
+  s.with("gate", policyGateCte(s, { kind: role }));
+  const allowed = policyAllowsSql("gate");
+  s.with("purged", purgeLapsedCte(s, allowed));
   s.with(
     "inserted",
     insertFactorCte(
@@ -67,9 +73,10 @@ export async function enrolWebAuthn(
         webauthnChallenge: Buffer.from(challenge).toString("base64url"),
       },
       MAX_FACTORS_PER_USER,
+      allowed,
     ),
   );
-  s.with("handle", ensureUserHandleCte(s, candidateHandle));
+  s.with("handle", ensureUserHandleCte(s, candidateHandle, allowed));
   s.with("creds", userCredentialsSql(s));
   s.with(
     "audit",
@@ -89,12 +96,15 @@ export async function enrolWebAuthn(
     `COALESCE((SELECT user_handle FROM handle), ${userHandleSql(s, s.ref("user"))}) AS h_handle`,
     `${relyingPartyJsonSql(s)} AS h_rp`,
     "(SELECT row_to_json(i) FROM inserted i) AS h_inserted",
+    "(SELECT refusal FROM gate) AS h_refusal",
     writtenAuditRows("audit"),
   ].join(", ");
   const r = await s.run<EnrolRow>(deps.db, `SELECT h.*, creds.* FROM (SELECT ${head}) h LEFT JOIN creds ON true ORDER BY creds.created_at, creds.id`);
   const first = r.rows[0];
   if (first === undefined) throw new Error("the enrolment statement returned no row");
   logWrittenAudits(deps.logger, meta, first.audits);
+  // Ensure the tenant offers this role.
+  if (first.h_refusal !== null) throw policyRefusalError(first.h_refusal, role);
   const inserted = first.h_inserted;
   if (inserted === null) throw failedPrecondition(`a user may hold at most ${MAX_FACTORS_PER_USER} factors`, "TOO_MANY_FACTORS");
   // Two first enrolments of one user racing: the other's handle won, and is visible to a new statement.

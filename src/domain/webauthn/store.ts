@@ -1,5 +1,5 @@
 import type { Statement } from "../../store/statement.js";
-import { FACTOR_COLUMNS } from "../factors/index.js";
+import { FACTOR_COLUMNS, returningFactorSql } from "../factors/index.js";
 import type { WebAuthnRole } from "./helpers/ceremony-policy.js";
 
 /**
@@ -77,7 +77,7 @@ export function activateCredentialCte(s: Statement, a: { factorId: string; chall
     WHERE tenant_id = ${tenant} AND user_id = ${s.ref("user")} AND id = ${s.param(a.factorId, "uuid")}
       AND state = 'pending' AND pending_expires_at > ${now} AND webauthn_challenge = ${s.param(a.challenge, "text")}
       AND NOT EXISTS (SELECT 1 FROM factors WHERE tenant_id = ${tenant} AND credential_id = ${credential})
-    RETURNING ${FACTOR_COLUMNS}`;
+    RETURNING ${returningFactorSql(s)}`;
 }
 
 /** SQL selecting one of the statement's user's WebAuthn factors by id, any state (ConfirmEnrolment). */
@@ -97,10 +97,10 @@ export function userHandleSql(s: Statement, userSql: string): string {
  * handle the statement then holds: the insert-or-keep returns the new one,
  * else the snapshot has the old one, so two concurrent enrolments agree.
  */
-export function ensureUserHandleCte(s: Statement, candidate: string): string {
+export function ensureUserHandleCte(s: Statement, candidate: string, when = "true"): string {
   const [tenant, user] = [s.ref("tenant"), s.ref("user")];
   return `INSERT INTO webauthn_user_handles (tenant_id, user_id, user_handle, created_at)
-    VALUES (${tenant}, ${user}, ${s.param(candidate, "text")}, ${s.ref("now")})
+    SELECT ${tenant}, ${user}, ${s.param(candidate, "text")}, ${s.ref("now")} WHERE ${when}
     ON CONFLICT (tenant_id, user_id) DO NOTHING
     RETURNING user_handle`;
 }

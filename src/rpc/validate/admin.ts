@@ -1,6 +1,7 @@
 import { DEFAULT_AUDIT_PAGE_SIZE, MAX_AUDIT_PAGE_SIZE, MAX_PAGE_TOKEN_CHARS, type ResetScopeName } from "../../domain/admin/index.js";
 import { invalidArgument } from "../../domain/errors.js";
-import { parseEnforcementPolicy, type EnforcementPolicy } from "../../domain/policy/index.js";
+import { durationMs } from "@bufbuild/protobuf/wkt";
+import { parseEnforcementPolicy, parseProviderPolicy, type EnforcementPolicy, type ProviderPolicy } from "../../domain/policy/index.js";
 import { parseRelyingParty, type RelyingPartySettings } from "../../domain/relying-party/index.js";
 import type {
   ClearThrottleRequest,
@@ -8,9 +9,10 @@ import type {
   ListAuditEventsRequest,
   ResetSecondFactorRequest,
   SetEnforcementPolicyRequest,
+  SetProviderPolicyRequest,
   SetRelyingPartyRequest,
 } from "../../gen/twofold/v1/admin_pb.js";
-import { resetScopeName } from "../admin-mapping.js";
+import { algorithmName, policyKindName, resetScopeName } from "../admin-mapping.js";
 import { checkUserId, type Violations } from "./fields.js";
 
 /**
@@ -46,6 +48,30 @@ export function parseResetSecondFactor(req: ResetSecondFactorRequest): { userId:
 /** SetEnforcementPolicy: the policy, group lists deduplicated. */
 export function parseSetEnforcementPolicy(req: SetEnforcementPolicyRequest): EnforcementPolicy {
   return parseEnforcementPolicy({ enforced: req.enforced, includeGroups: req.includeGroups, excludeGroups: req.excludeGroups });
+}
+
+/**
+ * SetProviderPolicy: the enums mapped to the domain's names (an unknown
+ * number to undefined, which the domain's parser names), the duration to
+ * milliseconds (a malformed one to NaN), then the domain's rules.
+ */
+export function parseSetProviderPolicy(req: SetProviderPolicyRequest): ProviderPolicy {
+  const lifetime = req.appPasswords?.maxLifetime;
+  let maxLifetimeMs: number | undefined;
+  if (lifetime !== undefined) {
+    const { seconds, nanos } = lifetime;
+    // A Duration's nanos are under a second and share the sign of its seconds.
+    const wellFormed = Math.abs(nanos) < 1_000_000_000 && (seconds >= 0n ? nanos >= 0 : nanos <= 0);
+    maxLifetimeMs = wellFormed ? durationMs(lifetime) : Number.NaN;
+  }
+  return parseProviderPolicy({
+    disabledKinds: req.disabledKinds.map(policyKindName),
+    totp:
+      req.totp === undefined
+        ? undefined
+        : { algorithms: req.totp.allowedAlgorithms.map(algorithmName), digits: req.totp.allowedDigits, hardwareOnly: req.totp.hardwareOnly },
+    appPasswords: req.appPasswords === undefined ? undefined : { maxLifetimeMs },
+  });
 }
 
 /** SetRelyingParty: the relying party, normalised. */

@@ -6,9 +6,9 @@
 
 import type { GenEnum, GenFile, GenMessage, GenService } from "@bufbuild/protobuf/codegenv2";
 import { enumDesc, fileDesc, messageDesc, serviceDesc } from "@bufbuild/protobuf/codegenv2";
-import type { Timestamp } from "@bufbuild/protobuf/wkt";
-import { file_google_protobuf_timestamp } from "@bufbuild/protobuf/wkt";
-import type { AppPassword, BackupCodeStatus, Factor } from "./types_pb.js";
+import type { Duration, Timestamp } from "@bufbuild/protobuf/wkt";
+import { file_google_protobuf_duration, file_google_protobuf_timestamp } from "@bufbuild/protobuf/wkt";
+import type { AppPassword, BackupCodeStatus, Factor, OtpAlgorithm } from "./types_pb.js";
 import { file_twofold_v1_types } from "./types_pb.js";
 import type { Message } from "@bufbuild/protobuf";
 
@@ -16,7 +16,7 @@ import type { Message } from "@bufbuild/protobuf";
  * Describes the file twofold/v1/admin.proto.
  */
 export const file_twofold_v1_admin: GenFile = /*@__PURE__*/
-  fileDesc("ChZ0d29mb2xkL3YxL2FkbWluLnByb3RvEgp0d29mb2xkLnYxIpUBCg1UaHJvdHRsZVN0YXRlEhwKFGNvbnNlY3V0aXZlX2ZhaWx1cmVzGAEgASgNEjMKD2xhc3RfZmFpbHVyZV9hdBgCIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASMQoNYmxvY2tlZF91bnRpbBgDIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXAiVQoRRW5mb3JjZW1lbnRQb2xpY3kSEAoIZW5mb3JjZWQYASABKAgSFgoOaW5jbHVkZV9ncm91cHMYAiADKAkSFgoOZXhjbHVkZV9ncm91cHMYAyADKAkihwEKDFJlbHlpbmdQYXJ0eRINCgVycF9pZBgBIAEoCRIPCgdycF9uYW1lGAIgASgJEhcKD2FsbG93ZWRfb3JpZ2lucxgDIAMoCRIXCg9hbGxvd2VkX2FhZ3VpZHMYBCADKAkSJQodYXR0ZXN0YXRpb25fcm9vdF9jZXJ0aWZpY2F0ZXMYBSADKAwigQIKCkF1ZGl0RXZlbnQSCgoCaWQYASABKAkSDwoHdXNlcl9pZBgCIAEoCRIMCgRraW5kGAMgASgJEhEKCWZhY3Rvcl9pZBgEIAEoCRIoCgR0aW1lGAUgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcBISCgphcGlfa2V5X2lkGAYgASgJEhEKCWNsaWVudF9pcBgHIAEoCRI0CgdkZXRhaWxzGAggAygLMiMudHdvZm9sZC52MS5BdWRpdEV2ZW50LkRldGFpbHNFbnRyeRouCgxEZXRhaWxzRW50cnkSCwoDa2V5GAEgASgJEg0KBXZhbHVlGAIgASgJOgI4ASImChNHZXRVc2VyU3RhdGVSZXF1ZXN0Eg8KB3VzZXJfaWQYASABKAkizAEKFEdldFVzZXJTdGF0ZVJlc3BvbnNlEiMKB2ZhY3RvcnMYASADKAsyEi50d29mb2xkLnYxLkZhY3RvchIyCgxiYWNrdXBfY29kZXMYAiABKAsyHC50d29mb2xkLnYxLkJhY2t1cENvZGVTdGF0dXMSLgoNYXBwX3Bhc3N3b3JkcxgDIAMoCzIXLnR3b2ZvbGQudjEuQXBwUGFzc3dvcmQSKwoIdGhyb3R0bGUYBCABKAsyGS50d29mb2xkLnYxLlRocm90dGxlU3RhdGUiUgoYUmVzZXRTZWNvbmRGYWN0b3JSZXF1ZXN0Eg8KB3VzZXJfaWQYASABKAkSJQoFc2NvcGUYAiABKA4yFi50d29mb2xkLnYxLlJlc2V0U2NvcGUicQoZUmVzZXRTZWNvbmRGYWN0b3JSZXNwb25zZRIXCg9mYWN0b3JzX3JlbW92ZWQYASABKA0SHAoUYmFja3VwX2NvZGVzX3JlbW92ZWQYAiABKAgSHQoVYXBwX3Bhc3N3b3Jkc19yZXZva2VkGAMgASgNIl8KG1NldEVuZm9yY2VtZW50UG9saWN5UmVxdWVzdBIQCghlbmZvcmNlZBgBIAEoCBIWCg5pbmNsdWRlX2dyb3VwcxgCIAMoCRIWCg5leGNsdWRlX2dyb3VwcxgDIAMoCSJNChxTZXRFbmZvcmNlbWVudFBvbGljeVJlc3BvbnNlEi0KBnBvbGljeRgBIAEoCzIdLnR3b2ZvbGQudjEuRW5mb3JjZW1lbnRQb2xpY3kiHQobR2V0RW5mb3JjZW1lbnRQb2xpY3lSZXF1ZXN0Ik0KHEdldEVuZm9yY2VtZW50UG9saWN5UmVzcG9uc2USLQoGcG9saWN5GAEgASgLMh0udHdvZm9sZC52MS5FbmZvcmNlbWVudFBvbGljeSKRAQoWU2V0UmVseWluZ1BhcnR5UmVxdWVzdBINCgVycF9pZBgBIAEoCRIPCgdycF9uYW1lGAIgASgJEhcKD2FsbG93ZWRfb3JpZ2lucxgDIAMoCRIXCg9hbGxvd2VkX2FhZ3VpZHMYBCADKAkSJQodYXR0ZXN0YXRpb25fcm9vdF9jZXJ0aWZpY2F0ZXMYBSADKAwiSgoXU2V0UmVseWluZ1BhcnR5UmVzcG9uc2USLwoNcmVseWluZ19wYXJ0eRgBIAEoCzIYLnR3b2ZvbGQudjEuUmVseWluZ1BhcnR5IhgKFkdldFJlbHlpbmdQYXJ0eVJlcXVlc3QiSgoXR2V0UmVseWluZ1BhcnR5UmVzcG9uc2USLwoNcmVseWluZ19wYXJ0eRgBIAEoCzIYLnR3b2ZvbGQudjEuUmVseWluZ1BhcnR5IlAKFkxpc3RBdWRpdEV2ZW50c1JlcXVlc3QSDwoHdXNlcl9pZBgBIAEoCRIRCglwYWdlX3NpemUYAiABKA0SEgoKcGFnZV90b2tlbhgDIAEoCSJaChdMaXN0QXVkaXRFdmVudHNSZXNwb25zZRImCgZldmVudHMYASADKAsyFi50d29mb2xkLnYxLkF1ZGl0RXZlbnQSFwoPbmV4dF9wYWdlX3Rva2VuGAIgASgJIicKFENsZWFyVGhyb3R0bGVSZXF1ZXN0Eg8KB3VzZXJfaWQYASABKAkiFwoVQ2xlYXJUaHJvdHRsZVJlc3BvbnNlKt8BCgpSZXNldFNjb3BlEhsKF1JFU0VUX1NDT1BFX1VOU1BFQ0lGSUVEEAASEwoPUkVTRVRfU0NPUEVfQUxMEAESFAoQUkVTRVRfU0NPUEVfVE9UUBACEhQKEFJFU0VUX1NDT1BFX0hPVFAQAxIYChRSRVNFVF9TQ09QRV9XRUJBVVRIThAEEhwKGFJFU0VUX1NDT1BFX1BBU1NXT1JETEVTUxAFEhwKGFJFU0VUX1NDT1BFX0JBQ0tVUF9DT0RFUxAGEh0KGVJFU0VUX1NDT1BFX0FQUF9QQVNTV09SRFMQBzKDBgoMQWRtaW5TZXJ2aWNlElEKDEdldFVzZXJTdGF0ZRIfLnR3b2ZvbGQudjEuR2V0VXNlclN0YXRlUmVxdWVzdBogLnR3b2ZvbGQudjEuR2V0VXNlclN0YXRlUmVzcG9uc2USYAoRUmVzZXRTZWNvbmRGYWN0b3ISJC50d29mb2xkLnYxLlJlc2V0U2Vjb25kRmFjdG9yUmVxdWVzdBolLnR3b2ZvbGQudjEuUmVzZXRTZWNvbmRGYWN0b3JSZXNwb25zZRJpChRTZXRFbmZvcmNlbWVudFBvbGljeRInLnR3b2ZvbGQudjEuU2V0RW5mb3JjZW1lbnRQb2xpY3lSZXF1ZXN0GigudHdvZm9sZC52MS5TZXRFbmZvcmNlbWVudFBvbGljeVJlc3BvbnNlEmkKFEdldEVuZm9yY2VtZW50UG9saWN5EicudHdvZm9sZC52MS5HZXRFbmZvcmNlbWVudFBvbGljeVJlcXVlc3QaKC50d29mb2xkLnYxLkdldEVuZm9yY2VtZW50UG9saWN5UmVzcG9uc2USWgoPU2V0UmVseWluZ1BhcnR5EiIudHdvZm9sZC52MS5TZXRSZWx5aW5nUGFydHlSZXF1ZXN0GiMudHdvZm9sZC52MS5TZXRSZWx5aW5nUGFydHlSZXNwb25zZRJaCg9HZXRSZWx5aW5nUGFydHkSIi50d29mb2xkLnYxLkdldFJlbHlpbmdQYXJ0eVJlcXVlc3QaIy50d29mb2xkLnYxLkdldFJlbHlpbmdQYXJ0eVJlc3BvbnNlEloKD0xpc3RBdWRpdEV2ZW50cxIiLnR3b2ZvbGQudjEuTGlzdEF1ZGl0RXZlbnRzUmVxdWVzdBojLnR3b2ZvbGQudjEuTGlzdEF1ZGl0RXZlbnRzUmVzcG9uc2USVAoNQ2xlYXJUaHJvdHRsZRIgLnR3b2ZvbGQudjEuQ2xlYXJUaHJvdHRsZVJlcXVlc3QaIS50d29mb2xkLnYxLkNsZWFyVGhyb3R0bGVSZXNwb25zZWIGcHJvdG8z", [file_google_protobuf_timestamp, file_twofold_v1_types]);
+  fileDesc("ChZ0d29mb2xkL3YxL2FkbWluLnByb3RvEgp0d29mb2xkLnYxIpUBCg1UaHJvdHRsZVN0YXRlEhwKFGNvbnNlY3V0aXZlX2ZhaWx1cmVzGAEgASgNEjMKD2xhc3RfZmFpbHVyZV9hdBgCIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASMQoNYmxvY2tlZF91bnRpbBgDIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXAiVQoRRW5mb3JjZW1lbnRQb2xpY3kSEAoIZW5mb3JjZWQYASABKAgSFgoOaW5jbHVkZV9ncm91cHMYAiADKAkSFgoOZXhjbHVkZV9ncm91cHMYAyADKAkihwEKDFJlbHlpbmdQYXJ0eRINCgVycF9pZBgBIAEoCRIPCgdycF9uYW1lGAIgASgJEhcKD2FsbG93ZWRfb3JpZ2lucxgDIAMoCRIXCg9hbGxvd2VkX2FhZ3VpZHMYBCADKAkSJQodYXR0ZXN0YXRpb25fcm9vdF9jZXJ0aWZpY2F0ZXMYBSADKAwicQoKVG90cExpbWl0cxI0ChJhbGxvd2VkX2FsZ29yaXRobXMYASADKA4yGC50d29mb2xkLnYxLk90cEFsZ29yaXRobRIWCg5hbGxvd2VkX2RpZ2l0cxgCIAMoDRIVCg1oYXJkd2FyZV9vbmx5GAMgASgIIkQKEUFwcFBhc3N3b3JkTGltaXRzEi8KDG1heF9saWZldGltZRgBIAEoCzIZLmdvb2dsZS5wcm90b2J1Zi5EdXJhdGlvbiKeAQoOUHJvdmlkZXJQb2xpY3kSMAoOZGlzYWJsZWRfa2luZHMYASADKA4yGC50d29mb2xkLnYxLlByb3ZpZGVyS2luZBIkCgR0b3RwGAIgASgLMhYudHdvZm9sZC52MS5Ub3RwTGltaXRzEjQKDWFwcF9wYXNzd29yZHMYAyABKAsyHS50d29mb2xkLnYxLkFwcFBhc3N3b3JkTGltaXRzIoECCgpBdWRpdEV2ZW50EgoKAmlkGAEgASgJEg8KB3VzZXJfaWQYAiABKAkSDAoEa2luZBgDIAEoCRIRCglmYWN0b3JfaWQYBCABKAkSKAoEdGltZRgFIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASEgoKYXBpX2tleV9pZBgGIAEoCRIRCgljbGllbnRfaXAYByABKAkSNAoHZGV0YWlscxgIIAMoCzIjLnR3b2ZvbGQudjEuQXVkaXRFdmVudC5EZXRhaWxzRW50cnkaLgoMRGV0YWlsc0VudHJ5EgsKA2tleRgBIAEoCRINCgV2YWx1ZRgCIAEoCToCOAEiJgoTR2V0VXNlclN0YXRlUmVxdWVzdBIPCgd1c2VyX2lkGAEgASgJIswBChRHZXRVc2VyU3RhdGVSZXNwb25zZRIjCgdmYWN0b3JzGAEgAygLMhIudHdvZm9sZC52MS5GYWN0b3ISMgoMYmFja3VwX2NvZGVzGAIgASgLMhwudHdvZm9sZC52MS5CYWNrdXBDb2RlU3RhdHVzEi4KDWFwcF9wYXNzd29yZHMYAyADKAsyFy50d29mb2xkLnYxLkFwcFBhc3N3b3JkEisKCHRocm90dGxlGAQgASgLMhkudHdvZm9sZC52MS5UaHJvdHRsZVN0YXRlIlIKGFJlc2V0U2Vjb25kRmFjdG9yUmVxdWVzdBIPCgd1c2VyX2lkGAEgASgJEiUKBXNjb3BlGAIgASgOMhYudHdvZm9sZC52MS5SZXNldFNjb3BlInEKGVJlc2V0U2Vjb25kRmFjdG9yUmVzcG9uc2USFwoPZmFjdG9yc19yZW1vdmVkGAEgASgNEhwKFGJhY2t1cF9jb2Rlc19yZW1vdmVkGAIgASgIEh0KFWFwcF9wYXNzd29yZHNfcmV2b2tlZBgDIAEoDSJfChtTZXRFbmZvcmNlbWVudFBvbGljeVJlcXVlc3QSEAoIZW5mb3JjZWQYASABKAgSFgoOaW5jbHVkZV9ncm91cHMYAiADKAkSFgoOZXhjbHVkZV9ncm91cHMYAyADKAkiTQocU2V0RW5mb3JjZW1lbnRQb2xpY3lSZXNwb25zZRItCgZwb2xpY3kYASABKAsyHS50d29mb2xkLnYxLkVuZm9yY2VtZW50UG9saWN5Ih0KG0dldEVuZm9yY2VtZW50UG9saWN5UmVxdWVzdCJNChxHZXRFbmZvcmNlbWVudFBvbGljeVJlc3BvbnNlEi0KBnBvbGljeRgBIAEoCzIdLnR3b2ZvbGQudjEuRW5mb3JjZW1lbnRQb2xpY3kikQEKFlNldFJlbHlpbmdQYXJ0eVJlcXVlc3QSDQoFcnBfaWQYASABKAkSDwoHcnBfbmFtZRgCIAEoCRIXCg9hbGxvd2VkX29yaWdpbnMYAyADKAkSFwoPYWxsb3dlZF9hYWd1aWRzGAQgAygJEiUKHWF0dGVzdGF0aW9uX3Jvb3RfY2VydGlmaWNhdGVzGAUgAygMIkoKF1NldFJlbHlpbmdQYXJ0eVJlc3BvbnNlEi8KDXJlbHlpbmdfcGFydHkYASABKAsyGC50d29mb2xkLnYxLlJlbHlpbmdQYXJ0eSIYChZHZXRSZWx5aW5nUGFydHlSZXF1ZXN0IkoKF0dldFJlbHlpbmdQYXJ0eVJlc3BvbnNlEi8KDXJlbHlpbmdfcGFydHkYASABKAsyGC50d29mb2xkLnYxLlJlbHlpbmdQYXJ0eSJQChZMaXN0QXVkaXRFdmVudHNSZXF1ZXN0Eg8KB3VzZXJfaWQYASABKAkSEQoJcGFnZV9zaXplGAIgASgNEhIKCnBhZ2VfdG9rZW4YAyABKAkiWgoXTGlzdEF1ZGl0RXZlbnRzUmVzcG9uc2USJgoGZXZlbnRzGAEgAygLMhYudHdvZm9sZC52MS5BdWRpdEV2ZW50EhcKD25leHRfcGFnZV90b2tlbhgCIAEoCSInChRDbGVhclRocm90dGxlUmVxdWVzdBIPCgd1c2VyX2lkGAEgASgJIhcKFUNsZWFyVGhyb3R0bGVSZXNwb25zZSKoAQoYU2V0UHJvdmlkZXJQb2xpY3lSZXF1ZXN0EjAKDmRpc2FibGVkX2tpbmRzGAEgAygOMhgudHdvZm9sZC52MS5Qcm92aWRlcktpbmQSJAoEdG90cBgCIAEoCzIWLnR3b2ZvbGQudjEuVG90cExpbWl0cxI0Cg1hcHBfcGFzc3dvcmRzGAMgASgLMh0udHdvZm9sZC52MS5BcHBQYXNzd29yZExpbWl0cyJHChlTZXRQcm92aWRlclBvbGljeVJlc3BvbnNlEioKBnBvbGljeRgBIAEoCzIaLnR3b2ZvbGQudjEuUHJvdmlkZXJQb2xpY3kiGgoYR2V0UHJvdmlkZXJQb2xpY3lSZXF1ZXN0IkcKGUdldFByb3ZpZGVyUG9saWN5UmVzcG9uc2USKgoGcG9saWN5GAEgASgLMhoudHdvZm9sZC52MS5Qcm92aWRlclBvbGljeSrfAQoKUmVzZXRTY29wZRIbChdSRVNFVF9TQ09QRV9VTlNQRUNJRklFRBAAEhMKD1JFU0VUX1NDT1BFX0FMTBABEhQKEFJFU0VUX1NDT1BFX1RPVFAQAhIUChBSRVNFVF9TQ09QRV9IT1RQEAMSGAoUUkVTRVRfU0NPUEVfV0VCQVVUSE4QBBIcChhSRVNFVF9TQ09QRV9QQVNTV09SRExFU1MQBRIcChhSRVNFVF9TQ09QRV9CQUNLVVBfQ09ERVMQBhIdChlSRVNFVF9TQ09QRV9BUFBfUEFTU1dPUkRTEAcq2gEKDFByb3ZpZGVyS2luZBIdChlQUk9WSURFUl9LSU5EX1VOU1BFQ0lGSUVEEAASFgoSUFJPVklERVJfS0lORF9UT1RQEAESFgoSUFJPVklERVJfS0lORF9IT1RQEAISGgoWUFJPVklERVJfS0lORF9XRUJBVVRIThADEh4KGlBST1ZJREVSX0tJTkRfUEFTU1dPUkRMRVNTEAQSHgoaUFJPVklERVJfS0lORF9CQUNLVVBfQ09ERVMQBRIfChtQUk9WSURFUl9LSU5EX0FQUF9QQVNTV09SRFMQBjLHBwoMQWRtaW5TZXJ2aWNlElEKDEdldFVzZXJTdGF0ZRIfLnR3b2ZvbGQudjEuR2V0VXNlclN0YXRlUmVxdWVzdBogLnR3b2ZvbGQudjEuR2V0VXNlclN0YXRlUmVzcG9uc2USYAoRUmVzZXRTZWNvbmRGYWN0b3ISJC50d29mb2xkLnYxLlJlc2V0U2Vjb25kRmFjdG9yUmVxdWVzdBolLnR3b2ZvbGQudjEuUmVzZXRTZWNvbmRGYWN0b3JSZXNwb25zZRJpChRTZXRFbmZvcmNlbWVudFBvbGljeRInLnR3b2ZvbGQudjEuU2V0RW5mb3JjZW1lbnRQb2xpY3lSZXF1ZXN0GigudHdvZm9sZC52MS5TZXRFbmZvcmNlbWVudFBvbGljeVJlc3BvbnNlEmkKFEdldEVuZm9yY2VtZW50UG9saWN5EicudHdvZm9sZC52MS5HZXRFbmZvcmNlbWVudFBvbGljeVJlcXVlc3QaKC50d29mb2xkLnYxLkdldEVuZm9yY2VtZW50UG9saWN5UmVzcG9uc2USWgoPU2V0UmVseWluZ1BhcnR5EiIudHdvZm9sZC52MS5TZXRSZWx5aW5nUGFydHlSZXF1ZXN0GiMudHdvZm9sZC52MS5TZXRSZWx5aW5nUGFydHlSZXNwb25zZRJaCg9HZXRSZWx5aW5nUGFydHkSIi50d29mb2xkLnYxLkdldFJlbHlpbmdQYXJ0eVJlcXVlc3QaIy50d29mb2xkLnYxLkdldFJlbHlpbmdQYXJ0eVJlc3BvbnNlEloKD0xpc3RBdWRpdEV2ZW50cxIiLnR3b2ZvbGQudjEuTGlzdEF1ZGl0RXZlbnRzUmVxdWVzdBojLnR3b2ZvbGQudjEuTGlzdEF1ZGl0RXZlbnRzUmVzcG9uc2USVAoNQ2xlYXJUaHJvdHRsZRIgLnR3b2ZvbGQudjEuQ2xlYXJUaHJvdHRsZVJlcXVlc3QaIS50d29mb2xkLnYxLkNsZWFyVGhyb3R0bGVSZXNwb25zZRJgChFTZXRQcm92aWRlclBvbGljeRIkLnR3b2ZvbGQudjEuU2V0UHJvdmlkZXJQb2xpY3lSZXF1ZXN0GiUudHdvZm9sZC52MS5TZXRQcm92aWRlclBvbGljeVJlc3BvbnNlEmAKEUdldFByb3ZpZGVyUG9saWN5EiQudHdvZm9sZC52MS5HZXRQcm92aWRlclBvbGljeVJlcXVlc3QaJS50d29mb2xkLnYxLkdldFByb3ZpZGVyUG9saWN5UmVzcG9uc2ViBnByb3RvMw", [file_google_protobuf_duration, file_google_protobuf_timestamp, file_twofold_v1_types]);
 
 /**
  * @generated from message twofold.v1.ThrottleState
@@ -127,6 +127,100 @@ export const RelyingPartySchema: GenMessage<RelyingParty> = /*@__PURE__*/
   messageDesc(file_twofold_v1_admin, 2);
 
 /**
+ * What a new TOTP factor may be. Enrol refuses a spec outside these with
+ * FAILED_PRECONDITION, reason PROVIDER_POLICY_LIMIT, naming the field.
+ *
+ * @generated from message twofold.v1.TotpLimits
+ */
+export type TotpLimits = Message<"twofold.v1.TotpLimits"> & {
+  /**
+   * At least one algorithm (UNSPECIFIED is not one).
+   *
+   * @generated from field: repeated twofold.v1.OtpAlgorithm allowed_algorithms = 1;
+   */
+  allowedAlgorithms: OtpAlgorithm[];
+
+  /**
+   * At least one of 6 and 8.
+   *
+   * @generated from field: repeated uint32 allowed_digits = 2;
+   */
+  allowedDigits: number[];
+
+  /**
+   * Only hardware token profiles (GENERIC, NITROKEY_PRO, NITROKEY_STORAGE):
+   * authenticator apps (token_profile UNSPECIFIED) are refused.
+   *
+   * @generated from field: bool hardware_only = 3;
+   */
+  hardwareOnly: boolean;
+};
+
+/**
+ * Describes the message twofold.v1.TotpLimits.
+ * Use `create(TotpLimitsSchema)` to create a new message.
+ */
+export const TotpLimitsSchema: GenMessage<TotpLimits> = /*@__PURE__*/
+  messageDesc(file_twofold_v1_admin, 3);
+
+/**
+ * @generated from message twofold.v1.AppPasswordLimits
+ */
+export type AppPasswordLimits = Message<"twofold.v1.AppPasswordLimits"> & {
+  /**
+   * The longest lifetime an app password may have: 1 minute to 10 years.
+   * CreateAppPassword refuses a longer ttl, and gives this lifetime to one
+   * asked without a ttl.
+   *
+   * @generated from field: google.protobuf.Duration max_lifetime = 1;
+   */
+  maxLifetime?: Duration | undefined;
+};
+
+/**
+ * Describes the message twofold.v1.AppPasswordLimits.
+ * Use `create(AppPasswordLimitsSchema)` to create a new message.
+ */
+export const AppPasswordLimitsSchema: GenMessage<AppPasswordLimits> = /*@__PURE__*/
+  messageDesc(file_twofold_v1_admin, 4);
+
+/**
+ * Which kinds a tenant offers (default: all) and their limits (default: none).
+ * A disabled kind cannot be enrolled, is not offered at Challenge and its
+ * proofs are refused as PROVIDER_DISABLED; its factors stay stored, marked
+ * disabled_by_policy, and work again when it is re-enabled.
+ *
+ * @generated from message twofold.v1.ProviderPolicy
+ */
+export type ProviderPolicy = Message<"twofold.v1.ProviderPolicy"> & {
+  /**
+   * @generated from field: repeated twofold.v1.ProviderKind disabled_kinds = 1;
+   */
+  disabledKinds: ProviderKind[];
+
+  /**
+   * Unset: no TOTP limits.
+   *
+   * @generated from field: twofold.v1.TotpLimits totp = 2;
+   */
+  totp?: TotpLimits | undefined;
+
+  /**
+   * Unset: no app password limits.
+   *
+   * @generated from field: twofold.v1.AppPasswordLimits app_passwords = 3;
+   */
+  appPasswords?: AppPasswordLimits | undefined;
+};
+
+/**
+ * Describes the message twofold.v1.ProviderPolicy.
+ * Use `create(ProviderPolicySchema)` to create a new message.
+ */
+export const ProviderPolicySchema: GenMessage<ProviderPolicy> = /*@__PURE__*/
+  messageDesc(file_twofold_v1_admin, 5);
+
+/**
  * @generated from message twofold.v1.AuditEvent
  */
 export type AuditEvent = Message<"twofold.v1.AuditEvent"> & {
@@ -178,7 +272,7 @@ export type AuditEvent = Message<"twofold.v1.AuditEvent"> & {
  * Use `create(AuditEventSchema)` to create a new message.
  */
 export const AuditEventSchema: GenMessage<AuditEvent> = /*@__PURE__*/
-  messageDesc(file_twofold_v1_admin, 3);
+  messageDesc(file_twofold_v1_admin, 6);
 
 /**
  * @generated from message twofold.v1.GetUserStateRequest
@@ -195,7 +289,7 @@ export type GetUserStateRequest = Message<"twofold.v1.GetUserStateRequest"> & {
  * Use `create(GetUserStateRequestSchema)` to create a new message.
  */
 export const GetUserStateRequestSchema: GenMessage<GetUserStateRequest> = /*@__PURE__*/
-  messageDesc(file_twofold_v1_admin, 4);
+  messageDesc(file_twofold_v1_admin, 7);
 
 /**
  * @generated from message twofold.v1.GetUserStateResponse
@@ -227,7 +321,7 @@ export type GetUserStateResponse = Message<"twofold.v1.GetUserStateResponse"> & 
  * Use `create(GetUserStateResponseSchema)` to create a new message.
  */
 export const GetUserStateResponseSchema: GenMessage<GetUserStateResponse> = /*@__PURE__*/
-  messageDesc(file_twofold_v1_admin, 5);
+  messageDesc(file_twofold_v1_admin, 8);
 
 /**
  * @generated from message twofold.v1.ResetSecondFactorRequest
@@ -249,7 +343,7 @@ export type ResetSecondFactorRequest = Message<"twofold.v1.ResetSecondFactorRequ
  * Use `create(ResetSecondFactorRequestSchema)` to create a new message.
  */
 export const ResetSecondFactorRequestSchema: GenMessage<ResetSecondFactorRequest> = /*@__PURE__*/
-  messageDesc(file_twofold_v1_admin, 6);
+  messageDesc(file_twofold_v1_admin, 9);
 
 /**
  * @generated from message twofold.v1.ResetSecondFactorResponse
@@ -276,7 +370,7 @@ export type ResetSecondFactorResponse = Message<"twofold.v1.ResetSecondFactorRes
  * Use `create(ResetSecondFactorResponseSchema)` to create a new message.
  */
 export const ResetSecondFactorResponseSchema: GenMessage<ResetSecondFactorResponse> = /*@__PURE__*/
-  messageDesc(file_twofold_v1_admin, 7);
+  messageDesc(file_twofold_v1_admin, 10);
 
 /**
  * @generated from message twofold.v1.SetEnforcementPolicyRequest
@@ -303,7 +397,7 @@ export type SetEnforcementPolicyRequest = Message<"twofold.v1.SetEnforcementPoli
  * Use `create(SetEnforcementPolicyRequestSchema)` to create a new message.
  */
 export const SetEnforcementPolicyRequestSchema: GenMessage<SetEnforcementPolicyRequest> = /*@__PURE__*/
-  messageDesc(file_twofold_v1_admin, 8);
+  messageDesc(file_twofold_v1_admin, 11);
 
 /**
  * @generated from message twofold.v1.SetEnforcementPolicyResponse
@@ -320,7 +414,7 @@ export type SetEnforcementPolicyResponse = Message<"twofold.v1.SetEnforcementPol
  * Use `create(SetEnforcementPolicyResponseSchema)` to create a new message.
  */
 export const SetEnforcementPolicyResponseSchema: GenMessage<SetEnforcementPolicyResponse> = /*@__PURE__*/
-  messageDesc(file_twofold_v1_admin, 9);
+  messageDesc(file_twofold_v1_admin, 12);
 
 /**
  * @generated from message twofold.v1.GetEnforcementPolicyRequest
@@ -333,7 +427,7 @@ export type GetEnforcementPolicyRequest = Message<"twofold.v1.GetEnforcementPoli
  * Use `create(GetEnforcementPolicyRequestSchema)` to create a new message.
  */
 export const GetEnforcementPolicyRequestSchema: GenMessage<GetEnforcementPolicyRequest> = /*@__PURE__*/
-  messageDesc(file_twofold_v1_admin, 10);
+  messageDesc(file_twofold_v1_admin, 13);
 
 /**
  * @generated from message twofold.v1.GetEnforcementPolicyResponse
@@ -350,7 +444,7 @@ export type GetEnforcementPolicyResponse = Message<"twofold.v1.GetEnforcementPol
  * Use `create(GetEnforcementPolicyResponseSchema)` to create a new message.
  */
 export const GetEnforcementPolicyResponseSchema: GenMessage<GetEnforcementPolicyResponse> = /*@__PURE__*/
-  messageDesc(file_twofold_v1_admin, 11);
+  messageDesc(file_twofold_v1_admin, 14);
 
 /**
  * @generated from message twofold.v1.SetRelyingPartyRequest
@@ -389,7 +483,7 @@ export type SetRelyingPartyRequest = Message<"twofold.v1.SetRelyingPartyRequest"
  * Use `create(SetRelyingPartyRequestSchema)` to create a new message.
  */
 export const SetRelyingPartyRequestSchema: GenMessage<SetRelyingPartyRequest> = /*@__PURE__*/
-  messageDesc(file_twofold_v1_admin, 12);
+  messageDesc(file_twofold_v1_admin, 15);
 
 /**
  * @generated from message twofold.v1.SetRelyingPartyResponse
@@ -406,7 +500,7 @@ export type SetRelyingPartyResponse = Message<"twofold.v1.SetRelyingPartyRespons
  * Use `create(SetRelyingPartyResponseSchema)` to create a new message.
  */
 export const SetRelyingPartyResponseSchema: GenMessage<SetRelyingPartyResponse> = /*@__PURE__*/
-  messageDesc(file_twofold_v1_admin, 13);
+  messageDesc(file_twofold_v1_admin, 16);
 
 /**
  * @generated from message twofold.v1.GetRelyingPartyRequest
@@ -419,7 +513,7 @@ export type GetRelyingPartyRequest = Message<"twofold.v1.GetRelyingPartyRequest"
  * Use `create(GetRelyingPartyRequestSchema)` to create a new message.
  */
 export const GetRelyingPartyRequestSchema: GenMessage<GetRelyingPartyRequest> = /*@__PURE__*/
-  messageDesc(file_twofold_v1_admin, 14);
+  messageDesc(file_twofold_v1_admin, 17);
 
 /**
  * @generated from message twofold.v1.GetRelyingPartyResponse
@@ -436,7 +530,7 @@ export type GetRelyingPartyResponse = Message<"twofold.v1.GetRelyingPartyRespons
  * Use `create(GetRelyingPartyResponseSchema)` to create a new message.
  */
 export const GetRelyingPartyResponseSchema: GenMessage<GetRelyingPartyResponse> = /*@__PURE__*/
-  messageDesc(file_twofold_v1_admin, 15);
+  messageDesc(file_twofold_v1_admin, 18);
 
 /**
  * @generated from message twofold.v1.ListAuditEventsRequest
@@ -467,7 +561,7 @@ export type ListAuditEventsRequest = Message<"twofold.v1.ListAuditEventsRequest"
  * Use `create(ListAuditEventsRequestSchema)` to create a new message.
  */
 export const ListAuditEventsRequestSchema: GenMessage<ListAuditEventsRequest> = /*@__PURE__*/
-  messageDesc(file_twofold_v1_admin, 16);
+  messageDesc(file_twofold_v1_admin, 19);
 
 /**
  * @generated from message twofold.v1.ListAuditEventsResponse
@@ -489,7 +583,7 @@ export type ListAuditEventsResponse = Message<"twofold.v1.ListAuditEventsRespons
  * Use `create(ListAuditEventsResponseSchema)` to create a new message.
  */
 export const ListAuditEventsResponseSchema: GenMessage<ListAuditEventsResponse> = /*@__PURE__*/
-  messageDesc(file_twofold_v1_admin, 17);
+  messageDesc(file_twofold_v1_admin, 20);
 
 /**
  * @generated from message twofold.v1.ClearThrottleRequest
@@ -506,7 +600,7 @@ export type ClearThrottleRequest = Message<"twofold.v1.ClearThrottleRequest"> & 
  * Use `create(ClearThrottleRequestSchema)` to create a new message.
  */
 export const ClearThrottleRequestSchema: GenMessage<ClearThrottleRequest> = /*@__PURE__*/
-  messageDesc(file_twofold_v1_admin, 18);
+  messageDesc(file_twofold_v1_admin, 21);
 
 /**
  * @generated from message twofold.v1.ClearThrottleResponse
@@ -519,7 +613,87 @@ export type ClearThrottleResponse = Message<"twofold.v1.ClearThrottleResponse"> 
  * Use `create(ClearThrottleResponseSchema)` to create a new message.
  */
 export const ClearThrottleResponseSchema: GenMessage<ClearThrottleResponse> = /*@__PURE__*/
-  messageDesc(file_twofold_v1_admin, 19);
+  messageDesc(file_twofold_v1_admin, 22);
+
+/**
+ * @generated from message twofold.v1.SetProviderPolicyRequest
+ */
+export type SetProviderPolicyRequest = Message<"twofold.v1.SetProviderPolicyRequest"> & {
+  /**
+   * The kinds to turn off; empty enables every kind.
+   *
+   * @generated from field: repeated twofold.v1.ProviderKind disabled_kinds = 1;
+   */
+  disabledKinds: ProviderKind[];
+
+  /**
+   * Unset: no TOTP limits. Not allowed while TOTP is disabled.
+   *
+   * @generated from field: twofold.v1.TotpLimits totp = 2;
+   */
+  totp?: TotpLimits | undefined;
+
+  /**
+   * Unset: no app password limits. Not allowed while app passwords are disabled.
+   *
+   * @generated from field: twofold.v1.AppPasswordLimits app_passwords = 3;
+   */
+  appPasswords?: AppPasswordLimits | undefined;
+};
+
+/**
+ * Describes the message twofold.v1.SetProviderPolicyRequest.
+ * Use `create(SetProviderPolicyRequestSchema)` to create a new message.
+ */
+export const SetProviderPolicyRequestSchema: GenMessage<SetProviderPolicyRequest> = /*@__PURE__*/
+  messageDesc(file_twofold_v1_admin, 23);
+
+/**
+ * @generated from message twofold.v1.SetProviderPolicyResponse
+ */
+export type SetProviderPolicyResponse = Message<"twofold.v1.SetProviderPolicyResponse"> & {
+  /**
+   * @generated from field: twofold.v1.ProviderPolicy policy = 1;
+   */
+  policy?: ProviderPolicy | undefined;
+};
+
+/**
+ * Describes the message twofold.v1.SetProviderPolicyResponse.
+ * Use `create(SetProviderPolicyResponseSchema)` to create a new message.
+ */
+export const SetProviderPolicyResponseSchema: GenMessage<SetProviderPolicyResponse> = /*@__PURE__*/
+  messageDesc(file_twofold_v1_admin, 24);
+
+/**
+ * @generated from message twofold.v1.GetProviderPolicyRequest
+ */
+export type GetProviderPolicyRequest = Message<"twofold.v1.GetProviderPolicyRequest"> & {
+};
+
+/**
+ * Describes the message twofold.v1.GetProviderPolicyRequest.
+ * Use `create(GetProviderPolicyRequestSchema)` to create a new message.
+ */
+export const GetProviderPolicyRequestSchema: GenMessage<GetProviderPolicyRequest> = /*@__PURE__*/
+  messageDesc(file_twofold_v1_admin, 25);
+
+/**
+ * @generated from message twofold.v1.GetProviderPolicyResponse
+ */
+export type GetProviderPolicyResponse = Message<"twofold.v1.GetProviderPolicyResponse"> & {
+  /**
+   * @generated from field: twofold.v1.ProviderPolicy policy = 1;
+   */
+  policy?: ProviderPolicy | undefined;
+};
+
+/**
+ * Describes the message twofold.v1.GetProviderPolicyResponse.
+ * Use `create(GetProviderPolicyResponseSchema)` to create a new message.
+ */
+export const GetProviderPolicyResponseSchema: GenMessage<GetProviderPolicyResponse> = /*@__PURE__*/
+  messageDesc(file_twofold_v1_admin, 26);
 
 /**
  * What ResetSecondFactor removes.
@@ -575,6 +749,60 @@ export enum ResetScope {
  */
 export const ResetScopeSchema: GenEnum<ResetScope> = /*@__PURE__*/
   enumDesc(file_twofold_v1_admin, 0);
+
+/**
+ * A kind of second factor (or app password) a tenant can turn off.
+ *
+ * @generated from enum twofold.v1.ProviderKind
+ */
+export enum ProviderKind {
+  /**
+   * @generated from enum value: PROVIDER_KIND_UNSPECIFIED = 0;
+   */
+  UNSPECIFIED = 0,
+
+  /**
+   * @generated from enum value: PROVIDER_KIND_TOTP = 1;
+   */
+  TOTP = 1,
+
+  /**
+   * HOTP: hardware OTP tokens (and the rare HOTP app).
+   *
+   * @generated from enum value: PROVIDER_KIND_HOTP = 2;
+   */
+  HOTP = 2,
+
+  /**
+   * WebAuthn as a second factor.
+   *
+   * @generated from enum value: PROVIDER_KIND_WEBAUTHN = 3;
+   */
+  WEBAUTHN = 3,
+
+  /**
+   * WebAuthn passwordless login.
+   *
+   * @generated from enum value: PROVIDER_KIND_PASSWORDLESS = 4;
+   */
+  PASSWORDLESS = 4,
+
+  /**
+   * @generated from enum value: PROVIDER_KIND_BACKUP_CODES = 5;
+   */
+  BACKUP_CODES = 5,
+
+  /**
+   * @generated from enum value: PROVIDER_KIND_APP_PASSWORDS = 6;
+   */
+  APP_PASSWORDS = 6,
+}
+
+/**
+ * Describes the enum twofold.v1.ProviderKind.
+ */
+export const ProviderKindSchema: GenEnum<ProviderKind> = /*@__PURE__*/
+  enumDesc(file_twofold_v1_admin, 1);
 
 /**
  * What an administrator needs: user state, resets, policy, relying party, audit.
@@ -649,6 +877,24 @@ export const AdminService: GenService<{
     methodKind: "unary";
     input: typeof ClearThrottleRequestSchema;
     output: typeof ClearThrottleResponseSchema;
+  },
+  /**
+   * Replaces the tenant's provider policy: which kinds it offers, and their limits.
+   *
+   * @generated from rpc twofold.v1.AdminService.SetProviderPolicy
+   */
+  setProviderPolicy: {
+    methodKind: "unary";
+    input: typeof SetProviderPolicyRequestSchema;
+    output: typeof SetProviderPolicyResponseSchema;
+  },
+  /**
+   * @generated from rpc twofold.v1.AdminService.GetProviderPolicy
+   */
+  getProviderPolicy: {
+    methodKind: "unary";
+    input: typeof GetProviderPolicyRequestSchema;
+    output: typeof GetProviderPolicyResponseSchema;
   },
 }> = /*@__PURE__*/
   serviceDesc(file_twofold_v1_admin, 0);

@@ -42,7 +42,8 @@ export type CreateAppPasswordRequest = Message<"twofold.v1.CreateAppPasswordRequ
   scopes: string[];
 
   /**
-   * Optional lifetime; unset means it does not expire.
+   * Optional lifetime; unset means it does not expire, unless the tenant's
+   * provider policy sets a maximum lifetime, which it then gets.
    *
    * @generated from field: google.protobuf.Duration ttl = 4;
    */
