@@ -70,13 +70,15 @@ describe("login across replicas", () => {
     clock.set(T0);
     const { factor, enrolment } = await enrolTotp(app.deps, META, { userId: "confirm-race", label: "Phone", spec: SPEC });
     const c = code(enrolment.secretHex, T0);
+    // The loser either lost the activation (confirmed: false, replayed) or read
+    // the factor after the winner committed (ALREADY_CONFIRMED); either replica may win.
+    const lost = (err: unknown) => ({ confirmed: false as const, error: err });
     const results = await Promise.all([
-      confirmOtpEnrolment(app.deps, META, { userId: "confirm-race", factorId: factor.id, code: c }),
-      confirmOtpEnrolment({ ...app.deps, db: replica }, META, { userId: "confirm-race", factorId: factor.id, code: c }).catch(
-        (err: unknown) => ({ confirmed: false as const, error: err }),
-      ),
+      confirmOtpEnrolment(app.deps, META, { userId: "confirm-race", factorId: factor.id, code: c }).catch(lost),
+      confirmOtpEnrolment({ ...app.deps, db: replica }, META, { userId: "confirm-race", factorId: factor.id, code: c }).catch(lost),
     ]);
     expect(results.filter((r) => r.confirmed)).toHaveLength(1);
+    for (const r of results) if ("error" in r) expect((r.error as { details?: { reason?: string } }).details?.reason).toBe("ALREADY_CONFIRMED");
   });
 });
 
