@@ -1,4 +1,4 @@
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { afterAll, describe, expect, it } from "vitest";
 import { listMigrations, migrate } from "../../src/store/migrate.js";
 import { createPgDb } from "../../src/store/pg.js";
 import type { Db } from "../../src/store/db.js";
@@ -12,15 +12,18 @@ async function fresh(): Promise<{ database: TestDatabase; db: Db }> {
 }
 
 describe("migrations on a Postgres server", () => {
-  let database: TestDatabase;
-  let db: Db;
-
-  beforeAll(async () => {
-    ({ database, db } = await fresh());
-  });
+  // Each test migrates a database of its own, so they hold in any order.
+  const opened: { database: TestDatabase; db: Db }[] = [];
+  async function own(): Promise<Db> {
+    const f = await fresh();
+    opened.push(f);
+    return f.db;
+  }
   afterAll(async () => {
-    await db.close();
-    await database.drop();
+    for (const { database, db } of opened) {
+      await db.close();
+      await database.drop();
+    }
   });
 
   it("finds the migration files in order, starting with the foundation", () => {
@@ -29,6 +32,7 @@ describe("migrations on a Postgres server", () => {
   });
 
   it("applies every migration to an empty database", async () => {
+    const db = await own();
     expect(await migrate(db)).toEqual(allNames);
     const tables = await db.query<{ table_name: string }>(
       "SELECT table_name FROM information_schema.tables WHERE table_schema = 'public'",
@@ -39,6 +43,8 @@ describe("migrations on a Postgres server", () => {
   });
 
   it("applies nothing the second time", async () => {
+    const db = await own();
+    expect(await migrate(db)).toEqual(allNames);
     expect(await migrate(db)).toEqual([]);
     const recorded = await db.query<{ name: string }>("SELECT name FROM schema_migrations ORDER BY name");
     expect(recorded.rows.map((r) => r.name)).toEqual(allNames);
