@@ -1,5 +1,5 @@
 /**
- * Every fault EMULATOR.md asks for, as a named switch. Tests set the typed
+ * Every fault the emulator models (emulator/README.md "Faults"), as a named switch. Tests set the typed
  * option objects directly; the scenario runner and CLI switch faults on by
  * kebab-case name through {@link applyFaultNames}.
  */

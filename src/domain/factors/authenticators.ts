@@ -2,8 +2,9 @@
 export const ZERO_AAGUID = "00000000-0000-0000-0000-000000000000";
 
 /**
- * Authenticator models users recognise by name (EMULATOR.md, Nitrokey
- * firmware sources). Anything else is shown by AAGUID alone.
+ * Authenticator models users recognise by name (docs/design.md "WebAuthn";
+ * the AAGUIDs are those of Nitrokey's firmware). Anything else is shown by
+ * AAGUID alone.
  */
 const KNOWN: Readonly<Record<string, string>> = {
   "c39efba6-fcf4-4c3e-828b-fc4a6115a0ff": "Nitrokey FIDO2",
