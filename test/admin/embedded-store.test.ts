@@ -1,47 +1,25 @@
-import { mkdtempSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
-import { pino } from "pino";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { AppDeps } from "../../src/app.js";
-import { createKeyring } from "../../src/crypto/keyring-aes.js";
 import { clearThrottle, getUserState, listAuditEvents, resetSecondFactor } from "../../src/domain/admin/index.js";
 import { generateBackupCodes } from "../../src/domain/backup-codes/index.js";
 import { FixedClock } from "../../src/domain/clock.js";
 import { challenge } from "../../src/domain/login/index.js";
 import { loadEnforcementPolicy, parseEnforcementPolicy, setEnforcementPolicy } from "../../src/domain/policy/index.js";
-import { seededRandom } from "../support/random.js";
 import { parseRelyingParty, relyingPartyFor, setRelyingParty } from "../../src/domain/relying-party/index.js";
-import { openEmbeddedDb } from "../../src/store/embedded.js";
-import { migrate } from "../../src/store/migrate.js";
-import { testConfig } from "../support/app.js";
 import { adminCaller, insertFactor, metaOf } from "./admin-client.js";
+import { openEmbeddedApp } from "../support/embedded-app.js";
 
 const T0 = new Date("2026-03-01T10:00:00Z");
 
 /** The same admin operations on the embedded store (PGlite), which `twofold serve` uses without DATABASE_URL. */
 describe("admin on the embedded store", () => {
-  let dir: string;
   let deps: AppDeps;
+  let close: () => Promise<void>;
   const meta = metaOf(adminCaller("acme", "admin-key-e"));
   beforeAll(async () => {
-    dir = mkdtempSync(join(tmpdir(), "twofold-admin-"));
-    const db = await openEmbeddedDb(dir);
-    await migrate(db);
-    const config = testConfig();
-    deps = {
-      config,
-      db,
-      keyring: createKeyring(config.keys, config.pepper ?? Buffer.alloc(32)),
-      clock: new FixedClock(T0),
-      random: seededRandom("admin-embedded"),
-      logger: pino({ level: "silent" }),
-    };
+    ({ deps, close } = await openEmbeddedApp(new FixedClock(T0), "admin-embedded"));
   });
-  afterAll(async () => {
-    await deps.db.close();
-    rmSync(dir, { recursive: true, force: true });
-  });
+  afterAll(async () => close());
 
   it("stores and reads the policy and the relying party", async () => {
     await setEnforcementPolicy(deps, meta, parseEnforcementPolicy({ enforced: false, includeGroups: ["ops", "ops"], excludeGroups: ["svc"] }));

@@ -1,10 +1,5 @@
-import { mkdtempSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
-import { pino } from "pino";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { AppDeps } from "../../src/app.js";
-import { createKeyring } from "../../src/crypto/keyring-aes.js";
 import { createAppPassword } from "../../src/domain/app-passwords/create.js";
 import { listAppPasswords } from "../../src/domain/app-passwords/list.js";
 import { revokeAppPassword } from "../../src/domain/app-passwords/revoke.js";
@@ -12,35 +7,18 @@ import { verifyAppPassword } from "../../src/domain/app-passwords/verify.js";
 import { generateBackupCodes } from "../../src/domain/backup-codes/index.js";
 import { getBackupCodeStatus } from "../../src/domain/backup-codes/status.js";
 import { FixedClock } from "../../src/domain/clock.js";
-import { seededRandom } from "../support/random.js";
-import { openEmbeddedDb } from "../../src/store/embedded.js";
-import { migrate } from "../../src/store/migrate.js";
-import { testConfig } from "../support/app.js";
 import { auditKinds, metaFor, START, redeemBackupCode } from "./harness.js";
+import { openEmbeddedApp } from "../support/embedded-app.js";
 
 /** The same backup code and app password flows on the embedded store (PGlite), which `twofold serve` uses without DATABASE_URL. */
 describe("backup codes and app passwords on the embedded store", () => {
-  let dir: string;
   let deps: AppDeps;
+  let close: () => Promise<void>;
   const clock = new FixedClock(START);
   beforeAll(async () => {
-    dir = mkdtempSync(join(tmpdir(), "twofold-credentials-"));
-    const db = await openEmbeddedDb(dir);
-    await migrate(db);
-    const config = testConfig();
-    deps = {
-      config,
-      db,
-      keyring: createKeyring(config.keys, config.pepper ?? Buffer.alloc(32)),
-      clock,
-      random: seededRandom("backup-codes-embedded"),
-      logger: pino({ level: "silent" }),
-    };
+    ({ deps, close } = await openEmbeddedApp(clock, "backup-codes-embedded"));
   });
-  afterAll(async () => {
-    await deps.db.close();
-    rmSync(dir, { recursive: true, force: true });
-  });
+  afterAll(async () => close());
 
   it("generates, redeems once, reports status and replaces the list", async () => {
     const first = await generateBackupCodes(deps, metaFor(), "erin", 4);

@@ -1,47 +1,25 @@
-import { mkdtempSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
-import { pino } from "pino";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { AppDeps } from "../../src/app.js";
-import { createKeyring } from "../../src/crypto/keyring-aes.js";
 import { getUserState } from "../../src/domain/admin/index.js";
 import { createAppPassword, verifyAppPassword } from "../../src/domain/app-passwords/index.js";
 import { FixedClock } from "../../src/domain/clock.js";
 import { DomainError } from "../../src/domain/errors.js";
 import { challenge } from "../../src/domain/login/index.js";
 import { loadProviderPolicy, parseProviderPolicy, setProviderPolicy } from "../../src/domain/policy/index.js";
-import { openEmbeddedDb } from "../../src/store/embedded.js";
-import { migrate } from "../../src/store/migrate.js";
 import { adminCaller, insertFactor, metaOf } from "../admin/admin-client.js";
-import { testConfig } from "../support/app.js";
-import { seededRandom } from "../support/random.js";
+import { openEmbeddedApp } from "../support/embedded-app.js";
 
 const T0 = new Date("2026-03-01T10:00:00Z");
 
 /** The provider policy on the embedded store (PGlite), which `twofold serve` uses without DATABASE_URL. */
 describe("provider policy on the embedded store", () => {
-  let dir: string;
   let deps: AppDeps;
+  let close: () => Promise<void>;
   const meta = metaOf(adminCaller("acme", "admin-key-e"));
   beforeAll(async () => {
-    dir = mkdtempSync(join(tmpdir(), "twofold-policy-"));
-    const db = await openEmbeddedDb(dir);
-    await migrate(db);
-    const config = testConfig();
-    deps = {
-      config,
-      db,
-      keyring: createKeyring(config.keys, config.pepper ?? Buffer.alloc(32)),
-      clock: new FixedClock(T0),
-      random: seededRandom("policy-embedded"),
-      logger: pino({ level: "silent" }),
-    };
+    ({ deps, close } = await openEmbeddedApp(new FixedClock(T0), "policy-embedded"));
   });
-  afterAll(async () => {
-    await deps.db.close();
-    rmSync(dir, { recursive: true, force: true });
-  });
+  afterAll(async () => close());
 
   it("stores the policy, and Challenge, GetUserState and app passwords follow it", async () => {
     const policy = parseProviderPolicy({
