@@ -1,6 +1,6 @@
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { beforeAll, describe, expect, it } from "vitest";
 import type { CoreReport } from "../../bench/core/run-core.js";
-import { launchChromium } from "./support/chromium.js";
+import { renderedReport } from "./support/chromium.js";
 import { hasProgressBar, runBench, type BenchRun } from "./support/run-bench.js";
 
 /** Ratios are of medians, both rounded to 4 significant digits in the report: equal within 1 %. */
@@ -65,17 +65,10 @@ describe("twofold-bench core --smoke", () => {
   });
 
   describe("its HTML report, rendered in headless Chromium", () => {
-    let chromium: Awaited<ReturnType<typeof launchChromium>>;
-    beforeAll(async () => {
-      chromium = await launchChromium();
-    }, 60_000);
-    afterAll(async () => {
-      await chromium?.close();
-    });
+    const openReport = renderedReport(() => run.htmlFile);
 
     it("draws a bar per case and the same-work distributions", async () => {
-      const page = await chromium.context.newPage();
-      await page.goto(`file://${run.htmlFile}`);
+      const page = await openReport();
       await expect(page.locator('svg[data-chart="core-ops"] rect.bar').count()).resolves.toBe(run.report.rows.length);
       await expect(page.locator('svg[data-chart="core-distribution"][data-group="TOTP SHA1, 6 digits"] polyline.series').count()).resolves.toBe(4);
       const box = await page.locator('svg[data-chart="core-ops"]').boundingBox();

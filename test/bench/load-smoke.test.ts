@@ -1,6 +1,6 @@
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { beforeAll, describe, expect, it } from "vitest";
 import type { LoadReport } from "../../bench/load/run-load.js";
-import { launchChromium } from "./support/chromium.js";
+import { renderedReport } from "./support/chromium.js";
 import { hasProgressBar, runBench, type BenchRun } from "./support/run-bench.js";
 
 /** The embedded store: no DATABASE_URL for the service the run starts. */
@@ -64,17 +64,10 @@ describe("twofold-bench load --smoke against the embedded store", () => {
   });
 
   describe("its HTML report, rendered in headless Chromium", () => {
-    let chromium: Awaited<ReturnType<typeof launchChromium>>;
-    beforeAll(async () => {
-      chromium = await launchChromium();
-    }, 60_000);
-    afterAll(async () => {
-      await chromium?.close();
-    });
+    const openReport = renderedReport(() => run.htmlFile);
 
     it("draws a latency histogram and CDF per RPC and the throughput over time", async () => {
-      const page = await chromium.context.newPage();
-      await page.goto(`file://${run.htmlFile}`);
+      const page = await openReport();
       for (const rpc of Object.keys(run.report.rpcs)) {
         for (const chart of ["latency-histogram", "latency-cdf"]) {
           const svg = page.locator(`svg[data-chart="${chart}"][data-rpc="${rpc}"]`);

@@ -1,6 +1,6 @@
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { beforeAll, describe, expect, it } from "vitest";
 import type { TimingReport } from "../../bench/timing/run-timing.js";
-import { launchChromium } from "./support/chromium.js";
+import { renderedReport } from "./support/chromium.js";
 import { hasProgressBar, runBench, type BenchRun } from "./support/run-bench.js";
 
 const REAL_PAIRS = 5;
@@ -45,17 +45,10 @@ describe("twofold-bench timing --smoke", () => {
   });
 
   describe("its HTML report, rendered in headless Chromium", () => {
-    let chromium: Awaited<ReturnType<typeof launchChromium>>;
-    beforeAll(async () => {
-      chromium = await launchChromium();
-    }, 60_000);
-    afterAll(async () => {
-      await chromium?.close();
-    });
+    const openReport = renderedReport(() => run.htmlFile);
 
     it("draws both classes' distributions for every pair", async () => {
-      const page = await chromium.context.newPage();
-      await page.goto(`file://${run.htmlFile}`);
+      const page = await openReport();
       const charts = page.locator('svg[data-chart="timing-classes"]');
       await expect(charts.count()).resolves.toBe(REAL_PAIRS + 1);
       for (const p of run.report.pairs) {
