@@ -1,28 +1,10 @@
-import { execFile } from "node:child_process";
-import { promisify } from "node:util";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { loadConfig } from "../../src/config/load.js";
 import { authenticateApiKey } from "../../src/domain/api-keys/index.js";
 import { createTestApiKey, createTestApp, type TestApp } from "../support/app.js";
+import { runTwofoldCli as twofold } from "../support/cli.js";
+import { serveEnvFor } from "../e2e/helpers.js";
 
-const exec = promisify(execFile);
-
-interface Outcome {
-  code: number;
-  stdout: string;
-  stderr: string;
-}
-
-/** Runs the twofold CLI from source with exactly `env` (plus PATH). */
-async function twofold(args: string[], env: Record<string, string | undefined>): Promise<Outcome> {
-  try {
-    const r = await exec("node_modules/.bin/tsx", ["src/cli/main.ts", ...args], { env: { PATH: process.env["PATH"], ...env } });
-    return { code: 0, stdout: r.stdout, stderr: r.stderr };
-  } catch (err) {
-    const e = err as { code: number; stdout: string; stderr: string };
-    return { code: e.code, stdout: e.stdout, stderr: e.stderr };
-  }
-}
 
 describe("the twofold CLI", () => {
   let app: TestApp;
@@ -30,11 +12,7 @@ describe("the twofold CLI", () => {
 
   beforeAll(async () => {
     app = await createTestApp();
-    env = {
-      DATABASE_URL: app.dbUrl,
-      TWOFOLD_KEYS: app.deps.config.keys.map((k) => `${k.id}:${k.key.toString("base64")}`).join(","),
-      TWOFOLD_PEPPER: app.deps.config.pepper?.toString("base64"),
-    };
+    env = serveEnvFor(app);
   });
   afterAll(async () => {
     await app?.close();

@@ -1,21 +1,9 @@
-import { execFile } from "node:child_process";
-import { promisify } from "node:util";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { loadProviderPolicy } from "../../src/domain/policy/index.js";
 import { createTestApp, type TestApp } from "../support/app.js";
+import { runTwofoldCli as twofold } from "../support/cli.js";
+import { serveEnvFor } from "../e2e/helpers.js";
 
-const exec = promisify(execFile);
-
-/** Runs the twofold CLI from source with exactly `env` (plus PATH). */
-async function twofold(args: string[], env: Record<string, string | undefined>): Promise<{ code: number; stdout: string; stderr: string }> {
-  try {
-    const r = await exec("node_modules/.bin/tsx", ["src/cli/main.ts", ...args], { env: { PATH: process.env["PATH"], ...env } });
-    return { code: 0, stdout: r.stdout, stderr: r.stderr };
-  } catch (err) {
-    const e = err as { code: number; stdout: string; stderr: string };
-    return { code: e.code, stdout: e.stdout, stderr: e.stderr };
-  }
-}
 
 describe("twofold provider-policy", () => {
   let app: TestApp;
@@ -23,11 +11,7 @@ describe("twofold provider-policy", () => {
 
   beforeAll(async () => {
     app = await createTestApp();
-    env = {
-      DATABASE_URL: app.dbUrl,
-      TWOFOLD_KEYS: app.deps.config.keys.map((k) => `${k.id}:${k.key.toString("base64")}`).join(","),
-      TWOFOLD_PEPPER: app.deps.config.pepper?.toString("base64"),
-    };
+    env = serveEnvFor(app);
   });
   afterAll(async () => {
     await app?.close();
