@@ -26,6 +26,7 @@ import { parse, writeJson } from "../common/options.js";
 import { progressBar, type Progress } from "../common/progress.js";
 import { fmt, renderTable } from "../common/table.js";
 import { grpcFrame, parseH2load, type LoadResult } from "./h2load.js";
+import { realClockEnv } from "../real-clock.js";
 
 /** `twofold-bench transport --help`. */
 export const TRANSPORT_USAGE = `twofold-bench transport [options]
@@ -90,17 +91,6 @@ interface Plan {
   seconds: number;
   warmup: number;
   rounds: number;
-}
-
-/**
- * h2load keeps the real clock: under libfaketime (the flake hunt moves every
- * process's wall clock) its event loop recurses into clock_gettime and never
- * finishes its -D duration.
- */
-function realClockEnv(): NodeJS.ProcessEnv {
-  const env = { ...process.env };
-  for (const name of Object.keys(env)) if (name === "LD_PRELOAD" || name.startsWith("FAKETIME")) delete env[name];
-  return env;
 }
 
 function runH2load(port: number, bodyFile: string, key: string, plan: Plan): Promise<LoadResult> {

@@ -5,7 +5,6 @@ import { createTestApiKey, createTestApp, type TestApp } from "../support/app.js
 import { runTwofoldCli as twofold } from "../support/cli.js";
 import { serveEnvFor } from "../e2e/helpers.js";
 
-
 describe("the twofold CLI", () => {
   let app: TestApp;
   let env: Record<string, string | undefined>;

@@ -4,7 +4,6 @@ import { createTestApp, type TestApp } from "../support/app.js";
 import { runTwofoldCli as twofold } from "../support/cli.js";
 import { serveEnvFor } from "../e2e/helpers.js";
 
-
 describe("twofold provider-policy", () => {
   let app: TestApp;
   let env: Record<string, string | undefined>;

@@ -13,7 +13,7 @@ import { ListFactorsRequestSchema } from "../../src/gen/twofold/v1/enrolment_pb.
 import { keepAlive } from "../../src/server/http-servers.js";
 import { sendHttp1, Http2Sender, type RawAnswer, type RawRequest } from "../fuzz/raw-clients.js";
 import { serviceKey, startFixtureServer, type FixtureServer } from "./fixture.js";
-import { realClockEnv } from "../support/real-clock.js";
+import { realClockEnv } from "../../bench/real-clock.js";
 
 /**
  * What a caller can get wrong at the transport, answered in our words with

@@ -3,7 +3,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { chromium, type BrowserContext, type Page } from "playwright-core";
 import { afterAll, beforeAll } from "vitest";
-import { realClockEnv } from "../../support/real-clock.js";
+import { realClockEnv } from "../../../bench/real-clock.js";
 
 /** Debian's Chromium (`.ci/run` installs it). */
 export const CHROMIUM = "/usr/bin/chromium";

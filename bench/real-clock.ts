@@ -1,5 +1,6 @@
 /**
- * The environment for a native tool that must keep the real clock.
+ * The environment for a native tool that must keep the real clock (the
+ * transport benchmark's h2load; nghttp and Chromium in the tests).
  *
  * The flake hunt (`npm run test:flakes`) moves every process's wall clock with
  * libfaketime (LD_PRELOAD). Tools on libev (nghttp, h2load) and Chromium do
