@@ -125,14 +125,7 @@ function grpcJsClients(opts: ClientOptions): LoadClients {
     }
     return out as unknown as UnaryClient<S>;
   };
-  return {
-    auth: client(AuthenticationService),
-    enrolment: client(EnrolmentService),
-    backupCodes: client(BackupCodeService),
-    appPasswords: client(AppPasswordService),
-    admin: client(AdminService),
-    close: () => channel.close(),
-  };
+  return servicesOf(client, () => channel.close());
 }
 
 function rawClients(opts: ClientOptions): LoadClients {
@@ -141,12 +134,17 @@ function rawClients(opts: ClientOptions): LoadClients {
   const auth = `Bearer ${opts.apiKey}`;
   const deadline = opts.deadlineMs ?? DEFAULT_DEADLINE_MS;
   const client = <S extends DescService>(service: S): UnaryClient<S> => rawGrpcService(session, service, auth, deadline) as unknown as UnaryClient<S>;
+  return servicesOf(client, () => session.destroy());
+}
+
+/** The services a load run calls, each made by `client`, and how to close them. */
+function servicesOf(client: <S extends DescService>(service: S) => UnaryClient<S>, close: () => void): LoadClients {
   return {
     auth: client(AuthenticationService),
     enrolment: client(EnrolmentService),
     backupCodes: client(BackupCodeService),
     appPasswords: client(AppPasswordService),
     admin: client(AdminService),
-    close: () => session.destroy(),
+    close,
   };
 }
