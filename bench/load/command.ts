@@ -170,28 +170,12 @@ export function loadTable(r: LoadReport): string {
   const c = r.ceilings;
   if (c.transport !== undefined || c.database !== undefined || c.databaseNote !== undefined) {
     const ceilingRows: Cell[][] = [];
-    if (c.transport !== undefined) {
-      const ch = c.transport.rpcs["Challenge"]?.latencyMs;
-      ceilingRows.push([
-        "transport: trivial Challenge + Verify, same server stack",
-        fmt(c.transport.perSecond, 0),
-        ms(ch?.p50),
-        ms(ch?.p99),
-        ms(c.transport.cpuPerOpMs),
-        r.ratios.toTransport === undefined ? "-" : fmt(r.ratios.toTransport, 3),
-      ]);
-    }
-    if (c.database !== undefined) {
-      const cas = c.database.rpcs["compare-and-set"]?.latencyMs;
-      ceilingRows.push([
-        "database: replay compare-and-set through pg",
-        fmt(c.database.perSecond, 0),
-        ms(cas?.p50),
-        ms(cas?.p99),
-        ms(c.database.cpuPerOpMs),
-        r.ratios.toDatabase === undefined ? "-" : fmt(r.ratios.toDatabase, 3),
-      ]);
-    }
+    const row = (label: string, ceiling: NonNullable<typeof c.transport>, rpc: string, ratio: number | undefined): Cell[] => {
+      const lat = ceiling.rpcs[rpc]?.latencyMs;
+      return [label, fmt(ceiling.perSecond, 0), ms(lat?.p50), ms(lat?.p99), ms(ceiling.cpuPerOpMs), ratio === undefined ? "-" : fmt(ratio, 3)];
+    };
+    if (c.transport !== undefined) ceilingRows.push(row("transport: trivial Challenge + Verify, same server stack", c.transport, "Challenge", r.ratios.toTransport));
+    if (c.database !== undefined) ceilingRows.push(row("database: replay compare-and-set through pg", c.database, "compare-and-set", r.ratios.toDatabase));
     if (ceilingRows.length > 0) {
       lines.push(`ceilings (same run, ${s.concurrency} in flight):`);
       lines.push(renderTable(["ceiling", "per s", "p50 ms", "p99 ms", "cpu ms/op", "logins/s ÷ ceiling"], ceilingRows));
