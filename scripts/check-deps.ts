@@ -33,10 +33,10 @@ const MAY_IMPORT: Record<string, readonly string[]> = {
   store: ["config", "metrics"],
   crypto: ["config", "core"],
   "app.ts": ["config", "crypto", "domain", "store"],
-  domain: ["app.ts", "config", "core", "crypto", "metrics", "store"],
+  domain: ["app.ts", "config", "core", "crypto", "log.ts", "metrics", "store"],
   rpc: ["app.ts", "config", "core", "domain", "gen"],
   // The server sets each call's deadline (store/call-deadline.ts) for the store to read.
-  server: ["app.ts", "config", "domain", "gen", "metrics", "rpc", "store"],
+  server: ["app.ts", "config", "domain", "gen", "log.ts", "metrics", "rpc", "store"],
   client: ["gen"],
   cli: ["app.ts", "client", "config", "core", "crypto", "domain", "gen", "log.ts", "metrics", "rpc", "server", "store"],
 };

@@ -1,5 +1,6 @@
 import { Code } from "@connectrpc/connect";
 import type { Logger } from "pino";
+import { builtLine } from "../log.js";
 import { metrics } from "../metrics/index.js";
 
 /** The wire protocol of one call, for the log line. */
@@ -27,7 +28,8 @@ const codeNames: readonly string[] = (() => {
 /** Writes the "rpc" line: one per call on every protocol, so dashboards need one query. */
 export function logRpc(logger: Logger, line: RpcLogLine): void {
   metrics.rpc(line.method, line.code, line.durationMs);
-  logger.info(
+  builtLine(
+    logger,
     {
       method: line.method,
       code: codeNames[line.code] ?? String(line.code),

@@ -1,6 +1,7 @@
 import { Writable } from "node:stream";
 import { describe, expect, it } from "vitest";
-import { createLogger } from "../../src/log.js";
+import { pino } from "pino";
+import { builtLine, createLogger } from "../../src/log.js";
 
 function capture(): { stream: Writable; lines: () => Record<string, unknown>[] } {
   const chunks: string[] = [];
@@ -69,5 +70,29 @@ describe("the logger", () => {
     log.info("quiet");
     log.warn("loud");
     expect(out.lines().map((l) => l["msg"])).toEqual(["loud"]);
+  });
+
+  it("writes a built line exactly as logger.info would, bindings and nested fields included", () => {
+    const out = capture();
+    const log = createLogger({ logLevel: "info" }, out.stream).child({ component: "grpc" });
+    const fields = { method: "twofold.v1.AuthenticationService/Verify", code: "ok", durationMs: 1.25, tenant: undefined, details: { reason: "replayed", n: 2, quote: 'a"b\nc' } };
+    log.info(fields, "rpc");
+    builtLine(log, fields, "rpc");
+    builtLine(log, {}, "empty");
+    const [viaPino, viaBuilt, empty] = out.lines();
+    expect(viaBuilt?.["time"]).toMatch(/^\d{4}-\d\d-\d\dT/);
+    expect({ ...viaBuilt, time: 0 }).toEqual({ ...viaPino, time: 0 });
+    expect(Object.keys(viaBuilt ?? {})).toEqual(Object.keys(viaPino ?? {}));
+    expect(empty).toMatchObject({ level: "info", service: "twofold", component: "grpc", msg: "empty" });
+  });
+
+  it("writes no built line below the configured level, and hands other loggers' lines to pino", () => {
+    const out = capture();
+    builtLine(createLogger({ logLevel: "warn" }, out.stream), { a: 1 }, "quiet");
+    expect(out.lines()).toEqual([]);
+    const lines: Record<string, unknown>[] = [];
+    const plain = pino({ level: "info" }, { write: (l: string) => void lines.push(JSON.parse(l) as Record<string, unknown>) });
+    builtLine(plain, { a: 1 }, "plain");
+    expect(lines[0]).toMatchObject({ level: 30, a: 1, msg: "plain" });
   });
 });

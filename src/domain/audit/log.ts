@@ -1,4 +1,5 @@
 import type { Logger } from "pino";
+import { builtLine } from "../../log.js";
 import type { RequestMeta } from "../caller.js";
 import type { AuditEntry } from "./audit-event.js";
 
@@ -7,7 +8,8 @@ import type { AuditEntry } from "./audit-event.js";
  * wrote it, so the log never shows an event that did not commit.
  */
 export function logAudit(logger: Logger, meta: RequestMeta, entry: AuditEntry): void {
-  logger.info(
+  builtLine(
+    logger,
     {
       audit: entry.kind,
       tenant: meta.caller.tenant,
