@@ -80,10 +80,24 @@ export function blockedAuditRow(s: Statement, userSql: string, when: string): Au
   };
 }
 
-/** A CTE body forgetting the user's failures when `when` holds (a success). */
+/**
+ * A CTE body forgetting the user's failures when `when` holds (a success).
+ * The row stays, at zero: admitCte counts every attempt up front, so a
+ * deleted row would be inserted again by the user's next login; an update
+ * of columns no index holds is done in place (a HOT update), with no index
+ * entry to add and no dead row for vacuum. A row at zero reads as no row
+ * (throttleState).
+ */
 export function resetCte(s: Statement, userSql: string, when: string): string {
   const tenant = s.ref("tenant");
-  return `DELETE FROM throttles WHERE tenant_id = ${tenant} AND user_id = ${userSql} AND ${when} RETURNING user_id, failures`;
+  return `UPDATE throttles SET failures = 0, last_failure_at = NULL, blocked_until = NULL
+    WHERE tenant_id = ${tenant} AND user_id = ${userSql} AND ${when} RETURNING user_id`;
+}
+
+/** A CTE body removing the user's throttle row (an administrator's clear), returning the failures it held. */
+export function clearCte(s: Statement, userSql: string): string {
+  const tenant = s.ref("tenant");
+  return `DELETE FROM throttles WHERE tenant_id = ${tenant} AND user_id = ${userSql} RETURNING user_id, failures`;
 }
 
 /**
@@ -109,7 +123,7 @@ export async function admitOne(
   return { admitted: row?.admitted ?? false, blockedUntil: row?.blocked_until ?? null };
 }
 
-/** The user's throttle row, or undefined when they have no failures on record. */
+/** The user's throttle row (at zero after a success), or undefined when they never had one. */
 export async function selectThrottle(
   q: Queryable,
   tenant: string,
