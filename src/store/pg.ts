@@ -214,6 +214,10 @@ export function createPgDb(opts: PgDbOptions): Db {
     statement_timeout: opts.statementTimeoutMs ?? 10_000,
     idle_in_transaction_session_timeout: 60_000,
     application_name: "twofold",
+    // Prepared statements are planned once per connection, not on every call: each hot-path
+    // statement looks rows up by key, so the generic plan is the custom one (docs/design.md
+    // "Database round trips"); a custom plan per call cost Postgres as much as the execution.
+    options: "-c plan_cache_mode=force_generic_plan",
     // TCP keep-alive notices a server that vanished without closing the connection.
     keepAlive: true,
     keepAliveInitialDelayMillis: 10_000,

@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createPgDb, isConnectionError } from "../../src/store/pg.js";
+import { ASYNC_COMMIT_COLUMN } from "../../src/store/statement.js";
 import type { Db } from "../../src/store/db.js";
 import { createTestDatabase, type TestDatabase } from "../support/database.js";
 
@@ -41,6 +42,26 @@ describe("the Postgres backend", () => {
       }),
     ).rejects.toThrow("boom");
     expect((await db.query<{ n: number }>("SELECT n FROM t WHERE id = 1")).rows[0]?.n).toBe(10);
+  });
+
+  it("plans prepared statements once (generic plans) on every pooled connection", async () => {
+    const r = await db.query<{ plan_cache_mode: string }>("SHOW plan_cache_mode");
+    expect(r.rows[0]?.plan_cache_mode).toBe("force_generic_plan");
+  });
+
+  it("turns synchronous commit off for the one statement that asks, never for the connection", async () => {
+    // One connection, so the second statement runs where the first did.
+    const single = createPgDb({ url: database.url, poolSize: 1 });
+    try {
+      const r = await single.query<{ h_async_commit: string; inside: string }>(
+        `WITH w AS (UPDATE t SET n = n WHERE id = 1 RETURNING n) SELECT (SELECT current_setting('synchronous_commit')) AS inside, ${ASYNC_COMMIT_COLUMN} FROM w`,
+      );
+      expect(r.rows[0]).toEqual({ inside: "on", h_async_commit: "off" });
+      const after = await single.query<{ synchronous_commit: string }>("SHOW synchronous_commit");
+      expect(after.rows[0]?.synchronous_commit).toBe("on");
+    } finally {
+      await single.close();
+    }
   });
 
   it("cancels a statement that runs past the statement timeout", async () => {
