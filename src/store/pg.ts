@@ -68,9 +68,10 @@ function stopsAt(deadline: CallDeadline | undefined): ((listener: () => void) =>
  * int8 decodes as a JS number, like PGlite does, so domain code sees the same
  * types on both backends (TOTP steps, counters and audit ids stay far below 2^53).
  */
+const parseInt8 = (v: string): number => Number(v);
 const types = {
   getTypeParser(oid: number, format?: "text" | "binary") {
-    if (oid === INT8_OID && format !== "binary") return (v: string) => Number(v);
+    if (oid === INT8_OID && format !== "binary") return parseInt8;
     return format === "binary" ? pg.types.getTypeParser(oid, "binary") : pg.types.getTypeParser(oid, "text");
   },
 } as pg.CustomTypesConfig;

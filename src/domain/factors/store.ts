@@ -77,9 +77,16 @@ export function returningFactorSql(s: Statement): string {
   return `${FACTOR_COLUMNS}, ${kindDisabledSql(s.ref("tenant"), "kind")} AS disabled_by_policy`;
 }
 
-/** SQL selecting the user's active factors, oldest first (Challenge lists them by kind). */
+/**
+ * The FactorRow columns with the sealed secret and the public key left out
+ * (NULL, which the row type allows): a read that only lists factors never
+ * needs them, so it neither carries a sealed secret nor pays for the bytea.
+ */
+const LISTING_COLUMNS = FACTOR_COLUMNS.replace(/\bsecret_sealed\b/, "NULL::bytea AS secret_sealed").replace(/\bpublic_key\b/, "NULL::bytea AS public_key");
+
+/** SQL selecting the user's active factors for listing (no secret, no public key); Challenge offers them by kind. */
 export function activeFactorsSql(s: Statement, userSql: string): string {
-  return `SELECT ${FACTOR_COLUMNS} FROM factors
+  return `SELECT ${LISTING_COLUMNS} FROM factors
     WHERE tenant_id = ${s.ref("tenant")} AND user_id = ${userSql} AND state = 'active'`;
 }
 

@@ -49,7 +49,8 @@ function acceptSql(s: Statement, userSql: string, a: AcceptedStep, change: strin
 
 /** A CTE body burning a login's accepted step on an active factor (a row only if this call won it). */
 export function burnStepCte(s: Statement, userSql: string, a: AcceptedStep): string {
-  return acceptSql(s, userSql, a, `last_used_at = ${s.ref("now")}`, "state = 'active'");
+  // The login's write only asks whether a row came back.
+  return acceptSql(s, userSql, a, `last_used_at = ${s.ref("now")}`, "state = 'active'", "id");
 }
 
 /**
