@@ -27,11 +27,20 @@ async function onServer(serverUrl: string, sql: string): Promise<void> {
 export async function createFreshDatabase(serverUrl: string): Promise<FreshDatabase> {
   const name = `twofold_bench_${new Date().toISOString().replace(/\D/g, "").slice(0, 14)}_${randomBytes(3).toString("hex")}`;
   await onServer(serverUrl, `CREATE DATABASE ${name}`);
-  const url = new URL(serverUrl);
-  url.pathname = `/${name}`;
   return {
     name,
-    url: url.toString(),
+    url: urlWithDatabase(serverUrl, name),
     drop: () => onServer(serverUrl, `DROP DATABASE IF EXISTS ${name} WITH (FORCE)`),
   };
+}
+
+/**
+ * `url` naming database `name` instead. Text, not `new URL`: a libpq-style
+ * URL with no host before the path (`postgres://user@/db?host=/var/run/postgresql`,
+ * a Unix socket) is no WHATWG URL, yet pg accepts it.
+ */
+export function urlWithDatabase(url: string, name: string): string {
+  const m = /^([a-z][a-z0-9+.-]*:\/\/[^/?#]*)(\/[^?#]*)?([?#].*)?$/i.exec(url);
+  if (m === null) throw new Error("DATABASE_URL is not a postgres:// URL");
+  return `${m[1] ?? ""}/${name}${m[3] ?? ""}`;
 }

@@ -1,6 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { progressBar } from "../../bench/common/progress.js";
 import { cdfPoints, histogram, quantile, summarise } from "../../bench/common/stats.js";
+import { urlWithDatabase } from "../../bench/load/database.js";
 import { UserPool } from "../../bench/load/pools.js";
 import { MixError, parseMix, pickKind, poolSizes } from "../../bench/load/mix.js";
 import { currentStep, type TotpUser } from "../../bench/load/users.js";
@@ -123,6 +124,16 @@ describe("wrong proofs", () => {
     const password = "7K3MQ-9XW2D-FHTR8-NPC4V-BJ6Y0";
     expect(wrongAppPassword(password)).toMatch(/^[0-9A-HJKMNP-TV-Z]{5}(-[0-9A-HJKMNP-TV-Z]{5}){4}$/);
     expect(wrongAppPassword(password)).not.toBe(password);
+  });
+});
+
+describe("the load run's database URL", () => {
+  it("names the run's database in host, socket and libpq-style URLs, keeping their options", () => {
+    expect(urlWithDatabase("postgres://postgres@127.0.0.1:5432/test", "b1")).toBe("postgres://postgres@127.0.0.1:5432/b1");
+    expect(urlWithDatabase("postgres://postgres@%2Fvar%2Frun%2Fpostgresql/test", "b1")).toBe("postgres://postgres@%2Fvar%2Frun%2Fpostgresql/b1");
+    expect(urlWithDatabase("postgres://postgres@/test?host=/var/run/postgresql", "b1")).toBe("postgres://postgres@/b1?host=/var/run/postgresql");
+    expect(urlWithDatabase("postgresql://u:p@db.example:6432?sslmode=require", "b1")).toBe("postgresql://u:p@db.example:6432/b1?sslmode=require");
+    expect(() => urlWithDatabase("host=/tmp dbname=x", "b1")).toThrow(/postgres:\/\//);
   });
 });
 
