@@ -2,6 +2,7 @@ import type { Logger } from "pino";
 import type { AppDeps } from "../app.js";
 import type { Config } from "../config/config.js";
 import { cachedApiKeyAuthenticator, createApiKey, noApiKeysExist } from "../domain/api-keys/index.js";
+import { startTransactionSweeper } from "../domain/login/index.js";
 import { metrics, startMetricsServer } from "../metrics/index.js";
 import { createServices } from "../rpc/services.js";
 import { startServer } from "../server/server.js";
@@ -57,6 +58,8 @@ export async function serve(config: Config, logger: Logger, env: Record<string, 
       ready: () => deps.db.ping(),
     });
     logger.info({ url: server.url, database: deps.db.kind }, "twofold serving");
+    // Expired login transactions are deleted an hour after they expire (every replica sweeps).
+    const sweeper = startTransactionSweeper(deps);
     let stopping = false;
     const stop = (signal: string): void => {
       if (stopping) {
@@ -68,6 +71,7 @@ export async function serve(config: Config, logger: Logger, env: Record<string, 
       logger.info({ signal }, "stopping: draining in-flight calls");
       void server
         .close()
+        .then(() => sweeper.stop())
         .then(() => keys.close())
         .then(() => metricsServer?.close())
         .then(() => deps.db.close())

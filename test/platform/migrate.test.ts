@@ -42,6 +42,21 @@ describe("migrations on a Postgres server", () => {
     );
   });
 
+  it("gives the tables every login writes only the indexes their reads use", async () => {
+    const db = await own();
+    await migrate(db);
+    const indexes = await db.query<{ table: string; def: string }>(
+      `SELECT tablename AS table, regexp_replace(indexdef, '^.* USING btree ', '') AS def FROM pg_indexes
+       WHERE schemaname = 'public' AND tablename IN ('login_transactions', 'audit_events') ORDER BY tablename, indexname`,
+    );
+    expect(indexes.rows).toEqual([
+      { table: "audit_events", def: "(id)" },
+      { table: "audit_events", def: "(tenant_id, tx_id, id)" },
+      { table: "audit_events", def: "(tenant_id, user_id, tx_id, id)" },
+      { table: "login_transactions", def: "(tenant_id, id)" },
+    ]);
+  });
+
   it("applies nothing the second time", async () => {
     const db = await own();
     expect(await migrate(db)).toEqual(allNames);

@@ -1,4 +1,5 @@
 /** The login flow: Challenge opens a transaction, Verify checks one proof against it. */
 export { challenge, type ChallengeInput, type ChallengeResult } from "./challenge.js";
+export { EXPIRED_TRANSACTION_KEPT_MS, startTransactionSweeper, sweepExpiredTransactions } from "./sweep.js";
 export { type Purpose } from "./transaction-store.js";
 export { verifyLogin, type AuthContext, type VerifyResult } from "./verify.js";

@@ -1,3 +1,4 @@
+import type { Queryable } from "../../store/db.js";
 import type { Statement } from "../../store/statement.js";
 
 /**
@@ -53,4 +54,20 @@ export function spendCte(s: Statement, when: string): string {
   return `UPDATE login_transactions SET spent_at = ${now}
     WHERE tenant_id = ${tenant} AND id = ${id} AND spent_at IS NULL AND expires_at > ${now} AND ${when}
     RETURNING id`;
+}
+
+/**
+ * Deletes up to `limit` transactions that expired before `before` and
+ * returns how many went. Rows a running Verify holds are skipped (the next
+ * sweep takes them), so replicas sweeping at once wait neither for each other
+ * nor for a login.
+ */
+export async function deleteExpiredTransactions(q: Queryable, before: Date, limit: number): Promise<number> {
+  const r = await q.query(
+    `DELETE FROM login_transactions WHERE ctid = ANY (ARRAY(
+       SELECT ctid FROM login_transactions WHERE expires_at < $1::timestamptz LIMIT $2::integer FOR UPDATE SKIP LOCKED))`,
+    [before, limit],
+    { name: "tf_sweep_login_transactions" },
+  );
+  return r.rowCount;
 }
