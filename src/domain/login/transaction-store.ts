@@ -35,13 +35,20 @@ export function claimAttemptCte(s: Statement): string {
     RETURNING user_id, purpose, challenge`;
 }
 
-/** Select-list entries: the transaction as the statement's snapshot saw it, to say why a claim failed. */
-export function transactionStateColumns(s: Statement): string {
-  const where = `tenant_id = ${s.ref("tenant")} AND id = ${s.ref("transaction")}`;
+/**
+ * A CTE body: the transaction as the statement's snapshot saw it, to say why
+ * a claim failed; one lookup, read by transactionStateColumns.
+ */
+export function transactionStateCte(s: Statement): string {
+  return `SELECT expires_at, spent_at, attempts FROM login_transactions WHERE tenant_id = ${s.ref("tenant")} AND id = ${s.ref("transaction")}`;
+}
+
+/** Select-list entries reading the CTE `name` (a transactionStateCte). */
+export function transactionStateColumns(name: string): string {
   return [
-    `(SELECT expires_at FROM login_transactions WHERE ${where}) AS h_tx_expires_at`,
-    `(SELECT spent_at FROM login_transactions WHERE ${where}) AS h_tx_spent_at`,
-    `(SELECT attempts FROM login_transactions WHERE ${where}) AS h_tx_attempts`,
+    `(SELECT expires_at FROM ${name}) AS h_tx_expires_at`,
+    `(SELECT spent_at FROM ${name}) AS h_tx_spent_at`,
+    `(SELECT attempts FROM ${name}) AS h_tx_attempts`,
   ].join(", ");
 }
 

@@ -8,10 +8,10 @@ import { failedPrecondition, notFound } from "../errors.js";
 import { isUuid, type Decision, type FactorRow, type FailureReason, type LoginAttempt, type LoginProof, type ProviderName } from "../factors/index.js";
 import { providerPolicyFromJson, providerPolicyJsonSql, type ProviderPolicyRow } from "../policy/index.js";
 import { relyingPartyFromJson, relyingPartyJsonSql, type RelyingPartyRow } from "../relying-party/index.js";
-import { admitCte, blockedAuditRow, blockedUntilSql, resetCte, throttleRefusal } from "../throttle/index.js";
+import { admitCte, blockedAuditRow, resetCte, throttleRefusal, waitCte } from "../throttle/index.js";
 import { userHandleSql } from "../webauthn/index.js";
 import { providerFor } from "./providers.js";
-import { claimAttemptCte, MAX_TRANSACTION_ATTEMPTS, spendCte, transactionStateColumns, type Purpose } from "./transaction-store.js";
+import { claimAttemptCte, MAX_TRANSACTION_ATTEMPTS, spendCte, transactionStateColumns, transactionStateCte, type Purpose } from "./transaction-store.js";
 
 /** What was proven, for the caller's session. */
 export interface AuthContext {
@@ -88,8 +88,11 @@ export async function verifyLogin(
   s.with("who", `SELECT CASE WHEN c.purpose = 'passwordless' THEN ${identify} ELSE c.user_id END AS user_id FROM claim c`);
   s.with("admit", admitCte(s, "SELECT user_id FROM who WHERE user_id IS NOT NULL"));
   const whoUser = "(SELECT user_id FROM who)";
-  const blockedUntil = blockedUntilSql(s, whoUser);
-  s.with("blocked", auditInsertCte(s, meta, now, [blockedAuditRow(s, whoUser, `${whoUser} IS NOT NULL AND NOT EXISTS (SELECT 1 FROM admit)`)]));
+  // The wait and the transaction's state are each looked up once, however many parts read them.
+  s.with("wait", waitCte(s, whoUser));
+  const blockedUntil = "(SELECT blocked_until FROM wait)";
+  s.with("blocked", auditInsertCte(s, meta, now, [blockedAuditRow(s, whoUser, `${whoUser} IS NOT NULL AND NOT EXISTS (SELECT 1 FROM admit)`, blockedUntil)]));
+  s.with("txs", transactionStateCte(s));
   s.with("cand", provider.candidatesSql(s, whoUser));
   const assertion = input.proof.kind === "webauthn";
   const head = [
@@ -99,7 +102,7 @@ export async function verifyLogin(
     `${whoUser} AS h_user`,
     "EXISTS (SELECT 1 FROM admit) AS h_admitted",
     `${blockedUntil} AS h_blocked_until`,
-    transactionStateColumns(s),
+    transactionStateColumns("txs"),
     `${remainingCodesSql(s, whoUser)} AS h_backup_remaining`,
     `${assertion ? relyingPartyJsonSql(s) : "NULL::json"} AS h_rp`,
     `${assertion ? userHandleSql(s, whoUser) : "NULL::text"} AS h_user_handle`,

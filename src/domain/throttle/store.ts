@@ -66,12 +66,22 @@ export function blockedUntilSql(s: Statement, userSql: string): string {
 }
 
 /**
- * The `throttle.blocked` audit row of an attempt the throttle turned away,
- * with the remaining wait, written when `when` holds: a refusal is a
- * verification outcome and leaves a trail.
+ * A CTE body with the user's wait as the statement's snapshot sees it, for a
+ * statement that reads it twice (the refusal's audit row and its answer):
+ * one lookup, read as `(SELECT blocked_until FROM <name>)`.
  */
-export function blockedAuditRow(s: Statement, userSql: string, when: string): AuditRowPart {
-  const wait = `extract(epoch FROM ${blockedUntilSql(s, userSql)} - ${s.ref("now")}) * 1000`;
+export function waitCte(s: Statement, userSql: string): string {
+  return `SELECT blocked_until FROM throttles WHERE tenant_id = ${s.ref("tenant")} AND user_id = ${userSql}`;
+}
+
+/**
+ * The `throttle.blocked` audit row of an attempt the throttle turned away,
+ * with the remaining wait (`blockedUntil`, SQL; by default read here),
+ * written when `when` holds: a refusal is a verification outcome and leaves
+ * a trail.
+ */
+export function blockedAuditRow(s: Statement, userSql: string, when: string, blockedUntil = blockedUntilSql(s, userSql)): AuditRowPart {
+  const wait = `extract(epoch FROM ${blockedUntil} - ${s.ref("now")}) * 1000`;
   return {
     kind: "throttle.blocked",
     userSql,
