@@ -3,11 +3,11 @@ import type { RequestMeta } from "../../src/domain/caller.js";
 import { FixedClock } from "../../src/domain/clock.js";
 import { DomainError } from "../../src/domain/errors.js";
 import { challenge, EXPIRED_TRANSACTION_KEPT_MS, sweepExpiredTransactions, verifyLogin } from "../../src/domain/login/index.js";
+import { TRANSACTION_TTL_MS } from "../../src/domain/login/transaction-store.js";
 import { createTestApp, type TestApp } from "../support/app.js";
 
 const T0 = new Date("2026-03-01T12:00:05Z");
 const META: RequestMeta = { caller: { tenant: "sweep", keyId: "k1", role: "service" }, clientIp: "198.51.100.4", requestId: "r" };
-const TTL_MS = 5 * 60 * 1000;
 
 let app: TestApp;
 const clock = new FixedClock(T0);
@@ -45,7 +45,7 @@ describe("the login transaction sweep", () => {
     clock.set(new Date(T0.getTime() + 10 * 60_000));
     const recent = await open("sweep-recent");
     // `old` expired EXPIRED_TRANSACTION_KEPT_MS + 1 s ago; `recent` five minutes later.
-    clock.set(new Date(T0.getTime() + TTL_MS + EXPIRED_TRANSACTION_KEPT_MS + 1_000));
+    clock.set(new Date(T0.getTime() + TRANSACTION_TTL_MS + EXPIRED_TRANSACTION_KEPT_MS + 1_000));
     expect(await verifyError(recent)).toBe("failed_precondition TRANSACTION_EXPIRED");
     expect(await sweepExpiredTransactions(app.deps)).toBeGreaterThanOrEqual(1);
     expect(await stored([old, recent])).toEqual([recent]);

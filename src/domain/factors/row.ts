@@ -36,8 +36,12 @@ export interface FactorRow {
   disabled_by_policy?: boolean;
 }
 
-/** Every column of a FactorRow, for SELECT and RETURNING lists; `alias` qualifies them (`f.`). */
-export function factorColumns(alias = ""): string {
+/**
+ * Every column of a FactorRow, for SELECT and RETURNING lists; `alias`
+ * qualifies them (`f.`). Columns in `nulled` (bytea ones the row type allows
+ * to be null) are selected as NULL: for reads that never need them.
+ */
+export function factorColumns(alias = "", nulled: readonly ("secret_sealed" | "public_key")[] = []): string {
   const a = alias === "" ? "" : `${alias}.`;
   return [
     "tenant_id", "user_id", `${a}id::text AS id`, "kind", "label", "state", "created_at", "confirmed_at", "last_used_at",
@@ -45,7 +49,7 @@ export function factorColumns(alias = ""): string {
     "resync_step", "resync_offset", "webauthn_challenge", "credential_id", "public_key", "sign_count", "transports", "aaguid",
     "backup_eligible", "backed_up", "clone_suspected",
   ]
-    .map((c) => (c.includes(" AS ") ? c : `${a}${c}`))
+    .map((c) => ((nulled as readonly string[]).includes(c) ? `NULL::bytea AS ${c}` : c.includes(" AS ") ? c : `${a}${c}`))
     .join(", ");
 }
 

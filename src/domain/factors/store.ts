@@ -2,7 +2,7 @@ import type { Queryable } from "../../store/db.js";
 import type { Statement } from "../../store/statement.js";
 import { kindDisabledSql } from "../policy/index.js";
 import type { FactorKind, FactorState, TokenProfile } from "./factor.js";
-import { FACTOR_COLUMNS, isUuid, type FactorRow } from "./row.js";
+import { FACTOR_COLUMNS, factorColumns, isUuid, type FactorRow } from "./row.js";
 
 /**
  * The factors table's SQL that every kind shares: insert with the per-user
@@ -82,7 +82,7 @@ export function returningFactorSql(s: Statement): string {
  * (NULL, which the row type allows): a read that only lists factors never
  * needs them, so it neither carries a sealed secret nor pays for the bytea.
  */
-const LISTING_COLUMNS = FACTOR_COLUMNS.replace(/\bsecret_sealed\b/, "NULL::bytea AS secret_sealed").replace(/\bpublic_key\b/, "NULL::bytea AS public_key");
+const LISTING_COLUMNS = factorColumns("", ["secret_sealed", "public_key"]);
 
 /** SQL selecting the user's active factors for listing (no secret, no public key); Challenge offers them by kind. */
 export function activeFactorsSql(s: Statement, userSql: string): string {

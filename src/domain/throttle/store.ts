@@ -59,19 +59,19 @@ export function admitJudgedCte(s: Statement, userSql: string, successSql: string
     RETURNING user_id`;
 }
 
-/** Scalar SQL: when the user's current wait ends, as the statement's snapshot sees it (for RetryInfo). */
-export function blockedUntilSql(s: Statement, userSql: string): string {
-  const tenant = s.ref("tenant");
-  return `(SELECT blocked_until FROM throttles WHERE tenant_id = ${tenant} AND user_id = ${userSql})`;
-}
-
 /**
- * A CTE body with the user's wait as the statement's snapshot sees it, for a
- * statement that reads it twice (the refusal's audit row and its answer):
- * one lookup, read as `(SELECT blocked_until FROM <name>)`.
+ * The user's wait as the statement's snapshot sees it: a query with a
+ * `blocked_until` column, as a CTE body for a statement that reads it twice
+ * (the refusal's audit row and its answer; read it as
+ * `(SELECT blocked_until FROM <name>)`), or wrapped by blockedUntilSql.
  */
 export function waitCte(s: Statement, userSql: string): string {
   return `SELECT blocked_until FROM throttles WHERE tenant_id = ${s.ref("tenant")} AND user_id = ${userSql}`;
+}
+
+/** Scalar SQL: when the user's current wait ends, as the statement's snapshot sees it (for RetryInfo). */
+export function blockedUntilSql(s: Statement, userSql: string): string {
+  return `(${waitCte(s, userSql)})`;
 }
 
 /**
