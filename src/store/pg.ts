@@ -5,6 +5,7 @@ import { metrics } from "../metrics/index.js";
 import type { Db, Queryable, QueryOptions, QueryResult } from "./db.js";
 import { sendCancel } from "./pg-cancel.js";
 import { pgListen } from "./pg-listen.js";
+import { queryPrepared } from "./pg-prepared.js";
 import { PoolSlots } from "./pool-slots.js";
 import { isWriteStatement } from "./statement-kind.js";
 
@@ -179,8 +180,8 @@ async function run(
   const started = performance.now();
   try {
     const values = params === undefined ? undefined : [...params];
-    // A named statement is parsed and planned once per connection (QueryOptions.name).
-    const result = name === undefined ? await lease.client.query(sql, values) : await lease.client.query({ name, text: sql, values });
+    // A named statement is parsed, planned and described once per connection (QueryOptions.name, pg-prepared.ts).
+    const result = name === undefined ? await lease.client.query(sql, values) : await queryPrepared(lease.client, name, sql, values ?? []);
     // A COMMIT of a transaction that had already failed answers ROLLBACK, not an error.
     outcome = result.command === "ROLLBACK" ? "rolled_back" : "committed";
     return result;
