@@ -94,12 +94,16 @@ export class Statement {
 
 /**
  * A select-list entry that lets the statement's commit return before its
- * WAL is flushed (`synchronous_commit` off for its own transaction only).
- * For a statement whose writes nothing depends on until a later statement
- * commits durably, since that commit flushes them too (docs/design.md
- * "Database round trips": Challenge).
+ * WAL is flushed (`synchronous_commit` off for its own transaction only),
+ * unless `durableWhen` (SQL that may read the statement's parts) holds: then
+ * the connection's own setting stands. For a statement whose writes nothing
+ * depends on until a later statement commits durably, since that commit
+ * flushes them too (docs/design.md "Database round trips").
  */
-export const ASYNC_COMMIT_COLUMN = "set_config('synchronous_commit', 'off', true) AS h_async_commit";
+export function asyncCommitColumn(durableWhen?: string): string {
+  const setting = durableWhen === undefined ? "'off'" : `CASE WHEN ${durableWhen} THEN current_setting('synchronous_commit') ELSE 'off' END`;
+  return `set_config('synchronous_commit', ${setting}, true) AS h_async_commit`;
+}
 
 function sameValue(a: unknown, b: unknown): boolean {
   if (a instanceof Date && b instanceof Date) return a.getTime() === b.getTime();

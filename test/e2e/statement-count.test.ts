@@ -45,11 +45,12 @@ afterAll(async () => {
   await app?.close();
 });
 
-/** The statements one call sent, and its result. */
-async function counted<T>(call: () => Promise<T>): Promise<{ statements: number; result: T }> {
+/** The statements one call sent, how each commits ("off": without waiting for the WAL flush; "on": durably), and its result. */
+async function counted<T>(call: () => Promise<T>): Promise<{ statements: number; commits: string[]; result: T }> {
   db.reset();
   const result = await call();
-  return { statements: db.sent.length, result };
+  // The test database runs with the default synchronous_commit, on.
+  return { statements: db.sent.length, commits: db.sent.map((s) => s.commitSetting ?? "on"), result };
 }
 
 describe("statements per RPC", () => {
@@ -111,5 +112,28 @@ describe("statements per RPC", () => {
     );
     expect(blocked.statements).toBe(1);
     expect(String(blocked.result)).toMatch(/resource_exhausted/);
+    // Nothing follows the refusal to flush its audit row: the read waits for its own flush.
+    expect(blocked.commits).toEqual(["on"]);
+  });
+
+  it("leaves only the write of a login waiting for the WAL flush", async () => {
+    const auth = connectClient(AuthenticationService, server.url, { apiKey });
+    const enrolment = connectClient(EnrolmentService, server.url, { apiKey });
+    const enrolled = await enrolment.enrol({ userId: "flushed", label: "Phone", spec: { case: "totp", value: {} } });
+    const secretHex = enrolled.enrolment.case === "otp" ? enrolled.enrolment.value.secretHex : "";
+    const codeAt = (at: Date) => totpCode(Buffer.from(secretHex, "hex"), "SHA1", 6, 30, Math.floor(at.getTime() / 1000));
+    await enrolment.confirmEnrolment({ userId: "flushed", factorId: enrolled.factor?.id ?? "", proof: { case: "otpCode", value: codeAt(clock.now()) } });
+    clock.advance(30_000);
+    // The key's cache entry may have aged out with the clock: look it up again before counting.
+    await auth.challenge({ userId: "warm-up" });
+    for (const [code, verified] of [
+      [codeMatchingNone({ at: clock.now(), totp: [{ secretHex }] }), false],
+      [codeAt(clock.now()), true],
+    ] as const) {
+      const ch = await counted(() => auth.challenge({ userId: "flushed" }));
+      expect(ch.commits).toEqual(["off"]);
+      const v = await counted(() => auth.verify({ transactionId: ch.result.transactionId, proof: { case: "otp", value: { code, factorId: "" } } }));
+      expect([v.result.verified, v.commits]).toEqual([verified, ["off", "on"]]);
+    }
   });
 });

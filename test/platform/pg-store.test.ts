@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createPgDb, isConnectionError } from "../../src/store/pg.js";
-import { ASYNC_COMMIT_COLUMN } from "../../src/store/statement.js";
+import { asyncCommitColumn } from "../../src/store/statement.js";
 import type { Db } from "../../src/store/db.js";
 import { createTestDatabase, type TestDatabase } from "../support/database.js";
 
@@ -54,11 +54,29 @@ describe("the Postgres backend", () => {
     const single = createPgDb({ url: database.url, poolSize: 1 });
     try {
       const r = await single.query<{ h_async_commit: string; inside: string }>(
-        `WITH w AS (UPDATE t SET n = n WHERE id = 1 RETURNING n) SELECT (SELECT current_setting('synchronous_commit')) AS inside, ${ASYNC_COMMIT_COLUMN} FROM w`,
+        `WITH w AS (UPDATE t SET n = n WHERE id = 1 RETURNING n) SELECT (SELECT current_setting('synchronous_commit')) AS inside, ${asyncCommitColumn()} FROM w`,
       );
       expect(r.rows[0]).toEqual({ inside: "on", h_async_commit: "off" });
       const after = await single.query<{ synchronous_commit: string }>("SHOW synchronous_commit");
       expect(after.rows[0]?.synchronous_commit).toBe("on");
+    } finally {
+      await single.close();
+    }
+  });
+
+  it("keeps the connection's own commit setting when the statement's condition asks for a durable commit", async () => {
+    const single = createPgDb({ url: database.url, poolSize: 1 });
+    try {
+      // A setting other than the default, so keeping it is told apart from turning it on.
+      await single.query("SET synchronous_commit = remote_write");
+      const column = asyncCommitColumn("EXISTS (SELECT 1 FROM w WHERE n > $1::bigint)");
+      const sql = `WITH w AS (UPDATE t SET n = n WHERE id = 1 RETURNING n) SELECT ${column} FROM w`;
+      const durable = await single.query<{ h_async_commit: string }>(sql, [0]);
+      expect(durable.rows[0]?.h_async_commit).toBe("remote_write");
+      const lazy = await single.query<{ h_async_commit: string }>(sql, [1_000]);
+      expect(lazy.rows[0]?.h_async_commit).toBe("off");
+      const after = await single.query<{ synchronous_commit: string }>("SHOW synchronous_commit");
+      expect(after.rows[0]?.synchronous_commit).toBe("remote_write");
     } finally {
       await single.close();
     }

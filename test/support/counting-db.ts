@@ -4,6 +4,12 @@ import type { Db, Queryable, QueryOptions, QueryResult } from "../../src/store/d
 export interface SentStatement {
   sql: string;
   inTransaction: boolean;
+  /**
+   * The `synchronous_commit` the statement set for its own commit
+   * (asyncCommitColumn's `h_async_commit`), or undefined when it left the
+   * connection's setting alone.
+   */
+  commitSetting?: string;
 }
 
 /** A Db that records every statement it sends (BEGIN and COMMIT included) and may run a hook before one. */
@@ -28,18 +34,23 @@ export interface CountingDb extends Db {
 export function countingDb(inner: Db): CountingDb {
   const sent: SentStatement[] = [];
   const hooks: { pattern: RegExp; hook: () => Promise<void> }[] = [];
-  const record = async (sql: string, inTransaction: boolean): Promise<void> => {
+  const record = async (sql: string, inTransaction: boolean): Promise<SentStatement> => {
     const i = hooks.findIndex((h) => h.pattern.test(sql));
     if (i >= 0) {
       const [h] = hooks.splice(i, 1);
       await h?.hook();
     }
-    sent.push({ sql, inTransaction });
+    const statement: SentStatement = { sql, inTransaction };
+    sent.push(statement);
+    return statement;
   };
   const wrap = (q: Queryable, inTransaction: boolean): Queryable => ({
     async query<R>(sql: string, params?: readonly unknown[], opts?: QueryOptions): Promise<QueryResult<R>> {
-      await record(sql, inTransaction);
-      return q.query<R>(sql, params, opts);
+      const statement = await record(sql, inTransaction);
+      const result = await q.query<R>(sql, params, opts);
+      const setting = (result.rows[0] as { h_async_commit?: unknown } | undefined)?.h_async_commit;
+      if (typeof setting === "string") statement.commitSetting = setting;
+      return result;
     },
     async exec(script: string): Promise<void> {
       await record(script, inTransaction);

@@ -1,5 +1,5 @@
 import type { AppDeps } from "../../app.js";
-import { ASYNC_COMMIT_COLUMN, Statement } from "../../store/statement.js";
+import { asyncCommitColumn, Statement } from "../../store/statement.js";
 import { auditInsertCte, logWrittenAudits, writtenAuditRows, type WrittenAuditRow } from "../audit/index.js";
 import { remainingCodesSql } from "../backup-codes/index.js";
 import type { RequestMeta } from "../caller.js";
@@ -100,7 +100,7 @@ export async function challenge(
     `${providerPolicyJsonSql(s)} AS h_providers`,
     writtenAuditRows("audit"),
     // Its transaction and audit row are flushed by the Verify that claims it (or any later durable commit).
-    ASYNC_COMMIT_COLUMN,
+    asyncCommitColumn(),
   ].join(", ");
   const r = await s.run<ChallengeRow>(
     deps.db,

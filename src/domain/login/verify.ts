@@ -1,6 +1,6 @@
 import type { AppDeps } from "../../app.js";
 import { metrics } from "../../metrics/index.js";
-import { Statement } from "../../store/statement.js";
+import { asyncCommitColumn, Statement } from "../../store/statement.js";
 import { auditInsertCte, logWrittenAudits, writtenAuditRows, type AuditRowPart, type WrittenAuditRow } from "../audit/index.js";
 import { remainingCodesSql } from "../backup-codes/index.js";
 import type { RequestMeta } from "../caller.js";
@@ -108,6 +108,8 @@ export async function verifyLogin(
     `${assertion ? userHandleSql(s, whoUser) : "NULL::text"} AS h_user_handle`,
     `${providerPolicyJsonSql(s)} AS h_providers`,
     writtenAuditRows("blocked"),
+    // What the read counts is flushed by the write that follows it; a refusal it answers alone waits for its own flush.
+    asyncCommitColumn("EXISTS (SELECT 1 FROM blocked)"),
   ].join(",\n  ");
   const read = await s.run<ReadRow>(deps.db, `SELECT h.*, cand.* FROM (SELECT ${head}) h LEFT JOIN cand ON true ORDER BY cand.created_at, cand.id`);
   const first = read.rows[0];
