@@ -24,7 +24,7 @@ export interface CoreRow {
    * lands in a few batches' tails and would swing a mean-based ratio.
    */
   vsOtplib: number | undefined;
-  /** Bare createHmac calls doing this case's HMACs, median µs over this case's (1 = no overhead over the HMACs). */
+  /** Bare createHmac calls doing this case's HMACs, median µs over this case's (> 1: the case beats the bare calls). */
   vsFloor: number | undefined;
   vsSimpleWebAuthn: number | undefined;
   batches: number;

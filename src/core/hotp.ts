@@ -1,4 +1,5 @@
 import { createHmac } from "node:crypto";
+import { HmacSha1Counter } from "./hmac-sha1.js";
 
 /** The HMACs RFC 4226 and RFC 6238 allow; names as stored in the factors table. */
 export type OtpAlgorithm = "SHA1" | "SHA256" | "SHA512";
@@ -23,14 +24,12 @@ export const coreCounters = { hmacs: 0, compares: 0 };
 const counterBuf = Buffer.alloc(8);
 
 /**
- * RFC 4226 §5.3: HMAC over the 8-byte big-endian counter, then dynamic
- * truncation to a 31-bit integer. Returns the integer before the modulo, so
- * callers can reduce it to 6 or 8 digits without a string.
+ * RFC 4226 §5.3 with node:crypto: HMAC over the 8-byte big-endian counter,
+ * then dynamic truncation to a 31-bit integer.
  */
-export function hotpValue(key: Uint8Array, algorithm: OtpAlgorithm, counter: number): number {
+function nodeHotpValue(key: Uint8Array, algorithm: OtpAlgorithm, counter: number): number {
   counterBuf.writeUInt32BE(Math.floor(counter / TWO_32), 0);
   counterBuf.writeUInt32BE(counter % TWO_32, 4);
-  coreCounters.hmacs++;
   const h = createHmac(HMAC_NAME[algorithm], key).update(counterBuf).digest();
   // Dynamic truncation: the low nibble of the last byte picks 4 bytes (RFC 4226 §5.4).
   const o = (h[h.length - 1] as number) & 0x0f;
@@ -40,6 +39,49 @@ export function hotpValue(key: Uint8Array, algorithm: OtpAlgorithm, counter: num
     ((h[o + 2] as number) << 8) |
     (h[o + 3] as number)
   );
+}
+
+/**
+ * A key prepared for the many HMACs of one verification: `value(counter)` is
+ * the counter's HMAC truncated to a 31-bit integer (before the modulo, so
+ * callers reduce it to 6 or 8 digits without a string); `wipe()` zeroes what
+ * was derived from the key. SHA-1, the algorithm of nearly every token and
+ * app, runs on precomputed pad blocks (hmac-sha1.ts); SHA-256 and SHA-512
+ * call node:crypto per counter.
+ */
+export interface PreparedHotpKey {
+  value(counter: number): number;
+  wipe(): void;
+}
+
+export function prepareHotpKey(key: Uint8Array, algorithm: OtpAlgorithm): PreparedHotpKey {
+  if (algorithm === "SHA1") {
+    const hmac = new HmacSha1Counter(key);
+    return {
+      value(counter) {
+        coreCounters.hmacs++;
+        return hmac.truncated(Math.floor(counter / TWO_32), counter % TWO_32);
+      },
+      wipe: () => hmac.wipe(),
+    };
+  }
+  return {
+    value(counter) {
+      coreCounters.hmacs++;
+      return nodeHotpValue(key, algorithm, counter);
+    },
+    wipe() {},
+  };
+}
+
+/** One counter's truncated HMAC (prepareHotpKey for one counter). */
+export function hotpValue(key: Uint8Array, algorithm: OtpAlgorithm, counter: number): number {
+  const prepared = prepareHotpKey(key, algorithm);
+  try {
+    return prepared.value(counter);
+  } finally {
+    prepared.wipe();
+  }
 }
 
 /** Writes `value mod 10^digits` as zero-padded ASCII digits into `out[0..digits)`. */

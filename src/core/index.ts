@@ -1,6 +1,7 @@
 /**
- * The verification core: RFC 4226 / RFC 6238 arithmetic written directly on
- * node:crypto, with constant work per verification. The service and the
+ * The verification core: RFC 4226 / RFC 6238 arithmetic, HMAC-SHA-1 on
+ * precomputed pad blocks (hmac-sha1.ts) and the other HMACs on node:crypto,
+ * with constant work per verification. The service and the
  * benchmark import it from here.
  */
 export { coreCounters, hotpCode, type OtpAlgorithm, type OtpDigits } from "./hotp.js";

@@ -1,5 +1,5 @@
 import { timingSafeEqual } from "node:crypto";
-import { coreCounters, hotpValue, loadCode, writeCode, type OtpAlgorithm, type OtpDigits } from "./hotp.js";
+import { coreCounters, loadCode, prepareHotpKey, writeCode, type OtpAlgorithm, type OtpDigits } from "./hotp.js";
 
 /** RFC 4226 §7.4 look-ahead: how many counters past the expected one a code may be and still log in. */
 export const HOTP_LOOK_AHEAD = 10;
@@ -69,14 +69,19 @@ export function verifyHotpWindow(input: HotpWindowInput): HotpWindowResult {
   const lengthOk = loadCode(input.code, digits, given);
   let ahead = -1;
   let behind = -1;
-  for (let c = expectedCounter - lookBehind; c <= expectedCounter + resyncRange; c++) {
-    // Counters before 0 do not exist; compute counter 0 instead and ignore it.
-    const valid = c >= 0;
-    writeCode(hotpValue(key, algorithm, valid ? c : 0), digits, expected);
-    coreCounters.compares++;
-    const equal = timingSafeEqual(expected.subarray(0, digits), given.subarray(0, digits)) && valid && lengthOk;
-    if (equal && c >= expectedCounter && ahead < 0) ahead = c;
-    if (equal && c < expectedCounter) behind = c;
+  const hmac = prepareHotpKey(key, algorithm);
+  try {
+    for (let c = expectedCounter - lookBehind; c <= expectedCounter + resyncRange; c++) {
+      // Counters before 0 do not exist; compute counter 0 instead and ignore it.
+      const valid = c >= 0;
+      writeCode(hmac.value(valid ? c : 0), digits, expected);
+      coreCounters.compares++;
+      const equal = timingSafeEqual(expected.subarray(0, digits), given.subarray(0, digits)) && valid && lengthOk;
+      if (equal && c >= expectedCounter && ahead < 0) ahead = c;
+      if (equal && c < expectedCounter) behind = c;
+    }
+  } finally {
+    hmac.wipe();
   }
   if (ahead >= 0 && ahead - expectedCounter <= lookAhead) return { kind: "in_window", counter: ahead };
   if (behind >= 0) return { kind: "replayed", counter: behind };
@@ -108,14 +113,19 @@ export function findConsecutivePair(input: ConsecutivePairInput): number[] {
   const ok = ok1 && ok2;
   const found: number[] = [];
   let previousWasCode1 = false;
-  for (let c = first; c <= first + count; c++) {
-    const valid = c >= 0;
-    writeCode(hotpValue(key, algorithm, valid ? c : 0), digits, expected);
-    coreCounters.compares += 2;
-    const is1 = timingSafeEqual(expected.subarray(0, digits), given.subarray(0, digits)) && valid && ok;
-    const is2 = timingSafeEqual(expected.subarray(0, digits), given2.subarray(0, digits)) && valid && ok;
-    if (is2 && previousWasCode1) found.push(c - 1);
-    previousWasCode1 = is1 && c < first + count;
+  const hmac = prepareHotpKey(key, algorithm);
+  try {
+    for (let c = first; c <= first + count; c++) {
+      const valid = c >= 0;
+      writeCode(hmac.value(valid ? c : 0), digits, expected);
+      coreCounters.compares += 2;
+      const is1 = timingSafeEqual(expected.subarray(0, digits), given.subarray(0, digits)) && valid && ok;
+      const is2 = timingSafeEqual(expected.subarray(0, digits), given2.subarray(0, digits)) && valid && ok;
+      if (is2 && previousWasCode1) found.push(c - 1);
+      previousWasCode1 = is1 && c < first + count;
+    }
+  } finally {
+    hmac.wipe();
   }
   return found;
 }

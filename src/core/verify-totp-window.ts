@@ -1,5 +1,5 @@
 import { timingSafeEqual } from "node:crypto";
-import { coreCounters, hotpValue, loadCode, writeCode, type OtpAlgorithm, type OtpDigits } from "./hotp.js";
+import { coreCounters, loadCode, prepareHotpKey, writeCode, type OtpAlgorithm, type OtpDigits } from "./hotp.js";
 import { totpStep, type TotpPeriod } from "./totp.js";
 
 /**
@@ -79,20 +79,25 @@ export function verifyTotpWindow(input: TotpWindowInput): TotpWindowResult {
   let bestDistance = RESYNC_RANGE + 1;
   let usedStep = -1;
   const ok = +lengthOk;
-  for (let d = -RESYNC_RANGE; d <= RESYNC_RANGE; d++) {
-    const step = center + d;
-    // Steps before the epoch do not exist; compute step 0 instead and ignore it.
-    const valid = +(step >= 0);
-    writeCode(hotpValue(key, algorithm, Math.max(step, 0)), digits, expected);
-    coreCounters.compares++;
-    const hit = +timingSafeEqual(expected.subarray(0, digits), given.subarray(0, digits)) & valid & ok;
-    const distance = Math.abs(d);
-    const unused = +(step > lastStep);
-    const used = hit & (unused ^ 1);
-    const better = hit & unused & +(distance < bestDistance);
-    usedStep += used * (step - usedStep);
-    bestStep += better * (step - bestStep);
-    bestDistance += better * (distance - bestDistance);
+  const hmac = prepareHotpKey(key, algorithm);
+  try {
+    for (let d = -RESYNC_RANGE; d <= RESYNC_RANGE; d++) {
+      const step = center + d;
+      // Steps before the epoch do not exist; compute step 0 instead and ignore it.
+      const valid = +(step >= 0);
+      writeCode(hmac.value(Math.max(step, 0)), digits, expected);
+      coreCounters.compares++;
+      const hit = +timingSafeEqual(expected.subarray(0, digits), given.subarray(0, digits)) & valid & ok;
+      const distance = Math.abs(d);
+      const unused = +(step > lastStep);
+      const used = hit & (unused ^ 1);
+      const better = hit & unused & +(distance < bestDistance);
+      usedStep += used * (step - usedStep);
+      bestStep += better * (step - bestStep);
+      bestDistance += better * (distance - bestDistance);
+    }
+  } finally {
+    hmac.wipe();
   }
   // One result of the same shape for every outcome (no allocation only on a miss).
   const found = bestStep >= 0;
