@@ -307,6 +307,74 @@ describe("what else a disabled kind means", () => {
   });
 });
 
+describe("a kind turned off between two steps", () => {
+  it("refuses to confirm a pending OTP enrolment of a kind turned off since Enrol, without a throttle count", async () => {
+    const tenant = "confirm-disabled";
+    await h.tenant(tenant);
+    const e = await h.enrolment(tenant).enrol({ userId: USER, label: "Phone", spec: { case: "totp", value: { secret: TOTP_SECRET } } });
+    await setPolicy(tenant, { disabledKinds: [ProviderKind.TOTP] });
+    const proof = { case: "otpCode" as const, value: nextTotp() };
+    await expectPrecondition(h.enrolment(tenant).confirmEnrolment({ userId: USER, factorId: e.factor?.id ?? "", proof }), "PROVIDER_DISABLED");
+    expect(await failures(tenant, USER)).toBe(0);
+    await setPolicy(tenant, {});
+    const c = await h.enrolment(tenant).confirmEnrolment({ userId: USER, factorId: e.factor?.id ?? "", proof });
+    expect(c.confirmed).toBe(true);
+  });
+
+  it("refuses to confirm a pending WebAuthn enrolment of a role turned off since Enrol", async () => {
+    const tenant = "confirm-webauthn-disabled";
+    await h.tenant(tenant);
+    const key = await fido2Key();
+    const { factorId, options } = await startEnrolment(h, USER, { tenant });
+    const registration = await browser().create(options, key, { pin: PIN });
+    await setPolicy(tenant, { disabledKinds: [ProviderKind.WEBAUTHN] });
+    const attestation = { case: "webauthnAttestationJson" as const, value: JSON.stringify(registration) };
+    await expectPrecondition(h.enrolment(tenant).confirmEnrolment({ userId: USER, factorId, proof: attestation }), "PROVIDER_DISABLED");
+    await setPolicy(tenant, {});
+    expect((await h.enrolment(tenant).confirmEnrolment({ userId: USER, factorId, proof: attestation })).confirmed).toBe(true);
+  });
+
+  it("refuses to resync a factor of a kind turned off, changing nothing", async () => {
+    const tenant = "resync-disabled";
+    await h.tenant(tenant);
+    const e = await h.enrolment(tenant).enrol({
+      userId: USER,
+      label: "Token",
+      spec: { case: "hotp", value: { secret: HOTP_SECRET, tokenProfile: TokenProfile.NITROKEY_PRO } },
+    });
+    const factorId = e.factor?.id ?? "";
+    const confirmed = await h.enrolment(tenant).confirmEnrolment({ userId: USER, factorId, proof: { case: "otpCode", value: hotpCode(HOTP_SECRET, "SHA1", 0, 6) } });
+    expect(confirmed.confirmed).toBe(true);
+    await setPolicy(tenant, { disabledKinds: [ProviderKind.HOTP] });
+    const pair = { userId: USER, factorId, code1: hotpCode(HOTP_SECRET, "SHA1", 50, 6), code2: hotpCode(HOTP_SECRET, "SHA1", 51, 6) };
+    const row = async () => (await h.app.db.query<{ t: string }>(`SELECT to_jsonb(f)::text AS t FROM factors f WHERE id = $1::uuid`, [factorId])).rows[0]?.t;
+    const stored = await row();
+    await expectPrecondition(h.enrolment(tenant).resyncFactor(pair), "PROVIDER_DISABLED");
+    expect([await row(), await failures(tenant, USER)]).toEqual([stored, 0]);
+    await setPolicy(tenant, {});
+    expect((await h.enrolment(tenant).resyncFactor(pair)).resynced).toBe(true);
+  });
+
+  it("audits a Challenge with the kinds it offered, not the kinds turned off", async () => {
+    const tenant = "challenged-audit";
+    await h.tenant(tenant);
+    await CASES[0]?.setup(tenant);
+    await h.backupCodes(tenant).generateBackupCodes({ userId: USER, count: 5 });
+    const audited = async () => {
+      const ch = await h.auth(tenant).challenge({ userId: USER });
+      const r = await h.app.db.query<{ details: { factor_kinds: string; backup_codes: number } }>(
+        `SELECT details FROM audit_events WHERE tenant_id = $1 AND kind = 'login.challenged' AND details->>'transaction_id' = $2`,
+        [tenant, ch.transactionId],
+      );
+      const details = r.rows[0]?.details;
+      return [details?.factor_kinds, details?.backup_codes];
+    };
+    expect(await audited()).toEqual(["totp", 5]);
+    await setPolicy(tenant, { disabledKinds: [ProviderKind.TOTP, ProviderKind.BACKUP_CODES] });
+    expect(await audited()).toEqual(["", 0]);
+  });
+});
+
 describe("tenant isolation", () => {
   it("never lets one tenant's policy affect another's", async () => {
     const [off, on] = ["isolated-off", "isolated-on"];

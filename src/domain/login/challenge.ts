@@ -9,7 +9,9 @@ import {
   isEnforced,
   policyFromJson,
   providerPolicyFromJson,
-  providerPolicyJsonSql,
+  kindOfferedSql,
+  providerPolicyCte,
+  providerPolicyJsonFromCte,
   type EnforcementPolicyRow,
   type ProviderPolicyRow,
 } from "../policy/index.js";
@@ -81,7 +83,9 @@ export async function challenge(
   s.with("tx", insertTransactionCte(s, { id: transactionId, purpose, expiresAt, challenge: webauthnChallenge }));
   // A passwordless transaction's user is "", who holds no factors.
   s.with("f", activeFactorsSql(s, s.ref("user")));
-  const remaining = passwordless ? "0" : remainingCodesSql(s, s.ref("user"));
+  // The provider policy, looked up once: for the answer and for what the audit row says was offered.
+  s.with("pp", providerPolicyCte(s));
+  const remaining = passwordless ? "0" : `CASE WHEN ${kindOfferedSql("pp", "'backup_codes'")} THEN ${remainingCodesSql(s, s.ref("user"))} ELSE 0 END`;
   s.with(
     "audit",
     auditInsertCte(s, meta, now, [
@@ -89,7 +93,8 @@ export async function challenge(
         kind: "login.challenged",
         userId,
         detailsSql: `jsonb_build_object('transaction_id', (SELECT id::text FROM tx), 'purpose', ${s.param(purpose, "text")},
-          'factor_kinds', COALESCE((SELECT string_agg(DISTINCT kind, ',') FROM f), ''), 'backup_codes', ${remaining})`,
+          'factor_kinds', COALESCE((SELECT string_agg(DISTINCT kind, ',') FROM f WHERE ${kindOfferedSql("pp", "kind")}), ''),
+          'backup_codes', ${remaining})`,
       },
     ]),
   );
@@ -97,7 +102,7 @@ export async function challenge(
     `${remaining} AS h_backup_remaining`,
     `${passwordless ? "NULL::json" : enforcementPolicyJsonSql(s)} AS h_policy`,
     `${relyingPartyJsonSql(s)} AS h_rp`,
-    `${providerPolicyJsonSql(s)} AS h_providers`,
+    `${providerPolicyJsonFromCte("pp")} AS h_providers`,
     writtenAuditRows("audit"),
     // Its transaction and audit row are flushed by the Verify that claims it (or any later durable commit).
     asyncCommitColumn(),

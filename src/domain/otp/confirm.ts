@@ -4,6 +4,7 @@ import { auditInsertCte, logWrittenAudits, writtenAuditRows, type AuditDetails, 
 import type { RequestMeta } from "../caller.js";
 import { failedPrecondition, notFound } from "../errors.js";
 import { factorFromRow, findFactor, isUuid, type Factor, type FactorRow, type FailureReason } from "../factors/index.js";
+import { policyRefusalError } from "../policy/index.js";
 import { admitCte, blockedAuditRow, blockedUntilSql, resetCte, throttleRefusal } from "../throttle/index.js";
 import { checkOtpFactor, otpDriftSeconds } from "./kinds.js";
 import { activateCte, otpFactorSql, rememberResyncCte } from "./store.js";
@@ -48,9 +49,10 @@ export async function confirmOtpEnrolment(
   s.define("user", input.userId, "text");
   s.define("now", now, "timestamptz");
   s.with("f", otpFactorSql(s, input.factorId));
-  s.with("admit", admitCte(s, `SELECT user_id FROM f WHERE state = 'pending' AND pending_expires_at > ${s.ref("now")}`));
+  // A kind the tenant's policy turned off after Enrol is refused before any throttle count.
+  s.with("admit", admitCte(s, `SELECT user_id FROM f WHERE state = 'pending' AND pending_expires_at > ${s.ref("now")} AND NOT disabled_by_policy`));
   const blockedUntil = blockedUntilSql(s, s.ref("user"));
-  const waiting = "EXISTS (SELECT 1 FROM f WHERE state = 'pending') AND NOT EXISTS (SELECT 1 FROM admit)";
+  const waiting = "EXISTS (SELECT 1 FROM f WHERE state = 'pending' AND NOT disabled_by_policy) AND NOT EXISTS (SELECT 1 FROM admit)";
   s.with("blocked", auditInsertCte(s, meta, now, [blockedAuditRow(s, s.ref("user"), waiting)]));
   const read = await s.run<ReadRow>(
     deps.db,
@@ -66,6 +68,8 @@ export async function confirmOtpEnrolment(
   if (row.pending_expires_at === null || row.pending_expires_at.getTime() <= now.getTime()) {
     throw failedPrecondition("the enrolment has expired; enrol again", "ENROLMENT_EXPIRED");
   }
+  // Ensure the tenant still offers the kind (its policy may have changed since Enrol).
+  if (row.disabled_by_policy === true) throw policyRefusalError("disabled", row.kind === "hotp" ? "hotp" : "totp");
   // Ensure the user is not waiting out failures; the code is not evaluated if so.
   if (head?.h_admitted !== true) throw throttleRefusal(head?.h_blocked_until, now);
 

@@ -6,6 +6,7 @@ import { auditInsertCte, logWrittenAudits, writtenAuditRows, type WrittenAuditRo
 import type { RequestMeta } from "../caller.js";
 import { failedPrecondition, notFound } from "../errors.js";
 import { factorFromRow, isUuid, otpStateOf, type Factor, type FactorRow, type FailureReason } from "../factors/index.js";
+import { policyRefusalError } from "../policy/index.js";
 import { admitCte, blockedAuditRow, blockedUntilSql, resetCte, throttleRefusal } from "../throttle/index.js";
 import { otpDriftSeconds } from "./kinds.js";
 import { burnPairCte, otpFactorSql } from "./store.js";
@@ -87,8 +88,9 @@ export async function resyncFactor(
   s.define("user", input.userId, "text");
   s.define("now", now, "timestamptz");
   s.with("f", otpFactorSql(s, input.factorId));
-  s.with("admit", admitCte(s, "SELECT user_id FROM f WHERE state = 'active'"));
-  const waiting = "EXISTS (SELECT 1 FROM f WHERE state = 'active') AND NOT EXISTS (SELECT 1 FROM admit)";
+  // A kind the tenant's policy turned off is refused before any throttle count.
+  s.with("admit", admitCte(s, "SELECT user_id FROM f WHERE state = 'active' AND NOT disabled_by_policy"));
+  const waiting = "EXISTS (SELECT 1 FROM f WHERE state = 'active' AND NOT disabled_by_policy) AND NOT EXISTS (SELECT 1 FROM admit)";
   s.with("blocked", auditInsertCte(s, meta, now, [blockedAuditRow(s, s.ref("user"), waiting)]));
   const read = await s.run<ReadRow>(
     deps.db,
@@ -103,6 +105,8 @@ export async function resyncFactor(
   if (row === undefined) throw notFound("factor");
   if (row.state !== "active") throw failedPrecondition("the factor is pending confirmation", "FACTOR_PENDING");
   if (row.secret_sealed === null) throw new Error(`OTP factor ${row.id} has no secret`);
+  // Ensure the tenant offers the kind: a factor of a kind turned off stays stored but unusable.
+  if (row.disabled_by_policy === true) throw policyRefusalError("disabled", row.kind === "hotp" ? "hotp" : "totp");
   // Ensure the user is not waiting out failures; the codes are not evaluated if so.
   if (head?.h_admitted !== true) throw throttleRefusal(head?.h_blocked_until, now);
 

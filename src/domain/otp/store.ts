@@ -23,7 +23,7 @@ export function otpCandidatesSql(s: Statement, userSql: string, factorId: string
 
 /** SQL selecting one of the statement's user's OTP factors by id, any state. */
 export function otpFactorSql(s: Statement, factorId: string): string {
-  return `SELECT ${FACTOR_COLUMNS} FROM factors
+  return `SELECT ${returningFactorSql(s)} FROM factors
     WHERE tenant_id = ${s.ref("tenant")} AND user_id = ${s.ref("user")} AND id = ${s.param(factorId, "uuid")} AND kind IN ('totp', 'hotp')`;
 }
 

@@ -16,10 +16,13 @@ export { kindEnabled, POLICY_KINDS, type PolicyKind, type ProviderPolicy, type T
 export {
   appPasswordMaxLifetimeSql,
   kindDisabledSql,
+  kindOfferedSql,
   loadProviderPolicy,
   policyAllowsSql,
   policyGateCte,
+  providerPolicyCte,
   providerPolicyFromJson,
+  providerPolicyJsonFromCte,
   providerPolicyJsonSql,
   type PolicyRefusal,
   type ProviderPolicyRow,

@@ -23,7 +23,26 @@ const COLUMNS = "disabled_kinds, totp_algorithms, totp_digits, totp_hardware_onl
 
 /** Scalar SQL: the tenant's policy row as JSON (null when it never set one), for a composed statement. */
 export function providerPolicyJsonSql(s: Statement): string {
-  return `(SELECT row_to_json(pp) FROM (SELECT ${COLUMNS} FROM provider_policies WHERE tenant_id = ${s.ref("tenant")}) pp)`;
+  return `(SELECT row_to_json(pp) FROM (${providerPolicyCte(s)}) pp)`;
+}
+
+/**
+ * A CTE body of the tenant's policy row (none when it never set one), for a
+ * statement that reads the policy in several parts: read each with
+ * providerPolicyJsonFromCte and kindOfferedSql, so the row is looked up once.
+ */
+export function providerPolicyCte(s: Statement): string {
+  return `SELECT ${COLUMNS} FROM provider_policies WHERE tenant_id = ${s.ref("tenant")}`;
+}
+
+/** providerPolicyJsonSql over a providerPolicyCte named `cte`. */
+export function providerPolicyJsonFromCte(cte: string): string {
+  return `(SELECT row_to_json(pp) FROM ${cte} pp)`;
+}
+
+/** SQL boolean: the policy in the providerPolicyCte named `cte` offers the kind `kindSql` names (true without a policy). */
+export function kindOfferedSql(cte: string, kindSql: string): string {
+  return `NOT COALESCE((SELECT ${kindSql} = ANY (disabled_kinds) FROM ${cte}), false)`;
 }
 
 /** The policy from its row, or the default (everything enabled, no limits) when the tenant never set one. */

@@ -5,6 +5,7 @@ import { auditInsertCte, logWrittenAudits, recordAudit, writtenAuditRows, type A
 import type { RequestMeta } from "../caller.js";
 import { failedPrecondition, notFound } from "../errors.js";
 import { authenticatorName, factorFromRow, findFactor, isUuid, type Factor, type FactorRow, type FailureReason } from "../factors/index.js";
+import { policyRefusalError } from "../policy/index.js";
 import { relyingPartySettingsFromJson, relyingPartySettingsJsonSql, type RelyingPartySettingsRow } from "../relying-party/index.js";
 import { verifyAttestation } from "./registration/verify-attestation.js";
 import { activateCredentialCte, roleOf, webauthnFactorSql } from "./store.js";
@@ -75,6 +76,8 @@ export async function confirmWebAuthnEnrolment(
     throw failedPrecondition("the enrolment has expired; enrol again", "ENROLMENT_EXPIRED");
   }
   const role = roleOf(row.kind);
+  // Ensure the tenant still offers the role (its policy may have changed since Enrol).
+  if (row.disabled_by_policy === true) throw policyRefusalError("disabled", role);
   const failure = (reason: string, extra: Record<string, string> = {}): AuditDetails => ({ provider: "webauthn", factor_kind: role, reason, ...extra });
   const refuse = async (reason: FailureReason | "credential_already_registered", extra: Record<string, string> = {}): Promise<void> => {
     await recordAudit(deps, deps.db, meta, now, { kind: "factor.confirm_failed", userId: input.userId, factorId: row.id, details: failure(reason, extra) });

@@ -82,7 +82,7 @@ export function activateCredentialCte(s: Statement, a: { factorId: string; chall
 
 /** SQL selecting one of the statement's user's WebAuthn factors by id, any state (ConfirmEnrolment). */
 export function webauthnFactorSql(s: Statement, factorId: string): string {
-  return `SELECT ${FACTOR_COLUMNS} FROM factors
+  return `SELECT ${returningFactorSql(s)} FROM factors
     WHERE tenant_id = ${s.ref("tenant")} AND user_id = ${s.ref("user")} AND id = ${s.param(factorId, "uuid")}
       AND kind IN ('webauthn', 'passwordless')`;
 }
