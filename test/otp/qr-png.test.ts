@@ -27,6 +27,9 @@ async function enrolmentFor(schedule: OtpSchedule) {
   });
 }
 
+/** The text as one byte-mode segment, as the enrolment encodes it (qrcode's renderers are the oracle for the same segments). */
+const byteSegment = (text: string) => [{ data: text, mode: "byte" as const }];
+
 function readQr(png: Buffer): string | undefined {
   const image = PNG.sync.read(png);
   // jsqr is CommonJS whose types declare `export default`; its exports object
@@ -49,7 +52,7 @@ describe("QR code PNG", () => {
 
   it("is a 1-bit greyscale square of (modules + two quiet zones) × scale pixels", async () => {
     const { otpauthUri, qrPng } = await enrolmentFor(TOTP);
-    const modules = QRCode.create(otpauthUri, { errorCorrectionLevel: "M" }).modules.size;
+    const modules = QRCode.create(byteSegment(otpauthUri), { errorCorrectionLevel: "M" }).modules.size;
     const side = (modules + 2 * QUIET_ZONE) * SCALE;
     const image = PNG.sync.read(qrPng);
     expect(modules).toBeGreaterThan(21); // past version 1, so several bytes a row
@@ -65,7 +68,7 @@ describe("QR code PNG", () => {
     for (const schedule of [TOTP, HOTP]) {
       const { otpauthUri, qrPng } = await enrolmentFor(schedule);
       const ours = PNG.sync.read(qrPng);
-      const theirs = PNG.sync.read(await QRCode.toBuffer(otpauthUri, { type: "png", errorCorrectionLevel: "M" }));
+      const theirs = PNG.sync.read(await QRCode.toBuffer(byteSegment(otpauthUri), { type: "png", errorCorrectionLevel: "M" }));
       expect([ours.width, ours.height]).toEqual([theirs.width, theirs.height]);
       expect(ours.data.equals(theirs.data)).toBe(true);
     }
@@ -75,7 +78,7 @@ describe("QR code PNG", () => {
     // Version 1 (21 modules) with no quiet zone at scale 3: 63 pixels a row.
     const png = renderQrPng("1", { errorCorrectionLevel: "L", margin: 0, scale: 3 });
     const image = PNG.sync.read(png);
-    const { size, data } = QRCode.create("1", { errorCorrectionLevel: "L" }).modules;
+    const { size, data } = QRCode.create(byteSegment("1"), { errorCorrectionLevel: "L" }).modules;
     expect(size).toBe(21);
     expect(image.width).toBe(63);
     const dark = (x: number, y: number) => image.data[(y * image.width + x) * 4] === 0;
@@ -100,7 +103,7 @@ describe("QR code SVG", () => {
   it("draws exactly the modules of qrcode's matrix, inside the same quiet zone", async () => {
     for (const schedule of [TOTP, HOTP]) {
       const enrolment = await enrolmentFor(schedule);
-      const { size, data } = QRCode.create(enrolment.otpauthUri, { errorCorrectionLevel: "M" }).modules;
+      const { size, data } = QRCode.create(byteSegment(enrolment.otpauthUri), { errorCorrectionLevel: "M" }).modules;
       const side = size + 2 * QUIET_ZONE;
       expect(enrolment.qrSvg).toMatch(new RegExp(`^<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 ${side} ${side}"`));
       const expected = new Array<number>(side * side).fill(0);
