@@ -28,7 +28,7 @@ async function enrolmentFor(schedule: OtpSchedule) {
 }
 
 /** The text as one byte-mode segment, as the enrolment encodes it (qrcode's renderers are the oracle for the same segments). */
-const byteSegment = (text: string) => [{ data: text, mode: "byte" as const }];
+const byteSegment = (text: string) => [{ data: Buffer.from(text, "utf8"), mode: "byte" as const }];
 
 function readQr(png: Buffer): string | undefined {
   const image = PNG.sync.read(png);

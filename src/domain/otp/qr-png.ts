@@ -41,7 +41,7 @@ export function renderQrImages(text: string, opts: QrPngOptions): { png: Buffer;
   // numeric, alphanumeric and byte segments (a shortest-path search over the
   // text, a quarter of the matrix's time), which for an otpauth URI (lower
   // case, with a few digits and a base32 secret) saves a few bits at most.
-  const { size, data } = QRCode.create([{ data: text, mode: "byte" }], { errorCorrectionLevel: opts.errorCorrectionLevel }).modules;
+  const { size, data } = QRCode.create([{ data: Buffer.from(text, "utf8"), mode: "byte" }], { errorCorrectionLevel: opts.errorCorrectionLevel }).modules;
   const side = (size + 2 * opts.margin) * opts.scale;
   return { png: encodePng(side, packRows(size, data, side, opts)), svg: renderQrSvg(size, data, opts.margin) };
 }
