@@ -12,9 +12,12 @@
  * Execute and Sync only.
  *
  * The shape is kept per pg connection object, so a new connection (after a
- * drop) describes again; an error drops the shape, so a statement Postgres
- * had to re-plan ("cached plan must not change result type") describes again
- * on its next run.
+ * drop) describes again, and an error drops it. A prepared statement's result
+ * type cannot change under it: Postgres refuses to run one whose tables
+ * changed shape ("cached plan must not change result type", 0A000) rather
+ * than answer with other columns; pg.ts discards a connection on which a
+ * named statement fails that way, or is missing (26000), so the next one
+ * parses afresh.
  */
 import { createRequire } from "node:module";
 import pg from "pg";
@@ -36,6 +39,10 @@ interface Shape {
 
 /** The parts of pg's Connection this query drives (pg keeps them public but untyped). */
 interface Connection {
+  parsedStatements: Record<string, string>;
+  submittedNamedStatements: Record<string, string>;
+  parse(config: { text: string; name: string }): void;
+  describe(config: { type: "P"; name: string }): void;
   bind(config: { portal: string; statement: string; values: unknown[]; binary: boolean | undefined; valueMapper: unknown }): void;
   sync(): void;
   stream: { cork?: () => void; uncork?: () => void };
@@ -89,25 +96,31 @@ class PreparedQuery extends BaseQuery {
 
   override prepare(connection: Connection): void {
     this.#connection = connection;
-    const shape = this.hasBeenParsed(connection) ? shapes.get(connection)?.get(this.name) : undefined;
-    if (shape === undefined) {
-      this.#learning = connection;
-      super.prepare(connection);
-      return;
+    const parsed = this.hasBeenParsed(connection);
+    const shape = parsed ? shapes.get(connection)?.get(this.name) : undefined;
+    if (!parsed) {
+      connection.parse({ text: this.text, name: this.name });
+      connection.submittedNamedStatements[this.name] = this.text;
     }
-    const result = this._result;
-    result.fields = shape.fields;
-    result._parsers = shape.parsers;
-    result._prebuiltEmptyResultObject = shape.empty;
-    this._accumulateRows = true;
     try {
       connection.bind({ portal: this.portal, statement: this.name, values: this.values, binary: this.binary, valueMapper: prepareValue });
     } catch (err) {
-      // Nothing was written (the values are encoded before Bind is sent): Sync alone ends the query.
-      // pg's own prepare also closes the statement here, yet goes on believing it parsed.
+      // Nothing of the Bind was written (the values are encoded first): Sync alone ends the
+      // query, and a Parse sent just before still completes, so the statement stays usable.
+      // (pg's own prepare sends a Close here yet goes on believing the statement parsed.)
       connection.sync();
       this.handleError(err as Error, connection);
       return;
+    }
+    if (shape === undefined) {
+      this.#learning = connection;
+      connection.describe({ type: "P", name: this.portal });
+    } else {
+      const result = this._result;
+      result.fields = shape.fields;
+      result._parsers = shape.parsers;
+      result._prebuiltEmptyResultObject = shape.empty;
+      this._accumulateRows = true;
     }
     this._getRows(connection, undefined);
   }
@@ -134,7 +147,8 @@ class PreparedQuery extends BaseQuery {
     let byName = shapes.get(connection);
     if (byName === undefined) shapes.set(connection, (byName = new Map()));
     const result = this._result;
-    byName.set(this.name, { fields: result.fields, parsers: result._parsers, empty: result._prebuiltEmptyResultObject });
+    // Shared by every later result of this statement on this connection: frozen, so no caller can change how they decode.
+    byName.set(this.name, { fields: Object.freeze(result.fields) as FieldDescription[], parsers: result._parsers, empty: result._prebuiltEmptyResultObject });
     this.#learning = undefined;
   }
 }

@@ -187,8 +187,13 @@ async function run(
     return result;
   } catch (err) {
     const coded = withConnectionCode(err);
+    // A named statement this connection can no longer run (its tables changed shape under the
+    // plan, 0A000, or it is gone, 26000) would fail there on every call: use a fresh connection.
     if (isConnectionError(coded)) lease.spoil();
-    else outcome = "rolled_back";
+    else {
+      outcome = "rolled_back";
+      if (name !== undefined && isStalePreparedStatement(coded)) lease.spoil();
+    }
     throw coded;
   } finally {
     metrics.statement(performance.now() - started);
@@ -427,6 +432,12 @@ async function rollback(leased: Lease, deadline: CallDeadline | undefined): Prom
   } catch {
     leased.spoil();
   }
+}
+
+/** A named statement that cannot run again on its connection: "cached plan must not change result type" or "prepared statement does not exist". */
+function isStalePreparedStatement(err: unknown): boolean {
+  const code = (err as { code?: unknown } | null)?.code;
+  return code === "0A000" || code === "26000";
 }
 
 /** True for errors meaning the database is unreachable, not that a statement was wrong. */

@@ -3,12 +3,15 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { queryPrepared } from "../../src/store/pg-prepared.js";
 import { createTestDatabase, type TestDatabase } from "../support/database.js";
 
-/** The client's connection, whose row descriptions the tests count. */
-function descriptions(client: pg.Client): () => number {
+/** Counts the messages of one kind the client's connection receives. */
+function counter(client: pg.Client, message: string): () => number {
   let n = 0;
-  (client as unknown as { connection: NodeJS.EventEmitter }).connection.on("rowDescription", () => n++);
+  (client as unknown as { connection: NodeJS.EventEmitter }).connection.on(message, () => n++);
   return () => n;
 }
+
+/** How many row descriptions the client received: one per Describe of a statement that returns rows. */
+const descriptions = (client: pg.Client): (() => number) => counter(client, "rowDescription");
 
 describe("named statements described once per connection", () => {
   let database: TestDatabase;
@@ -47,11 +50,12 @@ describe("named statements described once per connection", () => {
     expect(one.rows).toEqual([{ id: 2, n: null, at: null, b: null }]);
   });
 
-  it("runs a statement without rows repeatedly and reports its row count", async () => {
+  it("runs a statement without rows repeatedly, describing it once, and reports its row count", async () => {
     const sql = "UPDATE p SET n = $1::bigint WHERE id = 2";
-    const before = described();
+    // A statement without rows answers Describe with NoData.
+    const noData = counter(client, "noData");
     for (const n of [5, 6, 7]) expect((await queryPrepared(client, "pp_update", sql, [n])).rowCount).toBe(1);
-    expect(described() - before).toBe(0);
+    expect(noData()).toBe(1);
     const r = await client.query<{ n: string }>("SELECT n FROM p WHERE id = 2");
     expect(r.rows[0]?.n).toBe("7");
   });
@@ -67,6 +71,14 @@ describe("named statements described once per connection", () => {
     expect(described() - before).toBe(1);
   });
 
+  it("rejects a value that cannot be sent on a statement's first run, and the statement still runs after", async () => {
+    const sql = "SELECT $1::text || '!' AS v";
+    const unsendable = { toPostgres: () => { throw new Error("not sendable"); } };
+    await expect(queryPrepared(client, "pp_first_value", sql, [unsendable])).rejects.toThrow("not sendable");
+    expect((await queryPrepared(client, "pp_first_value", sql, ["a"])).rows).toEqual([{ v: "a!" }]);
+    expect((await queryPrepared(client, "pp_first_value", sql, ["b"])).rows).toEqual([{ v: "b!" }]);
+  });
+
   it("rejects a value that cannot be sent without breaking the connection", async () => {
     const sql = "SELECT $1::text AS v";
     expect((await queryPrepared(client, "pp_value", sql, ["a"])).rows).toEqual([{ v: "a" }]);
@@ -75,7 +87,7 @@ describe("named statements described once per connection", () => {
     expect((await queryPrepared(client, "pp_value", sql, ["b"])).rows).toEqual([{ v: "b" }]);
   });
 
-  it("describes on each connection of its own", async () => {
+  it("describes again on a connection that has not run the statement", async () => {
     const other = new pg.Client({ connectionString: database.url });
     await other.connect();
     try {

@@ -82,6 +82,21 @@ describe("the Postgres backend", () => {
     }
   });
 
+  it("moves to a fresh connection when a named statement's tables changed shape under it", async () => {
+    const single = createPgDb({ url: database.url, poolSize: 1 });
+    try {
+      await single.exec("CREATE TABLE reshaped (id int PRIMARY KEY); INSERT INTO reshaped VALUES (1)");
+      const run = () => single.query<{ id: number }>("SELECT * FROM reshaped", [], { name: "tf_reshaped" });
+      expect((await run()).rows).toEqual([{ id: 1 }]);
+      await single.exec("ALTER TABLE reshaped ADD COLUMN extra int");
+      // Postgres refuses the plan prepared for the old columns; the connection holding it is discarded.
+      await expect(run()).rejects.toMatchObject({ code: "0A000" });
+      expect((await run()).rows).toEqual([{ id: 1, extra: null }]);
+    } finally {
+      await single.close();
+    }
+  });
+
   it("cancels a statement that runs past the statement timeout", async () => {
     await expect(db.query("SELECT pg_sleep(2)")).rejects.toMatchObject({ code: "57014" });
   });

@@ -5,6 +5,7 @@ import { hotpCode } from "../../src/core/index.js";
 import type { PublicKeyCredentialRequestOptionsJSON } from "../../emulator/index.js";
 import { ProviderKind, type SetProviderPolicyRequestSchema } from "../../src/gen/twofold/v1/admin_pb.js";
 import { FactorKind, FailureReason, OtpAlgorithm, Provider, Purpose, TokenProfile } from "../../src/gen/twofold/v1/types_pb.js";
+import { PENDING_TTL_MS } from "../../src/domain/factors/index.js";
 import { codeAt } from "../rpc/harness.js";
 import { browser, challenge2fa, enrolKey, fido2Key, PIN, startEnrolment, verifyAssertion } from "../webauthn/harness.js";
 import { createPolicyHarness, expectPrecondition, invalidFields, type PolicyHarness } from "./harness.js";
@@ -319,6 +320,17 @@ describe("a kind turned off between two steps", () => {
     await setPolicy(tenant, {});
     const c = await h.enrolment(tenant).confirmEnrolment({ userId: USER, factorId: e.factor?.id ?? "", proof });
     expect(c.confirmed).toBe(true);
+  });
+
+  it("answers a lapsed OTP enrolment ENROLMENT_EXPIRED with no throttle count and no refusal audited", async () => {
+    const tenant = "confirm-lapsed";
+    await h.tenant(tenant);
+    const e = await h.enrolment(tenant).enrol({ userId: USER, label: "Phone", spec: { case: "totp", value: { secret: TOTP_SECRET } } });
+    h.clock.advance(PENDING_TTL_MS + 1_000);
+    const proof = { case: "otpCode" as const, value: nextTotp() };
+    await expectPrecondition(h.enrolment(tenant).confirmEnrolment({ userId: USER, factorId: e.factor?.id ?? "", proof }), "ENROLMENT_EXPIRED");
+    const blocked = await h.app.db.query(`SELECT 1 FROM audit_events WHERE tenant_id = $1 AND kind = 'throttle.blocked'`, [tenant]);
+    expect([await failures(tenant, USER), blocked.rowCount]).toEqual([0, 0]);
   });
 
   it("refuses to confirm a pending WebAuthn enrolment of a role turned off since Enrol", async () => {

@@ -83,7 +83,8 @@ export async function challenge(
   s.with("tx", insertTransactionCte(s, { id: transactionId, purpose, expiresAt, challenge: webauthnChallenge }));
   // A passwordless transaction's user is "", who holds no factors.
   s.with("f", activeFactorsSql(s, s.ref("user")));
-  // The provider policy, looked up once: for the answer and for what the audit row says was offered.
+  // The provider policy, looked up once: for the answer and for what the audit row says was offered
+  // (a second-factor Challenge never offers a passwordless credential).
   s.with("pp", providerPolicyCte(s));
   const remaining = passwordless ? "0" : `CASE WHEN ${kindOfferedSql("pp", "'backup_codes'")} THEN ${remainingCodesSql(s, s.ref("user"))} ELSE 0 END`;
   s.with(
@@ -93,7 +94,7 @@ export async function challenge(
         kind: "login.challenged",
         userId,
         detailsSql: `jsonb_build_object('transaction_id', (SELECT id::text FROM tx), 'purpose', ${s.param(purpose, "text")},
-          'factor_kinds', COALESCE((SELECT string_agg(DISTINCT kind, ',') FROM f WHERE ${kindOfferedSql("pp", "kind")}), ''),
+          'factor_kinds', COALESCE((SELECT string_agg(DISTINCT kind, ',') FROM f WHERE kind <> 'passwordless' AND ${kindOfferedSql("pp", "kind")}), ''),
           'backup_codes', ${remaining})`,
       },
     ]),

@@ -52,7 +52,7 @@ export async function confirmOtpEnrolment(
   // A kind the tenant's policy turned off after Enrol is refused before any throttle count.
   s.with("admit", admitCte(s, `SELECT user_id FROM f WHERE state = 'pending' AND pending_expires_at > ${s.ref("now")} AND NOT disabled_by_policy`));
   const blockedUntil = blockedUntilSql(s, s.ref("user"));
-  const waiting = "EXISTS (SELECT 1 FROM f WHERE state = 'pending' AND NOT disabled_by_policy) AND NOT EXISTS (SELECT 1 FROM admit)";
+  const waiting = `EXISTS (SELECT 1 FROM f WHERE state = 'pending' AND pending_expires_at > ${s.ref("now")} AND NOT disabled_by_policy) AND NOT EXISTS (SELECT 1 FROM admit)`;
   s.with("blocked", auditInsertCte(s, meta, now, [blockedAuditRow(s, s.ref("user"), waiting)]));
   const read = await s.run<ReadRow>(
     deps.db,

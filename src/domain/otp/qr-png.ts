@@ -39,8 +39,10 @@ export function renderQrPng(text: string, opts: QrPngOptions): Buffer {
 export function renderQrImages(text: string, opts: QrPngOptions): { png: Buffer; svg: string } {
   // One byte-mode segment: qrcode would otherwise search the cheapest mix of
   // numeric, alphanumeric and byte segments (a shortest-path search over the
-  // text, a quarter of the matrix's time), which for an otpauth URI (lower
-  // case, with a few digits and a base32 secret) saves a few bits at most.
+  // text, a quarter of the matrix's time). For an enrolment URI with a secret
+  // of up to 40 bytes the symbol is the same version; a 64-byte (imported
+  // SHA-512) secret's base32 text would fit in alphanumeric mode, and as
+  // bytes its symbol is one version larger, which readers scan all the same.
   const { size, data } = QRCode.create([{ data: Buffer.from(text, "utf8"), mode: "byte" }], { errorCorrectionLevel: opts.errorCorrectionLevel }).modules;
   const side = (size + 2 * opts.margin) * opts.scale;
   return { png: encodePng(side, packRows(size, data, side, opts)), svg: renderQrSvg(size, data, opts.margin) };
