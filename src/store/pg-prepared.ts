@@ -45,7 +45,6 @@ interface Connection {
   describe(config: { type: "P"; name: string }): void;
   bind(config: { portal: string; statement: string; values: unknown[]; binary: boolean | undefined; valueMapper: unknown }): void;
   sync(): void;
-  stream: { cork?: () => void; uncork?: () => void };
 }
 
 /** The parts of pg's Result that hold what a RowDescription sets. */
@@ -65,7 +64,6 @@ interface QueryInternals {
   callback: ((err: Error | null, result?: pg.QueryResult) => void) | undefined;
   _result: ResultState;
   _accumulateRows: boolean;
-  submit(connection: Connection): Error | null;
   prepare(connection: Connection): void;
   hasBeenParsed(connection: Connection): boolean;
   handleRowDescription(msg: { fields: FieldDescription[] }): void;
@@ -83,8 +81,6 @@ class PreparedQuery extends BaseQuery {
   /** The connection this execution describes on (first run there), else undefined. */
   #learning: Connection | undefined;
   #sawRows = false;
-  /** The connection this execution was sent on. */
-  #connection: Connection | undefined;
 
   constructor(name: string, text: string, values: unknown[], callback: (err: Error | null, result?: pg.QueryResult) => void) {
     // Text alone: pg copies a config object property by property on every query.
@@ -95,7 +91,6 @@ class PreparedQuery extends BaseQuery {
   }
 
   override prepare(connection: Connection): void {
-    this.#connection = connection;
     const parsed = this.hasBeenParsed(connection);
     const shape = parsed ? shapes.get(connection)?.get(this.name) : undefined;
     if (!parsed) {
@@ -138,8 +133,7 @@ class PreparedQuery extends BaseQuery {
   }
 
   override handleError(err: Error, connection: Connection): void {
-    const on = this.#connection ?? connection;
-    shapes.get(on)?.delete(this.name);
+    shapes.get(connection)?.delete(this.name);
     super.handleError(err, connection);
   }
 

@@ -187,11 +187,11 @@ async function run(
     return result;
   } catch (err) {
     const coded = withConnectionCode(err);
-    // A named statement this connection can no longer run (its tables changed shape under the
-    // plan, 0A000, or it is gone, 26000) would fail there on every call: use a fresh connection.
     if (isConnectionError(coded)) lease.spoil();
     else {
       outcome = "rolled_back";
+      // A named statement this connection can no longer run (its tables changed shape under the
+      // plan, 0A000, or it is gone, 26000) would fail there on every call: use a fresh connection.
       if (name !== undefined && isStalePreparedStatement(coded)) lease.spoil();
     }
     throw coded;

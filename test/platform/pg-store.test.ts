@@ -18,6 +18,16 @@ describe("the Postgres backend", () => {
     await database?.drop();
   });
 
+  /** Runs `fn` on a pool of one connection, so every statement it sends runs where the one before did. */
+  async function onOneConnection(fn: (single: Db) => Promise<void>): Promise<void> {
+    const single = createPgDb({ url: database.url, poolSize: 1 });
+    try {
+      await fn(single);
+    } finally {
+      await single.close();
+    }
+  }
+
   it("decodes bigint as a number and bytea as a Buffer, as the embedded backend does", async () => {
     const r = await db.query<{ n: number; b: Buffer }>("SELECT n, b FROM t WHERE id = 1");
     expect(r.rows[0]?.n).toBe(10);
@@ -50,23 +60,18 @@ describe("the Postgres backend", () => {
   });
 
   it("turns synchronous commit off for the one statement that asks, never for the connection", async () => {
-    // One connection, so the second statement runs where the first did.
-    const single = createPgDb({ url: database.url, poolSize: 1 });
-    try {
+    await onOneConnection(async (single) => {
       const r = await single.query<{ h_async_commit: string; inside: string }>(
         `WITH w AS (UPDATE t SET n = n WHERE id = 1 RETURNING n) SELECT (SELECT current_setting('synchronous_commit')) AS inside, ${asyncCommitColumn()} FROM w`,
       );
       expect(r.rows[0]).toEqual({ inside: "on", h_async_commit: "off" });
       const after = await single.query<{ synchronous_commit: string }>("SHOW synchronous_commit");
       expect(after.rows[0]?.synchronous_commit).toBe("on");
-    } finally {
-      await single.close();
-    }
+    });
   });
 
   it("keeps the connection's own commit setting when the statement's condition asks for a durable commit", async () => {
-    const single = createPgDb({ url: database.url, poolSize: 1 });
-    try {
+    await onOneConnection(async (single) => {
       // A setting other than the default, so keeping it is told apart from turning it on.
       await single.query("SET synchronous_commit = remote_write");
       const column = asyncCommitColumn("EXISTS (SELECT 1 FROM w WHERE n > $1::bigint)");
@@ -77,14 +82,11 @@ describe("the Postgres backend", () => {
       expect(lazy.rows[0]?.h_async_commit).toBe("off");
       const after = await single.query<{ synchronous_commit: string }>("SHOW synchronous_commit");
       expect(after.rows[0]?.synchronous_commit).toBe("remote_write");
-    } finally {
-      await single.close();
-    }
+    });
   });
 
   it("moves to a fresh connection when a named statement's tables changed shape under it", async () => {
-    const single = createPgDb({ url: database.url, poolSize: 1 });
-    try {
+    await onOneConnection(async (single) => {
       await single.exec("CREATE TABLE reshaped (id int PRIMARY KEY); INSERT INTO reshaped VALUES (1)");
       const run = () => single.query<{ id: number }>("SELECT * FROM reshaped", [], { name: "tf_reshaped" });
       expect((await run()).rows).toEqual([{ id: 1 }]);
@@ -92,9 +94,7 @@ describe("the Postgres backend", () => {
       // Postgres refuses the plan prepared for the old columns; the connection holding it is discarded.
       await expect(run()).rejects.toMatchObject({ code: "0A000" });
       expect((await run()).rows).toEqual([{ id: 1, extra: null }]);
-    } finally {
-      await single.close();
-    }
+    });
   });
 
   it("cancels a statement that runs past the statement timeout", async () => {

@@ -49,10 +49,11 @@ export async function confirmOtpEnrolment(
   s.define("user", input.userId, "text");
   s.define("now", now, "timestamptz");
   s.with("f", otpFactorSql(s, input.factorId));
-  // A kind the tenant's policy turned off after Enrol is refused before any throttle count.
-  s.with("admit", admitCte(s, `SELECT user_id FROM f WHERE state = 'pending' AND pending_expires_at > ${s.ref("now")} AND NOT disabled_by_policy`));
+  // Only a live enrolment of a kind the tenant still offers reaches the throttle (admitted, or audited as waiting).
+  const confirmable = `state = 'pending' AND pending_expires_at > ${s.ref("now")} AND NOT disabled_by_policy`;
+  s.with("admit", admitCte(s, `SELECT user_id FROM f WHERE ${confirmable}`));
   const blockedUntil = blockedUntilSql(s, s.ref("user"));
-  const waiting = `EXISTS (SELECT 1 FROM f WHERE state = 'pending' AND pending_expires_at > ${s.ref("now")} AND NOT disabled_by_policy) AND NOT EXISTS (SELECT 1 FROM admit)`;
+  const waiting = `EXISTS (SELECT 1 FROM f WHERE ${confirmable}) AND NOT EXISTS (SELECT 1 FROM admit)`;
   s.with("blocked", auditInsertCte(s, meta, now, [blockedAuditRow(s, s.ref("user"), waiting)]));
   const read = await s.run<ReadRow>(
     deps.db,
@@ -69,7 +70,7 @@ export async function confirmOtpEnrolment(
     throw failedPrecondition("the enrolment has expired; enrol again", "ENROLMENT_EXPIRED");
   }
   // Ensure the tenant still offers the kind (its policy may have changed since Enrol).
-  if (row.disabled_by_policy === true) throw policyRefusalError("disabled", row.kind === "hotp" ? "hotp" : "totp");
+  if (row.disabled_by_policy === true) throw policyRefusalError("disabled", row.kind);
   // Ensure the user is not waiting out failures; the code is not evaluated if so.
   if (head?.h_admitted !== true) throw throttleRefusal(head?.h_blocked_until, now);
 

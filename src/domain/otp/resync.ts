@@ -88,9 +88,10 @@ export async function resyncFactor(
   s.define("user", input.userId, "text");
   s.define("now", now, "timestamptz");
   s.with("f", otpFactorSql(s, input.factorId));
-  // A kind the tenant's policy turned off is refused before any throttle count.
-  s.with("admit", admitCte(s, "SELECT user_id FROM f WHERE state = 'active' AND NOT disabled_by_policy"));
-  const waiting = "EXISTS (SELECT 1 FROM f WHERE state = 'active' AND NOT disabled_by_policy) AND NOT EXISTS (SELECT 1 FROM admit)";
+  // Only an active factor of a kind the tenant still offers reaches the throttle (admitted, or audited as waiting).
+  const resyncable = "state = 'active' AND NOT disabled_by_policy";
+  s.with("admit", admitCte(s, `SELECT user_id FROM f WHERE ${resyncable}`));
+  const waiting = `EXISTS (SELECT 1 FROM f WHERE ${resyncable}) AND NOT EXISTS (SELECT 1 FROM admit)`;
   s.with("blocked", auditInsertCte(s, meta, now, [blockedAuditRow(s, s.ref("user"), waiting)]));
   const read = await s.run<ReadRow>(
     deps.db,
@@ -106,7 +107,7 @@ export async function resyncFactor(
   if (row.state !== "active") throw failedPrecondition("the factor is pending confirmation", "FACTOR_PENDING");
   if (row.secret_sealed === null) throw new Error(`OTP factor ${row.id} has no secret`);
   // Ensure the tenant offers the kind: a factor of a kind turned off stays stored but unusable.
-  if (row.disabled_by_policy === true) throw policyRefusalError("disabled", row.kind === "hotp" ? "hotp" : "totp");
+  if (row.disabled_by_policy === true) throw policyRefusalError("disabled", row.kind);
   // Ensure the user is not waiting out failures; the codes are not evaluated if so.
   if (head?.h_admitted !== true) throw throttleRefusal(head?.h_blocked_until, now);
 
