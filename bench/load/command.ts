@@ -18,6 +18,9 @@ ceilings measured in the same run at the same concurrency.
                           or a fresh database on DATABASE_URL's server)
   --api-key KEY           the target's API key (admin reads the WebAuthn origin;
                           also TWOFOLD_API_KEY)
+  --server-pid PID        the target's process on this machine, to read its CPU
+                          per login (with DATABASE_URL naming the target's
+                          database, Postgres's CPU per login is read too)
   --protocol P            grpc (default) or connect
   --grpc-library L        raw (default: hand-framed gRPC on node:http2, the cheapest
                           for the generator), client (twofold/client) or grpc-js
@@ -64,6 +67,7 @@ export function parseLoadArgs(argv: string[], env: NodeJS.ProcessEnv): { opts: L
     "ceiling-seconds": { type: "string" },
     "no-ceilings": { type: "boolean" },
     "cpu-prof": { type: "string" },
+    "server-pid": { type: "string" },
   });
   const smoke = common.smoke;
   const protocol = (values["protocol"] ?? "grpc") as string;
@@ -77,6 +81,8 @@ export function parseLoadArgs(argv: string[], env: NodeJS.ProcessEnv): { opts: L
   if (target !== undefined && (apiKey === undefined || apiKey === "")) throw new UsageError("--target needs --api-key (or TWOFOLD_API_KEY)");
   if (target !== undefined && !/^[^\s/]+:\d{1,5}$/.test(target)) throw new UsageError("--target must be host:port");
   if (values["cpu-prof"] !== undefined && target !== undefined) throw new UsageError("--cpu-prof needs a service the run starts (no --target)");
+  const serverPid = intOption(values["server-pid"], "server-pid", 1);
+  if (serverPid !== undefined && target === undefined) throw new UsageError("--server-pid needs --target (the run knows the service it starts)");
   let mix;
   try {
     mix = parseMix((values["mix"] as string | undefined) ?? (smoke ? "totp=40,hotp=15,webauthn=15,backup-code=15,app-password=15" : "totp"));
@@ -102,6 +108,7 @@ export function parseLoadArgs(argv: string[], env: NodeJS.ProcessEnv): { opts: L
     ceilingSeconds: numberOption(values["ceiling-seconds"], "ceiling-seconds", 0.5) ?? (smoke ? 2 : 10),
     ceilings: values["no-ceilings"] !== true,
     cpuProfDir: values["cpu-prof"] as string | undefined,
+    serverPid,
     progress: common.progress,
   };
   if (opts.logins !== undefined && numberOption(values["duration"], "duration", 0.5) === undefined) opts.seconds = 3600;

@@ -12,6 +12,7 @@ import { cpuDelta, cpuSnapshot, machineCpu, processCpuSeconds, selfCpuSeconds, t
 import { progressBar } from "../common/progress.js";
 import { cdfPoints, histogram, round, sortedCopy, summarise, type Bin, type Summary } from "../common/stats.js";
 import { databaseCeiling, transportCeiling, type CeilingResult } from "./ceilings.js";
+import { databaseOfUrl } from "./database.js";
 import { openClients, type GrpcLibrary, type LoadClients, type Protocol } from "./clients.js";
 import { monotonicUs, mainThreadProfile, summariseProfile, type ProfileSummary } from "./cpu-profile.js";
 import { drive } from "./drive.js";
@@ -45,6 +46,8 @@ export interface LoadOptions {
   ceilingSeconds: number;
   ceilings: boolean;
   cpuProfDir: string | undefined;
+  /** With a target on this machine: its process id, so the run reads its CPU as it does a service it starts. */
+  serverPid: number | undefined;
   progress: boolean;
 }
 
@@ -87,7 +90,7 @@ export interface LoadReport {
   command: "load";
   startedAt: string;
   machine: { cpus: number; model: string; node: string };
-  settings: Omit<LoadOptions, "apiKey" | "databaseUrl" | "mix" | "progress"> & { mix: string; wrongShare: number; smoke: boolean };
+  settings: Omit<LoadOptions, "apiKey" | "databaseUrl" | "mix" | "progress" | "serverPid"> & { mix: string; wrongShare: number; smoke: boolean };
   service: { startedByBench: boolean; target: string; database: "embedded" | "postgres" | "unknown" };
   enrolment: { users: number; byKind: Record<string, number>; seconds: number; usersPerSecond: number; concurrency: number };
   logins: {
@@ -228,20 +231,23 @@ export async function runLoad(opts: LoadOptions, smoke: boolean): Promise<LoadRe
     // Logins.
     const recorder = new Recorder(opts.seconds <= 10 ? 250 : 1000);
     const kinds = LOGIN_KINDS.filter((k) => enrolled.pools.has(k));
-    const pgServer = service?.database.kind === "postgres" ? opts.databaseUrl : undefined;
+    const serverPid = service?.child.pid ?? opts.serverPid;
+    // Postgres CPU: the backends of the run's fresh database, or of the target's (DATABASE_URL).
+    const pgServer = service?.database.kind === "postgres" || opts.target !== undefined ? opts.databaseUrl : undefined;
+    const pgDatabase = service?.database.kind === "postgres" ? service.database.name : pgServer === undefined ? undefined : databaseOfUrl(pgServer);
     let pgPids: number[] = [];
     let cpu0: { server?: number | undefined; pg: Map<number, number>; self: number; machine?: MachineCpu | undefined; mono: number } | undefined;
     let cpu1: typeof cpu0;
     const snapshot = (): NonNullable<typeof cpu0> => ({
-      server: service === undefined ? undefined : processCpuSeconds(service.child.pid),
+      server: serverPid === undefined ? undefined : processCpuSeconds(serverPid),
       pg: cpuSnapshot(pgPids),
       self: selfCpuSeconds(),
       machine: machineCpu(),
       mono: monotonicUs(),
     });
-    if (pgServer !== undefined && service?.database.kind === "postgres") {
+    if (pgServer !== undefined && pgDatabase !== undefined) {
       // The pool is open after enrolment; its backends are the ones logins use.
-      pgPids = await backendPids(pgServer, service.database.name);
+      pgPids = await backendPids(pgServer, pgDatabase);
     }
     const ctxs: LoginContext[] = connections.map((clients) => ({ clients, browser, recorder }));
     const op = async (w: number): Promise<boolean> => {

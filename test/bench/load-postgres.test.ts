@@ -1,6 +1,7 @@
 import pg from "pg";
-import { beforeAll, describe, expect, it } from "vitest";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { LoadReport } from "../../bench/load/run-load.js";
+import { startService, type StartedService } from "../../bench/load/service.js";
 import { runBench, type BenchRun } from "./support/run-bench.js";
 
 const serverUrl = process.env["DATABASE_URL"];
@@ -55,5 +56,33 @@ describe("twofold-bench load --smoke on Postgres (DATABASE_URL), with --cpu-prof
     expect(p?.top.length).toBeGreaterThan(5);
     expect(p?.top[0]?.selfMs).toBeGreaterThan(0);
     expect(run.stdout).toMatch(/server cpu profile .* top self time:/);
+  });
+});
+
+describe("twofold-bench load --target with --server-pid and the target's database as DATABASE_URL", () => {
+  let service: StartedService;
+  let run: BenchRun<LoadReport>;
+  beforeAll(async () => {
+    if (serverUrl === undefined || serverUrl === "") throw new Error("DATABASE_URL must name a Postgres server for this test");
+    const { mkdtempSync } = await import("node:fs");
+    const { join } = await import("node:path");
+    const { tmpdir } = await import("node:os");
+    service = await startService({ databaseUrl: serverUrl, workDir: mkdtempSync(join(tmpdir(), "twofold-bench-target-")) });
+    if (service.database.kind !== "postgres") throw new Error("the service should run on Postgres");
+    const args = ["load", "--smoke", "--mix", "totp", "--users", "120", "--duration", "2", "--no-ceilings"];
+    const target = ["--target", service.target, "--api-key", service.apiKey, "--server-pid", String(service.child.pid)];
+    run = await runBench<LoadReport>([...args, ...target], { html: false, env: { ...process.env, DATABASE_URL: service.database.url } });
+  }, 180_000);
+  afterAll(async () => {
+    await service?.stop();
+  });
+
+  it("reads the target's CPU and its database backends' CPU per login, as for a service it starts", () => {
+    expect(run.code, run.stderr).toBe(0);
+    expect(run.report.service.startedByBench).toBe(false);
+    expect(run.report.logins.verified).toBeGreaterThan(0);
+    expect(run.report.cpu.serverMsPerLogin).toBeGreaterThan(0);
+    expect(run.report.cpu.postgresMsPerLogin).toBeGreaterThan(0);
+    expect(run.stdout).toMatch(/cpu per login: server \d[\d.]* ms, postgres \d[\d.]* ms/);
   });
 });
