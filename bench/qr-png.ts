@@ -5,13 +5,15 @@
  * account) with qrcode's toBuffer (pngjs, RGBA, filter search per row) and with
  * our 1-bit writer, in one process, in alternating slices, so both see the
  * same machine load; prints renders per second, the ratio, and the sizes.
- * A third row times QRCode.create alone (the module matrix, with its mask
- * search), which both renderers include: the floor of any PNG writer.
+ * Two more rows time the module matrix alone, with its mask search: qrcode's
+ * (QRCode.create, what toBuffer starts from) and ours (qr-matrix.ts, what
+ * the 1-bit writer starts from).
  *
  *   npx tsx bench/qr-png.ts [--seconds N] [--smoke]
  */
 import QRCode from "qrcode";
 import { buildOtpEnrolment } from "../src/domain/otp/enrolment.js";
+import { qrMatrix } from "../src/domain/otp/qr-matrix.js";
 import { renderQrPng } from "../src/domain/otp/qr-png.js";
 
 const args = process.argv.slice(2);
@@ -35,12 +37,13 @@ const { otpauthUri } = await buildOtpEnrolment(
 const renderers: { name: string; render: () => Promise<Buffer>; png?: false }[] = [
   { name: "qrcode toBuffer (pngjs)", render: () => QRCode.toBuffer(otpauthUri, { type: "png", errorCorrectionLevel: "M" }) },
   { name: "twofold 1-bit writer", render: async () => renderQrPng(otpauthUri, { errorCorrectionLevel: "M", margin: 4, scale: 4 }) },
-  // Not a PNG: the module matrix both renderers start from, to show the floor.
+  // Not PNGs: the module matrix each renderer starts from (the same symbol), to show the floor.
   {
     name: "QRCode.create alone",
     render: async () => Buffer.from(QRCode.create(otpauthUri, { errorCorrectionLevel: "M" }).modules.data),
     png: false,
   },
+  { name: "twofold qrMatrix alone", render: async () => Buffer.from(qrMatrix(Buffer.from(otpauthUri, "utf8"), "M").data), png: false },
 ];
 
 const totals = renderers.map(() => ({ renders: 0, nanos: 0n }));

@@ -1,7 +1,8 @@
 // PNG sections cited below are those of the W3C PNG Recommendation, second
 // edition (2003, = ISO/IEC 15948), and of RFC 2083 (PNG 1.0).
 import { deflateSync } from "node:zlib";
-import QRCode, { type QRCodeErrorCorrectionLevel } from "qrcode";
+import type { QRCodeErrorCorrectionLevel } from "qrcode";
+import { qrMatrix } from "./qr-matrix.js";
 import { renderQrSvg } from "./qr-svg.js";
 
 /** How the QR symbol becomes pixels: error correction, quiet zone and module size. */
@@ -33,8 +34,8 @@ export function renderQrPng(text: string, opts: QrPngOptions): Buffer {
 
 /**
  * The QR code of `text` as PNG (this writer) and SVG (qr-svg.ts) from one
- * module matrix: building the matrix (with its search over the eight mask
- * patterns, ISO/IEC 18004 §7.8.3) is most of the work, so it is done once.
+ * module matrix (qr-matrix.ts): building it, with its search over the eight
+ * mask patterns (ISO/IEC 18004 §7.8.3), is most of the work, so it is done once.
  */
 export function renderQrImages(text: string, opts: QrPngOptions): { png: Buffer; svg: string } {
   // One byte-mode segment: qrcode would otherwise search the cheapest mix of
@@ -43,7 +44,7 @@ export function renderQrImages(text: string, opts: QrPngOptions): { png: Buffer;
   // of up to 40 bytes the symbol is the same version; a 64-byte (imported
   // SHA-512) secret's base32 text would fit in alphanumeric mode, and as
   // bytes its symbol is one version larger, which readers scan all the same.
-  const { size, data } = QRCode.create([{ data: Buffer.from(text, "utf8"), mode: "byte" }], { errorCorrectionLevel: opts.errorCorrectionLevel }).modules;
+  const { size, data } = qrMatrix(Buffer.from(text, "utf8"), opts.errorCorrectionLevel);
   const side = (size + 2 * opts.margin) * opts.scale;
   return { png: encodePng(side, packRows(size, data, side, opts)), svg: renderQrSvg(size, data, opts.margin) };
 }
