@@ -137,6 +137,9 @@ export function loadTable(r: LoadReport): string {
     `enrolment: ${r.enrolment.users} users (${Object.entries(r.enrolment.byKind).map(([k, n]) => `${k} ${n}`).join(", ")}) ` +
       `in ${fmt(r.enrolment.seconds, 1)} s, ${fmt(r.enrolment.usersPerSecond, 1)} users/s at ${r.enrolment.concurrency} in flight`,
   );
+  const ec = r.enrolment.cpu;
+  const cpuMs = (v: number | undefined): string => (v === undefined ? "n/a" : `${ms(v)} ms`);
+  lines.push(`cpu per enrolled user: server ${cpuMs(ec.serverMsPerUser)}, postgres ${cpuMs(ec.postgresMsPerUser)}, load generator ${cpuMs(ec.generatorMsPerUser)}`);
   lines.push("");
   const loginRows: Cell[][] = [];
   const row = (name: string, n: number, perSecond: number, d: LoadReport["logins"]["latencyMs"], verified: number, refused: number, unexpected: number): Cell[] => [

@@ -92,7 +92,15 @@ export interface LoadReport {
   machine: { cpus: number; model: string; node: string };
   settings: Omit<LoadOptions, "apiKey" | "databaseUrl" | "mix" | "progress" | "serverPid"> & { mix: string; wrongShare: number; smoke: boolean };
   service: { startedByBench: boolean; target: string; database: "embedded" | "postgres" | "unknown" };
-  enrolment: { users: number; byKind: Record<string, number>; seconds: number; usersPerSecond: number; concurrency: number };
+  enrolment: {
+    users: number;
+    byKind: Record<string, number>;
+    seconds: number;
+    usersPerSecond: number;
+    concurrency: number;
+    /** CPU per enrolled user (milliseconds), as for logins; undefined where it cannot be read. */
+    cpu: { serverMsPerUser: number | undefined; postgresMsPerUser: number | undefined; generatorMsPerUser: number | undefined };
+  };
   logins: {
     seconds: number;
     count: number;
@@ -158,6 +166,23 @@ function ceilingReport(c: CeilingResult): CeilingReport {
   };
 }
 
+/** Milliseconds per user between two CPU readings (seconds). */
+function perUser(a: number | undefined, b: number | undefined, users: number): number | undefined {
+  return a === undefined || b === undefined || users === 0 ? undefined : round(((b - a) * 1000) / users);
+}
+
+/**
+ * CPU seconds of backends between two snapshots, counting a backend first
+ * seen in the second from zero: the pool opens its connections while users
+ * enrol. (One that closed before the second snapshot is not counted.)
+ */
+function startedDuring(before: Map<number, number>, after: Map<number, number>): number | undefined {
+  if (after.size === 0) return undefined;
+  let sum = 0;
+  for (const [pid, end] of after) sum += end - (before.get(pid) ?? 0);
+  return sum;
+}
+
 /** Postgres backends connected to `database` (to read their CPU), excluding this query's own. */
 async function backendPids(serverUrl: string, database: string): Promise<number[]> {
   const c = new pg.Client({ connectionString: serverUrl });
@@ -219,22 +244,27 @@ export async function runLoad(opts: LoadOptions, smoke: boolean): Promise<LoadRe
     const clientOpts = { protocol: opts.protocol, grpcLibrary: opts.grpcLibrary };
     for (let i = 0; i < opts.connections; i++) connections.push(openClients({ ...clientOpts, target, apiKey }));
 
-    // Enrolment, through twofold/client: the path platform services take.
-    const setup = openClients({ protocol: opts.protocol, grpcLibrary: "client", target, apiKey });
+    // Enrolment, through the same client library as the logins: the generator shares the box with
+    // what it measures, and twofold/client cost it about a millisecond more per enrolled user than the
+    // hand-framed client (--grpc-library client enrols and logs in through twofold/client).
+    const setup = openClients({ ...clientOpts, target, apiKey });
     connections.push(setup);
     const browser = new WebAuthnClient({ origin: await webAuthnOrigin(setup) });
     const ca = await AttestationCa.create();
     const sizes = poolSizes(opts.mix, opts.users, opts.concurrency);
+    const serverPid = service?.child.pid ?? opts.serverPid;
+    // Postgres CPU: the backends of the run's fresh database, or of the target's (DATABASE_URL).
+    const pgServer = service?.database.kind === "postgres" || opts.target !== undefined ? opts.databaseUrl : undefined;
+    const pgDatabase = service?.database.kind === "postgres" ? service.database.name : pgServer === undefined ? undefined : databaseOfUrl(pgServer);
+    const backends = async (): Promise<number[]> => (pgServer !== undefined && pgDatabase !== undefined ? backendPids(pgServer, pgDatabase) : []);
+    const enrolCpu0 = { server: serverPid === undefined ? undefined : processCpuSeconds(serverPid), pg: cpuSnapshot(await backends()), self: selfCpuSeconds() };
     const enrolled = await enrolAll({ clients: setup, browser, ca, runId: newRunId() }, sizes, opts.enrolConcurrency, opts.progress);
+    const enrolCpu1 = { server: serverPid === undefined ? undefined : processCpuSeconds(serverPid), pg: cpuSnapshot(await backends()), self: selfCpuSeconds() };
     connections.pop()?.close();
 
     // Logins.
     const recorder = new Recorder(opts.seconds <= 10 ? 250 : 1000);
     const kinds = LOGIN_KINDS.filter((k) => enrolled.pools.has(k));
-    const serverPid = service?.child.pid ?? opts.serverPid;
-    // Postgres CPU: the backends of the run's fresh database, or of the target's (DATABASE_URL).
-    const pgServer = service?.database.kind === "postgres" || opts.target !== undefined ? opts.databaseUrl : undefined;
-    const pgDatabase = service?.database.kind === "postgres" ? service.database.name : pgServer === undefined ? undefined : databaseOfUrl(pgServer);
     let pgPids: number[] = [];
     let cpu0: { server?: number | undefined; pg: Map<number, number>; self: number; machine?: MachineCpu | undefined; mono: number } | undefined;
     let cpu1: typeof cpu0;
@@ -245,10 +275,8 @@ export async function runLoad(opts: LoadOptions, smoke: boolean): Promise<LoadRe
       machine: machineCpu(),
       mono: monotonicUs(),
     });
-    if (pgServer !== undefined && pgDatabase !== undefined) {
-      // The pool is open after enrolment; its backends are the ones logins use.
-      pgPids = await backendPids(pgServer, pgDatabase);
-    }
+    // The pool is open after enrolment; its backends are the ones logins use.
+    pgPids = await backends();
     const ctxs: LoginContext[] = connections.map((clients) => ({ clients, browser, recorder }));
     const op = async (w: number): Promise<boolean> => {
       const kind = pickKind(opts.mix, Math.random());
@@ -402,6 +430,11 @@ export async function runLoad(opts: LoadOptions, smoke: boolean): Promise<LoadRe
         seconds: round(enrolled.seconds),
         usersPerSecond: round(enrolled.users / enrolled.seconds),
         concurrency: opts.enrolConcurrency,
+        cpu: {
+          serverMsPerUser: perUser(enrolCpu0.server, enrolCpu1.server, enrolled.users),
+          postgresMsPerUser: perUser(0, startedDuring(enrolCpu0.pg, enrolCpu1.pg), enrolled.users),
+          generatorMsPerUser: perUser(enrolCpu0.self, enrolCpu1.self, enrolled.users),
+        },
       },
       logins: {
         seconds: round(seconds),

@@ -50,6 +50,14 @@ describe("twofold-bench load --smoke on Postgres (DATABASE_URL), with --cpu-prof
     expect(r.cpu.postgresMsPerLogin).toBeGreaterThan(0);
   });
 
+  it("reads the CPU per enrolled user of the server, its database's backends and the generator", () => {
+    const c = run.report.enrolment.cpu;
+    expect(c.serverMsPerUser).toBeGreaterThan(0);
+    expect(c.postgresMsPerUser).toBeGreaterThan(0);
+    expect(c.generatorMsPerUser).toBeGreaterThan(0);
+    expect(run.stdout).toMatch(/cpu per enrolled user: server \d[\d.]* ms, postgres \d[\d.]* ms, load generator \d[\d.]* ms/);
+  });
+
   it("lists the server's top self-time functions from its CPU profile over the window", () => {
     const p = run.report.cpuProfile;
     expect(p?.busyMs).toBeGreaterThan(0);
@@ -83,6 +91,8 @@ describe("twofold-bench load --target with --server-pid and the target's databas
     expect(run.report.logins.verified).toBeGreaterThan(0);
     expect(run.report.cpu.serverMsPerLogin).toBeGreaterThan(0);
     expect(run.report.cpu.postgresMsPerLogin).toBeGreaterThan(0);
+    expect(run.report.enrolment.cpu.serverMsPerUser).toBeGreaterThan(0);
+    expect(run.report.enrolment.cpu.postgresMsPerUser).toBeGreaterThan(0);
     expect(run.stdout).toMatch(/cpu per login: server \d[\d.]* ms, postgres \d[\d.]* ms/);
   });
 });
