@@ -37,7 +37,8 @@ const { otpauthUri } = await buildOtpEnrolment(
 const renderers: { name: string; render: () => Promise<Buffer>; png?: false }[] = [
   { name: "qrcode toBuffer (pngjs)", render: () => QRCode.toBuffer(otpauthUri, { type: "png", errorCorrectionLevel: "M" }) },
   { name: "twofold 1-bit writer", render: async () => renderQrPng(otpauthUri, { errorCorrectionLevel: "M", margin: 4, scale: 4 }) },
-  // Not PNGs: the module matrix each renderer starts from (the same symbol), to show the floor.
+  // Not PNGs: the module matrix each renderer starts from, to show the floor. qrcode's row is
+  // toBuffer's start, from the text (with its segment search); ours is the enrolment's, from the bytes.
   {
     name: "QRCode.create alone",
     render: async () => Buffer.from(QRCode.create(otpauthUri, { errorCorrectionLevel: "M" }).modules.data),

@@ -19,8 +19,9 @@ ceilings measured in the same run at the same concurrency.
   --api-key KEY           the target's API key (admin reads the WebAuthn origin;
                           also TWOFOLD_API_KEY)
   --server-pid PID        the target's process on this machine, to read its CPU
-                          per login (with DATABASE_URL naming the target's
-                          database, Postgres's CPU per login is read too)
+                          per login and per enrolled user (Postgres's is read,
+                          with or without it, from the backends of the database
+                          DATABASE_URL connects to, when on this machine)
   --protocol P            grpc (default) or connect
   --grpc-library L        raw (default: hand-framed gRPC on node:http2, the cheapest
                           for the generator), client (twofold/client) or grpc-js

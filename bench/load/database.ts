@@ -40,18 +40,7 @@ export async function createFreshDatabase(serverUrl: string): Promise<FreshDatab
  * a Unix socket) is no WHATWG URL, yet pg accepts it.
  */
 export function urlWithDatabase(url: string, name: string): string {
-  const { base, rest } = urlParts(url);
-  return `${base}/${name}${rest}`;
-}
-
-/** The database `url` names (undefined when its path names none: pg would take the user's name). */
-export function databaseOfUrl(url: string): string | undefined {
-  const path = urlParts(url).path.replace(/^\//, "");
-  return path === "" ? undefined : decodeURIComponent(path);
-}
-
-function urlParts(url: string): { base: string; path: string; rest: string } {
   const m = /^([a-z][a-z0-9+.-]*:\/\/[^/?#]*)(\/[^?#]*)?([?#].*)?$/i.exec(url);
   if (m === null) throw new Error("DATABASE_URL is not a postgres:// URL");
-  return { base: m[1] ?? "", path: m[2] ?? "", rest: m[3] ?? "" };
+  return `${m[1] ?? ""}/${name}${m[3] ?? ""}`;
 }

@@ -3,7 +3,7 @@
  * fixed concurrency against a live service, and measure, in the same run,
  * the transport and database ceilings those logins could at best reach.
  */
-import { mkdirSync, mkdtempSync, rmSync } from "node:fs";
+import { mkdirSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { cpus, tmpdir } from "node:os";
 import { join } from "node:path";
 import pg from "pg";
@@ -12,7 +12,6 @@ import { cpuDelta, cpuSnapshot, machineCpu, processCpuSeconds, selfCpuSeconds, t
 import { progressBar } from "../common/progress.js";
 import { cdfPoints, histogram, round, sortedCopy, summarise, type Bin, type Summary } from "../common/stats.js";
 import { databaseCeiling, transportCeiling, type CeilingResult } from "./ceilings.js";
-import { databaseOfUrl } from "./database.js";
 import { openClients, type GrpcLibrary, type LoadClients, type Protocol } from "./clients.js";
 import { monotonicUs, mainThreadProfile, summariseProfile, type ProfileSummary } from "./cpu-profile.js";
 import { drive } from "./drive.js";
@@ -183,15 +182,32 @@ function startedDuring(before: Map<number, number>, after: Map<number, number>):
   return sum;
 }
 
-/** Postgres backends connected to `database` (to read their CPU), excluding this query's own. */
-async function backendPids(serverUrl: string, database: string): Promise<number[]> {
-  const c = new pg.Client({ connectionString: serverUrl });
+/**
+ * Postgres backends connected to `database` (undefined: the one `url` itself
+ * connects to, as pg resolves it), to read their CPU; not this query's own.
+ * Only pids that are Postgres processes on this machine are kept: a server in
+ * another pid namespace (a container, another host) reports pids that may
+ * name unrelated local processes.
+ */
+async function backendPids(url: string, database: string | undefined): Promise<number[]> {
+  const c = new pg.Client({ connectionString: url });
   await c.connect();
   try {
-    const r = await c.query<{ pid: number }>("SELECT pid FROM pg_stat_activity WHERE datname = $1 AND pid <> pg_backend_pid()", [database]);
-    return r.rows.map((row) => row.pid);
+    const r = await c.query<{ pid: number }>(
+      "SELECT pid FROM pg_stat_activity WHERE datname = COALESCE($1::text, current_database()) AND pid <> pg_backend_pid()",
+      [database ?? null],
+    );
+    return r.rows.map((row) => row.pid).filter(isLocalPostgres);
   } finally {
     await c.end();
+  }
+}
+
+function isLocalPostgres(pid: number): boolean {
+  try {
+    return readFileSync(`/proc/${pid}/comm`, "utf8").startsWith("postgres");
+  } catch {
+    return false;
   }
 }
 
@@ -253,13 +269,17 @@ export async function runLoad(opts: LoadOptions, smoke: boolean): Promise<LoadRe
     const ca = await AttestationCa.create();
     const sizes = poolSizes(opts.mix, opts.users, opts.concurrency);
     const serverPid = service?.child.pid ?? opts.serverPid;
-    // Postgres CPU: the backends of the run's fresh database, or of the target's (DATABASE_URL).
+    // Postgres CPU: the backends of the run's fresh database, or of the target's (the one DATABASE_URL connects to).
     const pgServer = service?.database.kind === "postgres" || opts.target !== undefined ? opts.databaseUrl : undefined;
-    const pgDatabase = service?.database.kind === "postgres" ? service.database.name : pgServer === undefined ? undefined : databaseOfUrl(pgServer);
-    const backends = async (): Promise<number[]> => (pgServer !== undefined && pgDatabase !== undefined ? backendPids(pgServer, pgDatabase) : []);
-    const enrolCpu0 = { server: serverPid === undefined ? undefined : processCpuSeconds(serverPid), pg: cpuSnapshot(await backends()), self: selfCpuSeconds() };
+    const pgDatabase = service?.database.kind === "postgres" ? service.database.name : undefined;
+    const backends = async (): Promise<number[]> => (pgServer !== undefined ? backendPids(pgServer, pgDatabase) : []);
+    const serverCpu = (): number | undefined => (serverPid === undefined ? undefined : processCpuSeconds(serverPid));
+    // The backend query runs outside the enrolment's readings of this process and the server.
+    const pg0 = cpuSnapshot(await backends());
+    const enrolCpu0 = { server: serverCpu(), self: selfCpuSeconds() };
     const enrolled = await enrolAll({ clients: setup, browser, ca, runId: newRunId() }, sizes, opts.enrolConcurrency, opts.progress);
-    const enrolCpu1 = { server: serverPid === undefined ? undefined : processCpuSeconds(serverPid), pg: cpuSnapshot(await backends()), self: selfCpuSeconds() };
+    const enrolCpu1 = { server: serverCpu(), self: selfCpuSeconds() };
+    const pg1 = cpuSnapshot(await backends());
     connections.pop()?.close();
 
     // Logins.
@@ -269,7 +289,7 @@ export async function runLoad(opts: LoadOptions, smoke: boolean): Promise<LoadRe
     let cpu0: { server?: number | undefined; pg: Map<number, number>; self: number; machine?: MachineCpu | undefined; mono: number } | undefined;
     let cpu1: typeof cpu0;
     const snapshot = (): NonNullable<typeof cpu0> => ({
-      server: serverPid === undefined ? undefined : processCpuSeconds(serverPid),
+      server: serverCpu(),
       pg: cpuSnapshot(pgPids),
       self: selfCpuSeconds(),
       machine: machineCpu(),
@@ -432,7 +452,7 @@ export async function runLoad(opts: LoadOptions, smoke: boolean): Promise<LoadRe
         concurrency: opts.enrolConcurrency,
         cpu: {
           serverMsPerUser: perUser(enrolCpu0.server, enrolCpu1.server, enrolled.users),
-          postgresMsPerUser: perUser(0, startedDuring(enrolCpu0.pg, enrolCpu1.pg), enrolled.users),
+          postgresMsPerUser: perUser(0, startedDuring(pg0, pg1), enrolled.users),
           generatorMsPerUser: perUser(enrolCpu0.self, enrolCpu1.self, enrolled.users),
         },
       },

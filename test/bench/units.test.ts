@@ -2,7 +2,7 @@ import { describe, expect, it } from "vitest";
 import { progressBar } from "../../bench/common/progress.js";
 import { cdfPoints, histogram, quantile, summarise } from "../../bench/common/stats.js";
 import { parseLoadArgs } from "../../bench/load/command.js";
-import { databaseOfUrl, urlWithDatabase } from "../../bench/load/database.js";
+import { urlWithDatabase } from "../../bench/load/database.js";
 import { UserPool } from "../../bench/load/pools.js";
 import { MixError, parseMix, pickKind, poolSizes } from "../../bench/load/mix.js";
 import { currentStep, type TotpUser } from "../../bench/load/users.js";
@@ -135,14 +135,6 @@ describe("the load run's database URL", () => {
     expect(urlWithDatabase("postgres://postgres@/test?host=/var/run/postgresql", "b1")).toBe("postgres://postgres@/b1?host=/var/run/postgresql");
     expect(urlWithDatabase("postgresql://u:p@db.example:6432?sslmode=require", "b1")).toBe("postgresql://u:p@db.example:6432/b1?sslmode=require");
     expect(() => urlWithDatabase("host=/tmp dbname=x", "b1")).toThrow(/postgres:\/\//);
-  });
-
-  it("says which database a URL names, or none when its path is empty", () => {
-    expect(databaseOfUrl("postgres://postgres@127.0.0.1:5432/test")).toBe("test");
-    expect(databaseOfUrl("postgres://postgres@%2Fvar%2Frun%2Fpostgresql/my%20db")).toBe("my db");
-    expect(databaseOfUrl("postgres://postgres@/b1?host=/var/run/postgresql")).toBe("b1");
-    expect(databaseOfUrl("postgresql://u:p@db.example:6432?sslmode=require")).toBeUndefined();
-    expect(databaseOfUrl("postgresql://u:p@db.example:6432/")).toBeUndefined();
   });
 });
 

@@ -12,7 +12,8 @@ export interface QrMatrix {
  * builds on its own, module for module, but with its mask search done here.
  *
  * The encoder must try the eight data masks and keep the one whose symbol
- * scores the lowest penalty (§7.8.3). qrcode does so by masking, scoring and
+ * scores the lowest penalty (§7.8.3); the score here is qrcode's reading of
+ * the rules (below), so that the symbol stays the one qrcode would make. qrcode does so by masking, scoring and
  * unmasking the whole matrix eight times through per-module method calls and
  * a switch on the pattern; that was about 30 % of the server's CPU while users
  * enrolled. Here qrcode builds the symbol once with mask 0; the data modules
@@ -36,6 +37,8 @@ export function qrMatrix(bytes: Buffer, errorCorrectionLevel: QRCodeErrorCorrect
   const flip0 = flips[0] as Uint32Array;
   for (let i = 0; i < words; i++) plain[i] = (plain[i] as number) ^ (flip0[i] as number);
   const level = FORMAT_LEVEL_BITS[errorCorrectionLevel];
+  // qrcode would read an unknown spelling as its default level, and the format bits would then disagree.
+  if (level === undefined) throw new Error(`unknown QR error-correction level ${String(errorCorrectionLevel)}`);
   const candidate = new Uint32Array(words);
   const modulesOut = new Uint8Array(candidate.buffer, 0, count);
   let best = 0;
@@ -169,7 +172,9 @@ function writeMasked(
  * qrcode computes it: N1 = 3 + (run − 5) per run of five or more same-colour
  * modules in a row or column; N2 = 3 per 2×2 block of one colour (blocks
  * overlapping); N3 = 40 per 11-module window in a row or column reading
- * 10111010000 or 00001011101; N4 = 10 per 5 % the dark share is from 50 %.
+ * 10111010000 or 00001011101; N4 = 10 × |⌈dark % / 5⌉ − 10| (qrcode's form:
+ * a share just over 50 % already scores 10, where the standard's table
+ * scores 0 from 45 % to 55 %).
  */
 function penaltyScore(m: Uint8Array, size: number): number {
   let points = 0;

@@ -26,7 +26,7 @@ const DEFLATE_LEVEL = 6;
  * Renders `text` as a QR code in a 1-bit grayscale PNG. qrcode's own PNG path
  * (pngjs) writes 32-bit RGBA and tries every filter on every row, which made
  * it about a third of server CPU during enrolment; a two-colour image needs
- * none of that: one bit per pixel, filter type 0, one deflate call.
+ * none of that: one bit per pixel, no filter search (packRows), one deflate call.
  */
 export function renderQrPng(text: string, opts: QrPngOptions): Buffer {
   return renderQrImages(text, opts).png;
