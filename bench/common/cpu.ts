@@ -73,12 +73,17 @@ export function cpuSnapshot(pids: readonly number[]): Map<number, number> {
   return out;
 }
 
-/** CPU seconds used between two snapshots, summed over the pids present in both; undefined when none is. */
-export function cpuDelta(before: Map<number, number>, after: Map<number, number>): number | undefined {
+/**
+ * CPU seconds used between two snapshots, summed over the pids present in
+ * both; undefined when none is. With `newFromZero`, a pid only in `after`
+ * counts its whole CPU (a process that started in between, such as a backend
+ * a pool opened); one gone by `after` is not counted either way.
+ */
+export function cpuDelta(before: Map<number, number>, after: Map<number, number>, opts: { newFromZero?: boolean } = {}): number | undefined {
   let sum = 0;
   let any = false;
   for (const [pid, end] of after) {
-    const start = before.get(pid);
+    const start = before.get(pid) ?? (opts.newFromZero === true ? 0 : undefined);
     if (start === undefined) continue;
     sum += end - start;
     any = true;

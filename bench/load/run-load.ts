@@ -165,21 +165,9 @@ function ceilingReport(c: CeilingResult): CeilingReport {
   };
 }
 
-/** Milliseconds per user between two CPU readings (seconds). */
-function perUser(a: number | undefined, b: number | undefined, users: number): number | undefined {
-  return a === undefined || b === undefined || users === 0 ? undefined : round(((b - a) * 1000) / users);
-}
-
-/**
- * CPU seconds of backends between two snapshots, counting a backend first
- * seen in the second from zero: the pool opens its connections while users
- * enrol. (One that closed before the second snapshot is not counted.)
- */
-function startedDuring(before: Map<number, number>, after: Map<number, number>): number | undefined {
-  if (after.size === 0) return undefined;
-  let sum = 0;
-  for (const [pid, end] of after) sum += end - (before.get(pid) ?? 0);
-  return sum;
+/** Milliseconds per operation between two CPU readings (seconds), over `n` operations. */
+function msPer(a: number | undefined, b: number | undefined, n: number): number | undefined {
+  return a === undefined || b === undefined || n === 0 ? undefined : round(((b - a) * 1000) / n);
 }
 
 /**
@@ -392,8 +380,6 @@ export async function runLoad(opts: LoadOptions, smoke: boolean): Promise<LoadRe
     }
     const c0 = cpu0;
     const c1 = cpu1;
-    const perLogin = (a: number | undefined, b: number | undefined): number | undefined =>
-      a === undefined || b === undefined || count === 0 ? undefined : round(((b - a) * 1000) / count);
     const pgCpu = c0 !== undefined && c1 !== undefined && pgPids.length > 0 ? cpuDelta(c0.pg, c1.pg) : undefined;
     const machineShare =
       c0?.machine !== undefined && c1?.machine !== undefined && c1.machine.total > c0.machine.total
@@ -451,9 +437,10 @@ export async function runLoad(opts: LoadOptions, smoke: boolean): Promise<LoadRe
         usersPerSecond: round(enrolled.users / enrolled.seconds),
         concurrency: opts.enrolConcurrency,
         cpu: {
-          serverMsPerUser: perUser(enrolCpu0.server, enrolCpu1.server, enrolled.users),
-          postgresMsPerUser: perUser(0, startedDuring(pg0, pg1), enrolled.users),
-          generatorMsPerUser: perUser(enrolCpu0.self, enrolCpu1.self, enrolled.users),
+          serverMsPerUser: msPer(enrolCpu0.server, enrolCpu1.server, enrolled.users),
+          // The pool opens its connections while users enrol.
+          postgresMsPerUser: msPer(0, cpuDelta(pg0, pg1, { newFromZero: true }), enrolled.users),
+          generatorMsPerUser: msPer(enrolCpu0.self, enrolCpu1.self, enrolled.users),
         },
       },
       logins: {
@@ -472,9 +459,9 @@ export async function runLoad(opts: LoadOptions, smoke: boolean): Promise<LoadRe
       rpcs,
       timeline: { sliceSeconds: recorder.sliceMs / 1000, logins: recorder.timeline.map((n) => round(n / (recorder.sliceMs / 1000))) },
       cpu: {
-        serverMsPerLogin: perLogin(c0?.server, c1?.server),
+        serverMsPerLogin: msPer(c0?.server, c1?.server, count),
         postgresMsPerLogin: pgCpu === undefined || count === 0 ? undefined : round((pgCpu * 1000) / count),
-        generatorMsPerLogin: perLogin(c0?.self, c1?.self) ?? 0,
+        generatorMsPerLogin: msPer(c0?.self, c1?.self, count) ?? 0,
         generatorCores: c0 === undefined || c1 === undefined || seconds === 0 ? undefined : round((c1.self - c0.self) / seconds, 3),
         machineBusyShare: machineShare,
         machineCores: c1?.machine?.cores,

@@ -1,3 +1,6 @@
+import { mkdtempSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import pg from "pg";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { LoadReport } from "../../bench/load/run-load.js";
@@ -22,9 +25,6 @@ describe("twofold-bench load --smoke on Postgres (DATABASE_URL), with --cpu-prof
   beforeAll(async () => {
     if (serverUrl === undefined || serverUrl === "") throw new Error("DATABASE_URL must name a Postgres server for this test");
     before = await benchDatabases();
-    const { mkdtempSync } = await import("node:fs");
-    const { join } = await import("node:path");
-    const { tmpdir } = await import("node:os");
     const prof = mkdtempSync(join(tmpdir(), "twofold-bench-prof-"));
     run = await runBench<LoadReport>(["load", "--smoke", "--mix", "totp", "--wrong", "20", "--users", "250", "--warmup", "0.5", "--duration", "2", "--cpu-prof", prof], { html: false });
   }, 180_000);
@@ -72,9 +72,6 @@ describe("twofold-bench load --target with --server-pid and the target's databas
   let run: BenchRun<LoadReport>;
   beforeAll(async () => {
     if (serverUrl === undefined || serverUrl === "") throw new Error("DATABASE_URL must name a Postgres server for this test");
-    const { mkdtempSync } = await import("node:fs");
-    const { join } = await import("node:path");
-    const { tmpdir } = await import("node:os");
     service = await startService({ databaseUrl: serverUrl, workDir: mkdtempSync(join(tmpdir(), "twofold-bench-target-")) });
     if (service.database.kind !== "postgres") throw new Error("the service should run on Postgres");
     const args = ["load", "--smoke", "--mix", "totp", "--users", "120", "--duration", "2", "--no-ceilings"];

@@ -1,4 +1,5 @@
 import { describe, expect, it } from "vitest";
+import { cpuDelta } from "../../bench/common/cpu.js";
 import { progressBar } from "../../bench/common/progress.js";
 import { cdfPoints, histogram, quantile, summarise } from "../../bench/common/stats.js";
 import { parseLoadArgs } from "../../bench/load/command.js";
@@ -135,6 +136,17 @@ describe("the load run's database URL", () => {
     expect(urlWithDatabase("postgres://postgres@/test?host=/var/run/postgresql", "b1")).toBe("postgres://postgres@/b1?host=/var/run/postgresql");
     expect(urlWithDatabase("postgresql://u:p@db.example:6432?sslmode=require", "b1")).toBe("postgresql://u:p@db.example:6432/b1?sslmode=require");
     expect(() => urlWithDatabase("host=/tmp dbname=x", "b1")).toThrow(/postgres:\/\//);
+  });
+});
+
+describe("CPU between two snapshots", () => {
+  it("sums the pids in both, and with newFromZero also those that started in between", () => {
+    const before = new Map([[10, 1.0], [11, 2.0], [12, 5.0]]);
+    const after = new Map([[10, 1.5], [11, 2.25], [13, 0.5]]);
+    expect(cpuDelta(before, after)).toBeCloseTo(0.75, 9);
+    expect(cpuDelta(before, after, { newFromZero: true })).toBeCloseTo(1.25, 9);
+    expect(cpuDelta(before, new Map([[13, 0.5]]))).toBeUndefined();
+    expect(cpuDelta(new Map(), new Map(), { newFromZero: true })).toBeUndefined();
   });
 });
 

@@ -25,6 +25,9 @@ export interface QrMatrix {
  * error-correction level.
  */
 export function qrMatrix(bytes: Buffer, errorCorrectionLevel: QRCodeErrorCorrectionLevel): QrMatrix {
+  const level = FORMAT_LEVEL_BITS[errorCorrectionLevel];
+  // qrcode would read an unknown spelling as its default level, and the format bits would then disagree.
+  if (level === undefined) throw new Error(`unknown QR error-correction level ${String(errorCorrectionLevel)}`);
   const { modules } = QRCode.create([{ data: bytes, mode: "byte" }], { errorCorrectionLevel, maskPattern: 0 });
   const { size, data: masked0, reservedBit } = modules as typeof modules & { reservedBit: Uint8Array };
   // Modules as bytes in 32-bit words, so a mask is applied four modules at a time.
@@ -36,9 +39,6 @@ export function qrMatrix(bytes: Buffer, errorCorrectionLevel: QRCodeErrorCorrect
   new Uint8Array(plain.buffer).set(masked0);
   const flip0 = flips[0] as Uint32Array;
   for (let i = 0; i < words; i++) plain[i] = (plain[i] as number) ^ (flip0[i] as number);
-  const level = FORMAT_LEVEL_BITS[errorCorrectionLevel];
-  // qrcode would read an unknown spelling as its default level, and the format bits would then disagree.
-  if (level === undefined) throw new Error(`unknown QR error-correction level ${String(errorCorrectionLevel)}`);
   const candidate = new Uint32Array(words);
   const modulesOut = new Uint8Array(candidate.buffer, 0, count);
   let best = 0;
