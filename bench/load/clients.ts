@@ -5,11 +5,12 @@
  * The default is twofold/client (`src/client`), the library platform
  * services use; `load` itself defaults to `raw` for the measured logins,
  * because the generator shares a 2-core box with the service and Postgres
- * and must not be what limits the figure: unary gRPC framed by hand on
- * node:http2 (raw-grpc.ts) cost the generator about 0.6 ms of CPU per
- * login where twofold/client's gRPC (connect-node) cost about 1.3 ms, and
- * @grpc/grpc-js more again (0.33–1.7 ms per call against the trivial
- * server, where it also made the server spend about twice the CPU).
+ * and must not be what limits the figure: unary gRPC framed by hand
+ * (raw-grpc.ts) on the generator's own HTTP/2 connection (lean-h2.ts) costs
+ * it about 0.2 ms of CPU per login; the same framing on node:http2
+ * (`node-http2`) about 0.5 ms, twofold/client's gRPC (connect-node) about
+ * 1.3 ms, and @grpc/grpc-js more again (0.33–1.7 ms per call against the
+ * trivial server, where it also made the server spend about twice the CPU).
  * `--protocol connect` always goes through twofold/client (binary, HTTP/2).
  */
 import { create, fromBinary, toBinary, type DescMethodUnary, type DescService, type MessageInitShape, type MessageShape } from "@bufbuild/protobuf";
@@ -22,12 +23,13 @@ import { AuthenticationService } from "../../src/gen/twofold/v1/authentication_p
 import { BackupCodeService } from "../../src/gen/twofold/v1/backup_codes_pb.js";
 import { EnrolmentService } from "../../src/gen/twofold/v1/enrolment_pb.js";
 import { createTwofoldClient } from "../../src/client/index.js";
-import { rawGrpcService } from "./raw-grpc.js";
+import { LeanH2Connection } from "./lean-h2.js";
+import { leanSender, nodeHttp2Sender, rawGrpcService } from "./raw-grpc.js";
 
 /** The wire protocol of the load. */
 export type Protocol = "grpc" | "connect";
 /** Which library speaks gRPC for the load generator. */
-export type GrpcLibrary = "grpc-js" | "client" | "raw";
+export type GrpcLibrary = "grpc-js" | "client" | "raw" | "node-http2";
 
 /** The unary methods of a service as async functions, the shape connect's `Client<S>` has. */
 export type UnaryClient<S extends DescService> = {
@@ -64,6 +66,7 @@ const DEFAULT_DEADLINE_MS = 30_000;
 export function openClients(opts: ClientOptions): LoadClients {
   if (opts.protocol === "grpc" && opts.grpcLibrary === "grpc-js") return grpcJsClients(opts);
   if (opts.protocol === "grpc" && opts.grpcLibrary === "raw") return rawClients(opts);
+  if (opts.protocol === "grpc" && opts.grpcLibrary === "node-http2") return nodeHttp2Clients(opts);
   return libraryClients(opts);
 }
 
@@ -129,11 +132,18 @@ function grpcJsClients(opts: ClientOptions): LoadClients {
 }
 
 function rawClients(opts: ClientOptions): LoadClients {
+  const url = new URL(`http://${opts.target}`);
+  const conn = new LeanH2Connection(url.hostname.replace(/^\[(.*)\]$/, "$1"), Number(url.port || 80));
+  const sender = leanSender(conn, url.host, `Bearer ${opts.apiKey}`, opts.deadlineMs ?? DEFAULT_DEADLINE_MS);
+  const client = <S extends DescService>(service: S): UnaryClient<S> => rawGrpcService(sender, service) as unknown as UnaryClient<S>;
+  return servicesOf(client, () => conn.close());
+}
+
+function nodeHttp2Clients(opts: ClientOptions): LoadClients {
   const session = http2.connect(`http://${opts.target}`);
   session.on("error", () => undefined);
-  const auth = `Bearer ${opts.apiKey}`;
-  const deadline = opts.deadlineMs ?? DEFAULT_DEADLINE_MS;
-  const client = <S extends DescService>(service: S): UnaryClient<S> => rawGrpcService(session, service, auth, deadline) as unknown as UnaryClient<S>;
+  const sender = nodeHttp2Sender(session, `Bearer ${opts.apiKey}`, opts.deadlineMs ?? DEFAULT_DEADLINE_MS);
+  const client = <S extends DescService>(service: S): UnaryClient<S> => rawGrpcService(sender, service) as unknown as UnaryClient<S>;
   return servicesOf(client, () => session.destroy());
 }
 

@@ -23,8 +23,10 @@ ceilings measured in the same run at the same concurrency.
                           with or without it, from the backends of the database
                           DATABASE_URL connects to, when on this machine)
   --protocol P            grpc (default) or connect
-  --grpc-library L        raw (default: hand-framed gRPC on node:http2, the cheapest
-                          for the generator), client (twofold/client) or grpc-js
+  --grpc-library L        raw (default: hand-framed gRPC on the generator's own
+                          HTTP/2 connection, the cheapest for it), node-http2 (the
+                          same framing on node:http2), client (twofold/client) or
+                          grpc-js
   --duration S            measuring window, seconds (default 30; smoke 3)
   --logins N              stop after N logins instead (the window caps it)
   --warmup S              seconds before the window (default 3; smoke 0: its few TOTP
@@ -74,8 +76,8 @@ export function parseLoadArgs(argv: string[], env: NodeJS.ProcessEnv): { opts: L
   const protocol = (values["protocol"] ?? "grpc") as string;
   if (protocol !== "grpc" && protocol !== "connect") throw new UsageError("--protocol must be grpc or connect");
   const grpcLibrary = (values["grpc-library"] ?? "raw") as string;
-  if (grpcLibrary !== "grpc-js" && grpcLibrary !== "client" && grpcLibrary !== "raw") {
-    throw new UsageError("--grpc-library must be raw, client or grpc-js");
+  if (grpcLibrary !== "grpc-js" && grpcLibrary !== "client" && grpcLibrary !== "raw" && grpcLibrary !== "node-http2") {
+    throw new UsageError("--grpc-library must be raw, node-http2, client or grpc-js");
   }
   const target = values["target"] as string | undefined;
   const apiKey = (values["api-key"] as string | undefined) ?? env["TWOFOLD_API_KEY"];

@@ -5,9 +5,9 @@ import { createTestApiKey, createTestApp, type TestApp } from "../support/app.js
 import { startInProcess, type InProcessServer } from "../e2e/helpers.js";
 
 /**
- * The load generator's hand-framed gRPC client against the real server: a
- * decoded answer, a gRPC status carried as a ConnectError with its code, and
- * the same client on the wire as grpc-js would be (the server cannot tell).
+ * The load generator's hand-framed gRPC client against the real server, over
+ * either HTTP/2 client: a decoded answer, a gRPC status carried as a
+ * ConnectError with its code, and the field named in a refusal.
  */
 let app: TestApp;
 let srv: InProcessServer;
@@ -24,11 +24,10 @@ afterAll(async () => {
   await app?.close();
 });
 
-function open(key: string): LoadClients {
-  return openClients({ target: srv.address, apiKey: key, protocol: "grpc", grpcLibrary: "raw" });
-}
+// raw: the generator's own HTTP/2 connection (lean-h2.ts); node-http2: the same framing on node:http2.
+describe.each(["raw", "node-http2"] as const)("hand-framed gRPC client of the load generator (%s)", (grpcLibrary) => {
+  const open = (key: string): LoadClients => openClients({ target: srv.address, apiKey: key, protocol: "grpc", grpcLibrary });
 
-describe("raw gRPC client of the load generator", () => {
   it("decodes a unary answer", async () => {
     const c = open(apiKey);
     try {
