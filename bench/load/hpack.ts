@@ -1,9 +1,8 @@
 /**
  * The HPACK (RFC 7541) the load generator's own HTTP/2 client needs: it
- * encodes its request headers as plain literals (no table, no Huffman: the
- * headers of a method never change, so the block is built once) and decodes
- * what a server sends, which may use the static table, the dynamic table and
- * Huffman-coded strings.
+ * encodes its request headers through the dynamic table (raw strings, no
+ * Huffman) and decodes what a server sends, which may use the static table,
+ * the dynamic table and Huffman-coded strings.
  */
 
 /** RFC 7541 Appendix A, indices 1..61. */
@@ -70,6 +69,13 @@ const STATIC: ReadonlyArray<readonly [string, string]> = [
   ["via", ""],
   ["www-authenticate", ""],
 ];
+
+/** Static-table index of each full field (`name\0value`), and of each name's first entry. */
+const STATIC_FIELD = new Map(STATIC.map(([n, v], i) => [`${n}\0${v}`, i + 1]));
+const STATIC_NAME = new Map<string, number>();
+STATIC.forEach(([n], i) => {
+  if (!STATIC_NAME.has(n)) STATIC_NAME.set(n, i + 1);
+});
 
 /**
  * Code lengths of the Huffman code (RFC 7541 Appendix B), symbols 0..255 and
@@ -164,28 +170,59 @@ function pushString(out: number[], s: string): void {
 }
 
 /**
- * A header block of literal fields without indexing (RFC 7541 §6.2.2), raw
- * strings; a name in the static table is sent by its index. A method's
- * request headers are the same on every call, so this runs once per method.
+ * One connection's encoder. A field not yet sent is sent as a literal with
+ * incremental indexing (raw strings; a name in the static table by its
+ * index) and from then on as one index: the load's requests repeat the same
+ * few fields, so after the first call of each method its header block is a
+ * handful of bytes. Nothing is ever evicted: once the peer's table would
+ * overflow, new fields go as literals without indexing, so an index, once
+ * handed out, stays valid. Blocks must reach the peer in the order they are
+ * encoded (RFC 7541 §2.3.2).
  */
-export function encodeHeaderBlock(fields: ReadonlyArray<readonly [string, string]>): Buffer {
-  const out: number[] = [];
-  for (const [name, value] of fields) {
-    const full = STATIC.findIndex(([n, v]) => n === name && v === value);
-    if (full >= 0) {
-      pushInt(out, full + 1, 7, 0x80);
-      continue;
+export class HpackEncoder {
+  /** Insertion number of each field in the peer's dynamic table, by `name\0value`. */
+  private readonly inserted = new Map<string, number>();
+  private size = 0;
+  /** A block that inserted nothing, valid while the table holds as many entries as when it was made. */
+  private readonly cache = new WeakMap<object, { entries: number; block: Buffer }>();
+
+  constructor(readonly maxSize = 4096) {}
+
+  encode(fields: ReadonlyArray<readonly [string, string]>): Buffer {
+    const cached = this.cache.get(fields);
+    if (cached !== undefined && cached.entries === this.inserted.size) return cached.block;
+    const entries = this.inserted.size;
+    const out: number[] = [];
+    for (const [name, value] of fields) {
+      const key = `${name}\0${value}`;
+      const full = STATIC_FIELD.get(key);
+      if (full !== undefined) {
+        pushInt(out, full, 7, 0x80);
+        continue;
+      }
+      const k = this.inserted.get(key);
+      if (k !== undefined) {
+        // The newest entry is index 62; each later insertion pushes this one down by one.
+        pushInt(out, STATIC.length + this.inserted.size - k, 7, 0x80);
+        continue;
+      }
+      const size = name.length + value.length + 32;
+      const indexing = this.size + size <= this.maxSize;
+      const named = STATIC_NAME.get(name) ?? 0;
+      if (indexing) {
+        pushInt(out, named, 6, 0x40);
+        this.inserted.set(key, this.inserted.size);
+        this.size += size;
+      } else {
+        pushInt(out, named, 4, 0);
+      }
+      if (named === 0) pushString(out, name);
+      pushString(out, value);
     }
-    const named = STATIC.findIndex(([n]) => n === name);
-    if (named >= 0) {
-      pushInt(out, named + 1, 4, 0);
-    } else {
-      out.push(0);
-      pushString(out, name);
-    }
-    pushString(out, value);
+    const block = Buffer.from(out);
+    if (this.inserted.size === entries) this.cache.set(fields, { entries, block });
+    return block;
   }
-  return Buffer.from(out);
 }
 
 /** One connection's decoder: its dynamic table lives as long as the connection (RFC 7541 §2.3.2). */

@@ -16,7 +16,7 @@
  * server push (disabled in our SETTINGS), priorities or trailers on requests.
  */
 import * as net from "node:net";
-import { HpackDecoder } from "./hpack.js";
+import { HpackDecoder, HpackEncoder } from "./hpack.js";
 
 const PREFACE = Buffer.from("PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n", "latin1");
 
@@ -35,6 +35,7 @@ const END_HEADERS = 0x4;
 const PADDED = 0x8;
 const PRIORITY = 0x20;
 
+const SETTINGS_HEADER_TABLE_SIZE = 0x1;
 const SETTINGS_ENABLE_PUSH = 0x2;
 const SETTINGS_MAX_CONCURRENT_STREAMS = 0x3;
 const SETTINGS_INITIAL_WINDOW_SIZE = 0x4;
@@ -70,8 +71,11 @@ interface Stream {
   reject(err: Error): void;
 }
 
+/** A request's header fields; pass the same array for the same headers, so its encoded block is reused. */
+export type H2Fields = ReadonlyArray<readonly [string, string]>;
+
 interface Waiting {
-  headerBlock: Buffer;
+  fields: H2Fields;
   body: Buffer;
   stream: Stream;
 }
@@ -92,12 +96,12 @@ function frame(type: number, flags: number, streamId: number, payload: Buffer): 
 export class LeanH2Connection {
   private readonly socket: net.Socket;
   private readonly decoder = new HpackDecoder();
+  /** Made on the server's first SETTINGS, sized to the table it announces. */
+  private encoder: HpackEncoder | undefined;
   private readonly streams = new Map<number, Stream>();
   private readonly waiting: Waiting[] = [];
   private nextId = 1;
   private peerMaxStreams = Number.POSITIVE_INFINITY;
-  /** No stream starts before the server's first SETTINGS: its stream limit may be below what we would open. */
-  private settled = false;
   private sendWindow = DEFAULT_WINDOW;
   private received = 0;
   private input: Buffer = Buffer.alloc(0);
@@ -122,11 +126,11 @@ export class LeanH2Connection {
     this.socket.on("close", () => this.fail(new H2StreamError("connection closed", undefined)));
   }
 
-  /** Sends one request (a header block from `encodeHeaderBlock`, then `body` with END_STREAM) and resolves with its answer. */
-  request(headerBlock: Buffer, body: Buffer): Promise<H2Answer> {
+  /** Sends one request (its header fields, then `body` with END_STREAM) and resolves with its answer. */
+  request(fields: H2Fields, body: Buffer): Promise<H2Answer> {
     return new Promise((resolve, reject) => {
       if (this.closed !== undefined) return reject(this.closed);
-      this.waiting.push({ headerBlock, body, stream: { fields: [], chunks: [], resolve, reject } });
+      this.waiting.push({ fields, body, stream: { fields: [], chunks: [], resolve, reject } });
       this.startWaiting();
     });
   }
@@ -138,7 +142,7 @@ export class LeanH2Connection {
 
   /** Starts queued requests while the peer's stream limit and the send window allow, in order. */
   private startWaiting(): void {
-    while (this.settled && this.waiting.length > 0) {
+    while (this.encoder !== undefined && this.waiting.length > 0) {
       const next = this.waiting[0] as Waiting;
       if (this.streams.size >= this.peerMaxStreams || next.body.length > this.sendWindow) return;
       if (this.nextId > LAST_STREAM_ID) return this.fail(new H2StreamError("stream ids used up", undefined));
@@ -147,7 +151,9 @@ export class LeanH2Connection {
       this.nextId += 2;
       this.streams.set(id, next.stream);
       this.sendWindow -= next.body.length;
-      this.send(frameHeader(next.headerBlock.length, HEADERS, END_HEADERS, id), next.headerBlock, frameHeader(next.body.length, DATA, END_STREAM, id), next.body);
+      // Encoded here, in the order the blocks go out: the peer's table follows that order.
+      const block = this.encoder.encode(next.fields);
+      this.send(frameHeader(block.length, HEADERS, END_HEADERS, id), block, frameHeader(next.body.length, DATA, END_STREAM, id), next.body);
     }
   }
 
@@ -235,12 +241,16 @@ export class LeanH2Connection {
       }
       case SETTINGS: {
         if (flags & ACK) return;
+        let tableSize = this.encoder?.maxSize ?? 4096;
         for (let p = 0; p + 6 <= payload.length; p += 6) {
           const key = payload.readUInt16BE(p);
           const value = payload.readUInt32BE(p + 2);
           if (key === SETTINGS_MAX_CONCURRENT_STREAMS) this.peerMaxStreams = value;
+          if (key === SETTINGS_HEADER_TABLE_SIZE) tableSize = value;
         }
-        this.settled = true;
+        // No stream starts before the first SETTINGS: the peer's stream limit and table size may be below the defaults.
+        if (this.encoder === undefined) this.encoder = new HpackEncoder(Math.min(tableSize, 4096));
+        else if (tableSize < this.encoder.maxSize) throw new Error("the peer shrank its HPACK table");
         this.send(frame(SETTINGS, ACK, 0, Buffer.alloc(0)));
         this.startWaiting();
         return;

@@ -1,7 +1,6 @@
 import * as http2 from "node:http2";
 import { create, fromBinary, toBinary, type DescService } from "@bufbuild/protobuf";
 import { Code, ConnectError } from "@connectrpc/connect";
-import { encodeHeaderBlock } from "./hpack.js";
 import { H2StreamError, type LeanH2Connection } from "./lean-h2.js";
 
 /** A unary method as the raw client calls it: request init in, decoded response out. */
@@ -48,7 +47,7 @@ export function rawGrpcService<S extends DescService>(sender: GrpcSender, servic
   return out;
 }
 
-/** Request headers of every call: the same on each, so the lean client encodes them once per method. */
+/** Request headers of every call: the same on each, so the lean client sends them as table indices after the first. */
 function requestHeaders(path: string, authorization: string, deadlineMs: number): Array<[string, string]> {
   return [
     [":path", path],
@@ -73,10 +72,10 @@ function statusOf(fields: Iterable<readonly [string, string]>): { status: number
 /** Calls over the generator's own HTTP/2 connection (lean-h2.ts): the default. */
 export function leanSender(conn: LeanH2Connection, authority: string, authorization: string, deadlineMs: number): GrpcSender {
   return (path) => {
-    const block = encodeHeaderBlock([[":method", "POST"], [":scheme", "http"], [":authority", authority], ...requestHeaders(path, authorization, deadlineMs)]);
+    const fields: Array<[string, string]> = [[":method", "POST"], [":scheme", "http"], [":authority", authority], ...requestHeaders(path, authorization, deadlineMs)];
     return async (frame) => {
       try {
-        const answer = await conn.request(block, frame);
+        const answer = await conn.request(fields, frame);
         return { ...statusOf(answer.fields), body: answer.data };
       } catch (err) {
         if (err instanceof H2StreamError) throw new ConnectError(err.message, Code.Unavailable);

@@ -1,7 +1,7 @@
 import { afterEach, describe, expect, it } from "vitest";
 import * as http2 from "node:http2";
 import type { AddressInfo } from "node:net";
-import { encodeHeaderBlock, HpackDecoder, HpackError, huffmanCode, huffmanDecode } from "../../bench/load/hpack.js";
+import { HpackDecoder, HpackEncoder, HpackError, huffmanCode, huffmanDecode } from "../../bench/load/hpack.js";
 import { H2StreamError, LeanH2Connection } from "../../bench/load/lean-h2.js";
 
 /**
@@ -59,19 +59,31 @@ describe("HPACK", () => {
     expect(() => huffmanDecode(Buffer.from([0xff]), 0, 1)).toThrow(HpackError);
   });
 
-  it("decodes what it encodes, and a dynamic-table entry by its index", () => {
-    const block = encodeHeaderBlock([
+  it("decodes what it encodes: fields enter the table once, then go as indices, until the table is full", () => {
+    const fields: Array<[string, string]> = [
       [":method", "POST"],
       [":path", "/x.Y/Z"],
       ["authorization", "Bearer k"],
       ["te", "trailers"],
-    ]);
-    expect(new HpackDecoder().decode(block)).toEqual([
-      [":method", "POST"],
-      [":path", "/x.Y/Z"],
-      ["authorization", "Bearer k"],
-      ["te", "trailers"],
-    ]);
+    ];
+    const enc = new HpackEncoder();
+    const dec = new HpackDecoder();
+    const first = enc.encode(fields);
+    expect(dec.decode(first)).toEqual(fields);
+    const again = enc.encode(fields);
+    expect(again).toHaveLength(4); // one index byte per field
+    expect(dec.decode(again)).toEqual(fields);
+    // Another path shifts the earlier entries' indices by one; both blocks still decode.
+    const other: Array<[string, string]> = [[":path", "/x.Y/W"], ...fields.slice(2)];
+    expect(dec.decode(enc.encode(other))).toEqual(other);
+    expect(dec.decode(enc.encode(fields))).toEqual(fields);
+    // A table with room for one entry: the rest go as literals every time, and decode the same.
+    const small = new HpackEncoder(50);
+    const smallDec = new HpackDecoder(50);
+    for (let i = 0; i < 3; i++) expect(smallDec.decode(small.encode(fields))).toEqual(fields);
+  });
+
+  it("decodes a dynamic-table entry by its index, and evicts on a size update", () => {
     // Literal with incremental indexing of a new name, then the same field indexed (62 = newest).
     const d = new HpackDecoder();
     const first = Buffer.concat([Buffer.from([0x40, 0x02]), Buffer.from("ab"), Buffer.from([0x01]), Buffer.from("c")]);
@@ -99,13 +111,13 @@ async function serve(handler: (stream: http2.ServerHttp2Stream, headers: http2.I
   return (server.address() as AddressInfo).port;
 }
 
-const block = (path: string): Buffer =>
-  encodeHeaderBlock([
-    [":method", "POST"],
-    [":scheme", "http"],
-    [":authority", "localhost"],
-    [":path", path],
-  ]);
+const block = (path: string): Array<[string, string]> => [
+  [":method", "POST"],
+  [":scheme", "http"],
+  [":authority", "localhost"],
+  [":path", path],
+  ["x-same", "on every request"],
+];
 
 /** Echoes the body with its path in a header and a trailer, as gRPC answers: headers, data, trailers. */
 function echo(stream: http2.ServerHttp2Stream, headers: http2.IncomingHttpHeaders): void {
@@ -122,7 +134,8 @@ describe("lean HTTP/2 client against node:http2", () => {
   it("answers many concurrent requests within the server's stream limit and send window", async () => {
     const port = await serve(echo, { maxConcurrentStreams: 5 });
     conn = new LeanH2Connection("127.0.0.1", port);
-    // 200 requests of 3 kB each: more than the 65,535-byte initial window and far more than 5 streams at once.
+    // 200 requests of 3 kB each: more than the 65,535-byte initial window and far more than 5 streams at once;
+    // 200 paths overflow the server's 4,096-byte HPACK table, so later ones go as literals.
     const answers = await Promise.all(
       Array.from({ length: 200 }, (_, i) => conn!.request(block(`/p/${i}`), Buffer.alloc(3000, i % 256))),
     );
