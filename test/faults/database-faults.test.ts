@@ -200,9 +200,9 @@ async function checkPromises(books: CodeBook[], attempts: Attempt[], processes: 
 async function underLoad(
   replicas: ServeProcess[],
   fault: (load: LoginLoad) => Promise<void>,
-  opts: { workers?: number; recoverOn?: ServeProcess[] } = {},
+  opts: { workers?: number; recoverOn?: ServeProcess[]; users?: number } = {},
 ): Promise<{ attempts: Attempt[]; books: CodeBook[]; recoveryMs: number }> {
-  const books = await codeBooks((replicas[0] as ServeProcess).url, 24);
+  const books = await codeBooks((replicas[0] as ServeProcess).url, opts.users ?? 24);
   const load = startLoginLoad({
     replicas: replicas.map((r, i) => ({ name: `replica-${i}`, url: r.url })),
     apiKey: serviceKey,
@@ -271,9 +271,16 @@ describe("the service when its database fails", () => {
   }, 60_000);
 
   it("keeps logging in from the API-key cache while api_keys is locked past the deadline", async () => {
-    const run = await underLoad([primary], async () => {
-      await pgc.sql(`DO $$ BEGIN LOCK TABLE api_keys IN ACCESS EXCLUSIVE MODE; PERFORM pg_sleep(2.5); END $$`, [], "twofold");
-    });
+    // Logins go on at full pace through this fault, so the load spends codes all along: 24 users' 480
+    // codes were gone within the 3 s of warm-up and lock on a fast day, leaving none to show recovery.
+    // The workers' pause caps the load at 8 / 40 ms = 200 logins/s, so 96 users' 1,920 last at least 9.6 s.
+    const run = await underLoad(
+      [primary],
+      async () => {
+        await pgc.sql(`DO $$ BEGIN LOCK TABLE api_keys IN ACCESS EXCLUSIVE MODE; PERFORM pg_sleep(2.5); END $$`, [], "twofold");
+      },
+      { users: 96 },
+    );
     const tally = await checkPromises(run.books, run.attempts, [primary]);
     console.log("lock api_keys", JSON.stringify({ ...tally, recoveryMs: Math.round(run.recoveryMs) }));
     // Keys verified before the lock are answered from the cache: nothing waits on the table.
