@@ -36,6 +36,44 @@ export function processCpuSeconds(pid: number): number | undefined {
   }
 }
 
+/** What the scheduler says of one thread: time on a core, and time runnable but waiting for one. */
+export interface ThreadSched {
+  runningSeconds: number;
+  waitingSeconds: number;
+}
+
+/** The first two fields of a schedstat file (nanoseconds on a core, nanoseconds waiting on a run queue). */
+export function parseSchedstat(text: string): ThreadSched | undefined {
+  const [running, waiting] = text.trim().split(/\s+/).map(Number);
+  if (running === undefined || waiting === undefined || !Number.isFinite(running) || !Number.isFinite(waiting)) return undefined;
+  return { runningSeconds: running / 1e9, waitingSeconds: waiting / 1e9 };
+}
+
+/**
+ * The scheduler's times of a process's main thread (for Node, the event
+ * loop), or undefined when they cannot be read (not Linux, no schedstats).
+ */
+export function mainThreadSched(pid: number): ThreadSched | undefined {
+  try {
+    return parseSchedstat(readFileSync(`/proc/${pid}/task/${pid}/schedstat`, "utf8"));
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * Shares of a window of `wallSeconds` a thread spent on a core and waiting
+ * for one; what is left it slept (waiting for I/O or a timer).
+ */
+export function schedShares(before: ThreadSched | undefined, after: ThreadSched | undefined, wallSeconds: number): { running: number; waiting: number } | undefined {
+  if (before === undefined || after === undefined || !(wallSeconds > 0)) return undefined;
+  const clamp = (v: number): number => Math.min(1, Math.max(0, v));
+  return {
+    running: clamp((after.runningSeconds - before.runningSeconds) / wallSeconds),
+    waiting: clamp((after.waitingSeconds - before.waitingSeconds) / wallSeconds),
+  };
+}
+
 /** This process's own CPU seconds (user + system). */
 export function selfCpuSeconds(): number {
   const u = process.cpuUsage();

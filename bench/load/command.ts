@@ -203,6 +203,13 @@ export function loadTable(r: LoadReport): string {
       `load generator ${ms(cpu.generatorMsPerLogin)} ms (${cpu.generatorCores === undefined ? "n/a" : `${fmt(cpu.generatorCores * 100, 0)} % of a core`}); machine ${cpu.machineBusyShare === undefined ? "n/a" : `${fmt(cpu.machineBusyShare * 100, 0)} % busy`}` +
       (cpu.machineCores === undefined ? "" : ` (${cpu.machineCores} cores)`),
   );
+  if (cpu.serverThread !== undefined) {
+    const t = cpu.serverThread;
+    lines.push(
+      `server event loop: on a core ${fmt(t.runningShare * 100, 0)} %, runnable but waiting for a core ${fmt(t.waitingShare * 100, 0)} %, ` +
+        `asleep ${fmt(Math.max(0, 1 - t.runningShare - t.waitingShare) * 100, 0)} % of the window`,
+    );
+  }
   if (r.cpuProfile !== undefined) {
     const p = r.cpuProfile;
     lines.push("", `server cpu profile (${p.file}), window: ${fmt(p.busyMs, 0)} ms busy of ${fmt(p.windowMs, 0)} ms sampled; top self time:`);

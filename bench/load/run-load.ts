@@ -8,7 +8,7 @@ import { cpus, tmpdir } from "node:os";
 import { join } from "node:path";
 import pg from "pg";
 import { AttestationCa, WebAuthnClient } from "../../emulator/index.js";
-import { cpuDelta, cpuSnapshot, machineCpu, processCpuSeconds, selfCpuSeconds, type MachineCpu } from "../common/cpu.js";
+import { cpuDelta, cpuSnapshot, machineCpu, mainThreadSched, processCpuSeconds, schedShares, selfCpuSeconds, type MachineCpu, type ThreadSched } from "../common/cpu.js";
 import { progressBar } from "../common/progress.js";
 import { cdfPoints, histogram, round, sortedCopy, summarise, type Bin, type Summary } from "../common/stats.js";
 import { databaseCeiling, transportCeiling, type CeilingResult } from "./ceilings.js";
@@ -125,6 +125,12 @@ export interface LoadReport {
     generatorCores: number | undefined;
     machineBusyShare: number | undefined;
     machineCores: number | undefined;
+    /**
+     * The server's event-loop thread over the window: the share it ran on a
+     * core and the share it was runnable but waiting for one (the rest it
+     * slept, waiting for the network or the database).
+     */
+    serverThread: { runningShare: number; waitingShare: number } | undefined;
   };
   ceilings: { transport: CeilingReport | undefined; database: CeilingReport | undefined; databaseNote: string | undefined };
   ratios: { toTransport: number | undefined; toDatabase: number | undefined };
@@ -274,10 +280,13 @@ export async function runLoad(opts: LoadOptions, smoke: boolean): Promise<LoadRe
     const recorder = new Recorder(opts.seconds <= 10 ? 250 : 1000);
     const kinds = LOGIN_KINDS.filter((k) => enrolled.pools.has(k));
     let pgPids: number[] = [];
-    let cpu0: { server?: number | undefined; pg: Map<number, number>; self: number; machine?: MachineCpu | undefined; mono: number } | undefined;
+    let cpu0:
+      | { server?: number | undefined; serverThread?: ThreadSched | undefined; pg: Map<number, number>; self: number; machine?: MachineCpu | undefined; mono: number }
+      | undefined;
     let cpu1: typeof cpu0;
     const snapshot = (): NonNullable<typeof cpu0> => ({
       server: serverCpu(),
+      serverThread: serverPid === undefined ? undefined : mainThreadSched(serverPid),
       pg: cpuSnapshot(pgPids),
       self: selfCpuSeconds(),
       machine: machineCpu(),
@@ -385,6 +394,7 @@ export async function runLoad(opts: LoadOptions, smoke: boolean): Promise<LoadRe
       c0?.machine !== undefined && c1?.machine !== undefined && c1.machine.total > c0.machine.total
         ? round((c1.machine.busy - c0.machine.busy) / (c1.machine.total - c0.machine.total), 3)
         : undefined;
+    const serverThread = c0 !== undefined && c1 !== undefined ? schedShares(c0.serverThread, c1.serverThread, (c1.mono - c0.mono) / 1e6) : undefined;
 
     if (kinds.includes("totp")) {
       const users = enrolled.pools.get("totp")?.users.length ?? 0;
@@ -398,6 +408,12 @@ export async function runLoad(opts: LoadOptions, smoke: boolean): Promise<LoadRe
       );
     }
     if (opts.wrong > 0) notes.push("wrong proofs are checked beforehand to match no step or counter the service searches (TOTP ±16 steps, HOTP −20..+1020 counters)");
+    if (serverThread !== undefined && serverThread.waiting > 0.15) {
+      notes.push(
+        `the server's event-loop thread waited for a core ${Math.round(serverThread.waiting * 100)} % of the window, runnable but not running: ` +
+          "it shares the cores with Postgres and the load generator, so the run is bounded by CPU, not by waiting on the database",
+      );
+    }
     if (machineShare !== undefined && machineShare > 0.9) notes.push(`the machine was ${Math.round(machineShare * 100)} % busy during the window: the figures are CPU-bound`);
 
     const toTransport = transport !== undefined && transport.perSecond > 0 ? round(perSecond / transport.perSecond, 3) : undefined;
@@ -465,6 +481,7 @@ export async function runLoad(opts: LoadOptions, smoke: boolean): Promise<LoadRe
         generatorCores: c0 === undefined || c1 === undefined || seconds === 0 ? undefined : round((c1.self - c0.self) / seconds, 3),
         machineBusyShare: machineShare,
         machineCores: c1?.machine?.cores,
+        serverThread: serverThread === undefined ? undefined : { runningShare: round(serverThread.running, 3), waitingShare: round(serverThread.waiting, 3) },
       },
       ceilings: {
         transport: transport === undefined ? undefined : ceilingReport(transport),

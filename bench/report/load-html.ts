@@ -96,8 +96,17 @@ export function loadHtml(r: LoadReport): string {
   });
   const cpu = r.cpu;
   let cpuHtml = htmlTable(
-    ["server ms/login", "postgres ms/login", "load generator ms/login", "machine busy"],
-    [[fmt(cpu.serverMsPerLogin, 2), fmt(cpu.postgresMsPerLogin, 2), fmt(cpu.generatorMsPerLogin, 2), cpu.machineBusyShare === undefined ? "-" : `${fmt(cpu.machineBusyShare * 100, 0)} %`]],
+    ["server ms/login", "postgres ms/login", "load generator ms/login", "machine busy", "server event loop on a core", "waiting for a core"],
+    [
+      [
+        fmt(cpu.serverMsPerLogin, 2),
+        fmt(cpu.postgresMsPerLogin, 2),
+        fmt(cpu.generatorMsPerLogin, 2),
+        percent(cpu.machineBusyShare),
+        percent(cpu.serverThread?.runningShare),
+        percent(cpu.serverThread?.waitingShare),
+      ],
+    ],
   );
   if (r.cpuProfile !== undefined) {
     cpuHtml += htmlTable(
@@ -113,4 +122,9 @@ export function loadHtml(r: LoadReport): string {
 /** Writes the page to `file`. */
 export function writeLoadHtml(file: string, r: LoadReport): void {
   writePage(file, loadHtml(r));
+}
+
+/** A share (0..1) as a whole percentage, or "-" when it was not read. */
+function percent(share: number | undefined): string {
+  return share === undefined ? "-" : `${fmt(share * 100, 0)} %`;
 }

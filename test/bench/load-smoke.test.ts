@@ -54,6 +54,11 @@ describe("twofold-bench load --smoke against the embedded store", () => {
     expect(r.ceilings.database).toBeUndefined();
     expect(r.ceilings.databaseNote).toMatch(/embedded/);
     expect(r.cpu.serverMsPerLogin).toBeGreaterThan(0);
+    // Read from /proc (this suite runs on Linux, as CI does).
+    const t = r.cpu.serverThread;
+    expect(t?.runningShare).toBeGreaterThan(0);
+    expect((t?.runningShare ?? 2) + (t?.waitingShare ?? 2)).toBeLessThanOrEqual(1.01);
+    expect(run.stdout).toMatch(/server event loop: on a core \d+ %, runnable but waiting for a core \d+ %, asleep \d+ % of the window/);
     expect(r.timeline.logins.some((v) => v > 0)).toBe(true);
     expect(run.stdout).toMatch(/TOTP: a factor accepts each 30 s step once/);
   });
@@ -80,6 +85,14 @@ describe("twofold-bench load --smoke against the embedded store", () => {
       }
       await expect(page.locator('svg[data-chart="throughput"] polyline.series').count()).resolves.toBe(1);
       await expect(page.locator('svg[data-chart="login-cdf"] polyline.series').count()).resolves.toBe(5);
+    });
+
+    it("shows the CPU per login and the server's event-loop thread", async () => {
+      const page = await openReport();
+      const table = page.locator("table", { hasText: "waiting for a core" });
+      await expect(table.count()).resolves.toBe(1);
+      const running = Math.round((run.report.cpu.serverThread?.runningShare ?? NaN) * 100);
+      await expect(table.innerText()).resolves.toContain(`${running} %`);
     });
   });
 });

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { cpuDelta } from "../../bench/common/cpu.js";
+import { cpuDelta, mainThreadSched, parseSchedstat, schedShares } from "../../bench/common/cpu.js";
 import { progressBar } from "../../bench/common/progress.js";
 import { cdfPoints, histogram, quantile, summarise } from "../../bench/common/stats.js";
 import { parseLoadArgs } from "../../bench/load/command.js";
@@ -187,5 +187,32 @@ describe("dudect's statistics", () => {
     }
     expect(analyse(times, classes, n, 2000, 1000).maxT).toBeGreaterThan(10);
     expect(analyse(same, classes, n, 2000, 1000).maxT).toBeLessThan(4.5);
+  });
+});
+
+describe("the scheduler's times of a thread", () => {
+  it("reads nanoseconds on a core and waiting for one from a schedstat line", () => {
+    expect(parseSchedstat("6900000000 2974000000 11698\n")).toEqual({ runningSeconds: 6.9, waitingSeconds: 2.974 });
+    expect(parseSchedstat("")).toBeUndefined();
+    expect(parseSchedstat("12 x 3")).toBeUndefined();
+  });
+
+  it("turns two readings into shares of the wall-clock window, within 0..1", () => {
+    const before = { runningSeconds: 10, waitingSeconds: 2 };
+    expect(schedShares(before, { runningSeconds: 17, waitingSeconds: 5 }, 10)).toEqual({ running: 0.7, waiting: 0.3 });
+    // Readings a little past the window (the two are not taken at one instant) are clamped.
+    expect(schedShares(before, { runningSeconds: 20.5, waitingSeconds: 2 }, 10)).toEqual({ running: 1, waiting: 0 });
+    expect(schedShares(undefined, before, 10)).toBeUndefined();
+    expect(schedShares(before, before, 0)).toBeUndefined();
+  });
+
+  it("reads this process's main thread, whose time on a core only grows", () => {
+    const a = mainThreadSched(process.pid);
+    let x = 0;
+    for (let i = 0; i < 2e6; i++) x += Math.sqrt(i);
+    const b = mainThreadSched(process.pid);
+    expect(x).toBeGreaterThan(0);
+    expect(a).toBeDefined();
+    expect(b?.runningSeconds).toBeGreaterThan(a?.runningSeconds ?? Infinity);
   });
 });
