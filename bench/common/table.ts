@@ -12,6 +12,11 @@ export function fmt(value: number | undefined, digits = 0): string {
   return value.toLocaleString("en-US", { minimumFractionDigits: digits, maximumFractionDigits: digits });
 }
 
+/** A share (0..1) as a whole percentage ("69 %"); "-" when absent. */
+export function percent(share: number | undefined): string {
+  return share === undefined ? "-" : `${fmt(share * 100, 0)} %`;
+}
+
 /** Renders `rows` under `headers`; a column is right-aligned when every cell in it looks numeric. */
 export function renderTable(headers: string[], rows: Cell[][]): string {
   const text = rows.map((r) => headers.map((_, i) => (r[i] === undefined ? "-" : String(r[i]))));

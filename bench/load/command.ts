@@ -1,7 +1,7 @@
 /**
  * The `load` subcommand's command line and its table on stdout.
  */
-import { fmt, renderTable, type Cell } from "../common/table.js";
+import { fmt, percent, renderTable, type Cell } from "../common/table.js";
 import { intOption, numberOption, parse, UsageError, writeJson } from "../common/options.js";
 import type { Protocol, GrpcLibrary } from "./clients.js";
 import { MixError, parseMix } from "./mix.js";
@@ -206,8 +206,8 @@ export function loadTable(r: LoadReport): string {
   if (cpu.serverThread !== undefined) {
     const t = cpu.serverThread;
     lines.push(
-      `server event loop: on a core ${fmt(t.runningShare * 100, 0)} %, runnable but waiting for a core ${fmt(t.waitingShare * 100, 0)} %, ` +
-        `asleep ${fmt(Math.max(0, 1 - t.runningShare - t.waitingShare) * 100, 0)} % of the window`,
+      `server event loop: on a core ${percent(t.runningShare)}, runnable but waiting for a core ${percent(t.waitingShare)}, ` +
+        `asleep ${percent(Math.max(0, 1 - t.runningShare - t.waitingShare))} of the window`,
     );
   }
   if (r.cpuProfile !== undefined) {

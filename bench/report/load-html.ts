@@ -4,7 +4,7 @@
  * window, and the ceilings beside the measured rate.
  */
 import type { LoadReport } from "../load/run-load.js";
-import { fmt } from "../common/table.js";
+import { fmt, percent } from "../common/table.js";
 import { chartRow, htmlTable, page, writePage, type Section } from "./html.js";
 import { esc, histogramChart, lineChart } from "./svg.js";
 
@@ -122,9 +122,4 @@ export function loadHtml(r: LoadReport): string {
 /** Writes the page to `file`. */
 export function writeLoadHtml(file: string, r: LoadReport): void {
   writePage(file, loadHtml(r));
-}
-
-/** A share (0..1) as a whole percentage, or "-" when it was not read. */
-function percent(share: number | undefined): string {
-  return share === undefined ? "-" : `${fmt(share * 100, 0)} %`;
 }
