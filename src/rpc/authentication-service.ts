@@ -1,7 +1,7 @@
 import { timestampFromDate } from "@bufbuild/protobuf/wkt";
 import type { ServiceImpl } from "@connectrpc/connect";
 import type { AppDeps } from "../app.js";
-import { challenge, verifyLogin } from "../domain/login/index.js";
+import { challenge, ChallengeMemory, verifyLogin } from "../domain/login/index.js";
 import { AuthenticationService } from "../gen/twofold/v1/authentication_pb.js";
 import { requestMeta } from "./context.js";
 import { factorToProto, failureReasonToProto, providerToProto } from "./factor-mapping.js";
@@ -10,13 +10,16 @@ import { parseChallenge, parseVerify } from "./validate/authentication.js";
 /**
  * AuthenticationService: Challenge opens a login transaction, Verify checks
  * one proof (OTP, backup code, WebAuthn). A passwordless Challenge opens a
- * transaction with no user; its Verify names the user.
+ * transaction with no user; its Verify names the user. The service keeps
+ * this replica's ChallengeMemory: an OTP Verify of a transaction it opened
+ * is one statement.
  */
 export function authenticationServiceImpl(deps: AppDeps): Partial<ServiceImpl<typeof AuthenticationService>> {
+  const memory = new ChallengeMemory();
   return {
     async challenge(req, ctx) {
       const input = parseChallenge(req);
-      const result = await challenge(deps, requestMeta(ctx, input.clientIp), input);
+      const result = await challenge(deps, requestMeta(ctx, input.clientIp), input, memory);
       return {
         transactionId: result.transactionId,
         expiresAt: timestampFromDate(result.expiresAt),
@@ -32,7 +35,7 @@ export function authenticationServiceImpl(deps: AppDeps): Partial<ServiceImpl<ty
 
     async verify(req, ctx) {
       const input = parseVerify(req);
-      const result = await verifyLogin(deps, requestMeta(ctx, input.clientIp), input);
+      const result = await verifyLogin(deps, requestMeta(ctx, input.clientIp), input, memory);
       if (!result.verified) return { verified: false, reason: failureReasonToProto(result.reason) };
       const c = result.context;
       return {

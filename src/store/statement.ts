@@ -105,6 +105,14 @@ export function asyncCommitColumn(durableWhen?: string): string {
   return `set_config('synchronous_commit', ${setting}, true) AS h_async_commit`;
 }
 
+/**
+ * ` AND (when)` for a part whose write must also wait on a condition of the
+ * statement it is composed into (a gate earlier parts computed), or nothing.
+ */
+export function andWhen(when: string | undefined): string {
+  return when === undefined ? "" : ` AND (${when})`;
+}
+
 function sameValue(a: unknown, b: unknown): boolean {
   if (a instanceof Date && b instanceof Date) return a.getTime() === b.getTime();
   return a === b;

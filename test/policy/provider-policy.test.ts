@@ -298,7 +298,8 @@ describe("what else a disabled kind means", () => {
     const [verified] = await counted(() =>
       h.auth(tenant).verify({ transactionId: ch.transactionId, proof: { case: "otp", value: { code: "000000", factorId: "" } } }),
     );
-    expect(verified).toBe(2);
+    // Verified on the replica that answered the Challenge: one statement.
+    expect(verified).toBe(1);
     const [generated] = await counted(() => h.backupCodes(tenant).generateBackupCodes({ userId: USER, count: 5 }));
     expect(generated).toBe(1);
     const [created, pw] = await counted(() => h.appPasswords(tenant).createAppPassword({ userId: USER, name: "Mail", scopes: ["imap"] }));
@@ -309,6 +310,21 @@ describe("what else a disabled kind means", () => {
 });
 
 describe("a kind turned off between two steps", () => {
+  it("refuses a TOTP code on a transaction opened before TOTP was turned off, reading the policy afresh", async () => {
+    const tenant = "login-disabled-between";
+    await h.tenant(tenant);
+    const logins = await CASES[0]?.setup(tenant);
+    const code = nextTotp();
+    const ch = await h.auth(tenant).challenge({ userId: USER });
+    await setPolicy(tenant, { disabledKinds: [ProviderKind.TOTP] });
+    h.db.reset();
+    const v = await h.auth(tenant).verify({ transactionId: ch.transactionId, proof: { case: "otp", value: { code, factorId: "" } } });
+    // The policy row changed since the Challenge, so the one statement stood aside and the read and write decided.
+    expect([v.verified, v.reason, h.db.sent.length]).toEqual([false, FailureReason.PROVIDER_DISABLED, 2]);
+    await setPolicy(tenant, {});
+    expect(await logins?.login()).toEqual({ verified: true, reason: FailureReason.UNSPECIFIED });
+  });
+
   it("refuses to confirm a pending OTP enrolment of a kind turned off since Enrol, without a throttle count", async () => {
     const tenant = "confirm-disabled";
     await h.tenant(tenant);

@@ -58,9 +58,9 @@ export interface WrittenAuditRow {
   details: AuditDetails;
 }
 
-/** The select-list entry that hands back the rows an audit CTE named `cte` wrote. */
-export function writtenAuditRows(cte: string): string {
-  return `(SELECT json_agg(${cte}) FROM ${cte}) AS audits`;
+/** The select-list entry (named `as`) that hands back the rows an audit CTE named `cte` wrote. */
+export function writtenAuditRows(cte: string, as = "audits"): string {
+  return `(SELECT json_agg(${cte}) FROM ${cte}) AS ${as}`;
 }
 
 /** One audit row on its own (inside a caller's transaction, or alone). */

@@ -1,5 +1,5 @@
 import type { Queryable, QueryResult } from "../../store/db.js";
-import type { Statement } from "../../store/statement.js";
+import { andWhen, type Statement } from "../../store/statement.js";
 
 /**
  * The backup_code_lists and backup_codes tables' SQL. Every statement names
@@ -16,9 +16,9 @@ export function remainingCodesSql(s: Statement, userSql: string): string {
  * unused: one indexed, conditional UPDATE, so of any number of concurrent
  * redemptions exactly one gets the row.
  */
-export function consumeCodeCte(s: Statement, hash: Buffer): string {
+export function consumeCodeCte(s: Statement, hash: Buffer, when?: string): string {
   return `UPDATE backup_codes SET used_at = ${s.ref("now")}
-    WHERE tenant_id = ${s.ref("tenant")} AND user_id = ${s.ref("user")} AND code_hash = ${s.param(hash, "bytea")} AND used_at IS NULL
+    WHERE tenant_id = ${s.ref("tenant")} AND user_id = ${s.ref("user")} AND code_hash = ${s.param(hash, "bytea")} AND used_at IS NULL${andWhen(when)}
     RETURNING code_hash`;
 }
 

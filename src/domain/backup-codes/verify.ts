@@ -56,7 +56,7 @@ export const backupCodeLoginProvider: LoginProvider<BackupCodeProof> = {
       resynced: false,
       details: {},
       burn: {
-        cte: (s) => consumeCodeCte(s, hash),
+        cte: (s, when) => consumeCodeCte(s, hash, when),
         lostReason: "wrong_code",
         remainingSql: left,
         extraAudits: (s, spent) => [

@@ -78,10 +78,11 @@ export interface ProviderDeps {
  * an HOTP counter, a WebAuthn counter, a backup code) with one conditional
  * UPDATE and returns a row only if it won. The flow spends the transaction
  * only if `burn` returned a row, in the same statement, so both happen or
- * neither.
+ * neither. `when` (SQL boolean), when given, is one more condition of the
+ * UPDATE: the flow's gate in a statement that also decides whether to write.
  */
 export interface BurnPart {
-  cte(s: Statement): string;
+  cte(s: Statement, when?: string): string;
   /** Why the proof fails when the burn finds its state already used (a race or a replay). */
   lostReason: FailureReason;
   /** Audit rows the success adds (written only when the transaction was spent). */
@@ -108,8 +109,8 @@ export type Decision =
       provider: ProviderName;
       reason: FailureReason;
       factorId: string;
-      /** Changes a refusal still makes (remember a resync candidate, mark a cloned key), as CTE bodies. */
-      notes?: ((s: Statement) => string)[];
+      /** Changes a refusal still makes (remember a resync candidate, mark a cloned key), as CTE bodies; `when` as for BurnPart. */
+      notes?: ((s: Statement, when?: string) => string)[];
       /** Audit rows the refusal adds beside verify.failed (webauthn.clone_suspected). */
       audits?: AuditRowPart[];
     };

@@ -34,6 +34,8 @@ export interface FactorRow {
   clone_suspected: boolean;
   /** Set by reads that join the provider policy (listLiveFactors): the tenant has turned this kind off. */
   disabled_by_policy?: boolean;
+  /** Set by reads that remember rows (a Challenge's): the row version (xmin) the read saw. */
+  row_version?: string;
 }
 
 /**

@@ -84,9 +84,21 @@ export function returningFactorSql(s: Statement): string {
  */
 const LISTING_COLUMNS = factorColumns("", ["secret_sealed", "public_key"]);
 
-/** SQL selecting the user's active factors for listing (no secret, no public key); Challenge offers them by kind. */
-export function activeFactorsSql(s: Statement, userSql: string): string {
-  return `SELECT ${LISTING_COLUMNS} FROM factors
+/** The listing columns with the OTP rows' sealed secrets, and every row's version (`row_version`, its xmin). */
+const REMEMBERED_COLUMNS = `${factorColumns("", ["public_key"]).replace(
+  "secret_sealed",
+  "CASE WHEN kind IN ('totp', 'hotp') THEN secret_sealed END AS secret_sealed",
+)}, xmin::text AS row_version`;
+
+/**
+ * SQL selecting the user's active factors for listing (no secret, no public
+ * key); Challenge offers them by kind. With `rememberOtp`, the OTP rows carry
+ * their sealed secrets and every row its version, for a Challenge whose
+ * replica remembers the candidates for Verify (docs/design.md "Database
+ * round trips").
+ */
+export function activeFactorsSql(s: Statement, userSql: string, opts: { rememberOtp?: boolean } = {}): string {
+  return `SELECT ${opts.rememberOtp === true ? REMEMBERED_COLUMNS : LISTING_COLUMNS} FROM factors
     WHERE tenant_id = ${s.ref("tenant")} AND user_id = ${userSql} AND state = 'active'`;
 }
 

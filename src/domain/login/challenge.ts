@@ -12,11 +12,14 @@ import {
   kindOfferedSql,
   providerPolicyCte,
   providerPolicyJsonFromCte,
+  providerPolicyVersionSql,
   type EnforcementPolicyRow,
   type ProviderPolicyRow,
 } from "../policy/index.js";
 import { relyingPartyFromJson, relyingPartyJsonSql, type RelyingPartyRow } from "../relying-party/index.js";
 import { passwordlessRequestOptions, WEBAUTHN_CHALLENGE_BYTES } from "../webauthn/index.js";
+import { otpRowVersions } from "../otp/index.js";
+import type { ChallengeMemory } from "./memory.js";
 import { offeredOptions, offersPasswordless } from "./providers.js";
 import { insertTransactionCte, TRANSACTION_TTL_MS, type Purpose } from "./transaction-store.js";
 
@@ -44,6 +47,7 @@ interface ChallengeRow extends Partial<FactorRow> {
   h_policy: EnforcementPolicyRow | null;
   h_rp: RelyingPartyRow | null;
   h_providers: ProviderPolicyRow | null;
+  h_policy_version: string;
   audits: WrittenAuditRow[] | null;
 }
 
@@ -61,11 +65,16 @@ interface ChallengeRow extends Partial<FactorRow> {
  * A passwordless transaction has no user: the authenticator's discoverable
  * credential names one at Verify; its request options list no credentials
  * and require user verification.
+ *
+ * With the replica's ChallengeMemory, a second-factor Challenge also reads
+ * the OTP rows' sealed secrets and the rows' versions, and remembers them
+ * for this transaction's Verify (memory.ts).
  */
 export async function challenge(
   deps: Pick<AppDeps, "db" | "keyring" | "clock" | "random" | "config" | "logger">,
   meta: RequestMeta,
   input: ChallengeInput,
+  memory?: ChallengeMemory,
 ): Promise<ChallengeResult> {
   const now = deps.clock.now();
   const purpose = input.purpose ?? "second_factor";
@@ -82,7 +91,8 @@ export async function challenge(
   s.define("now", now, "timestamptz");
   s.with("tx", insertTransactionCte(s, { id: transactionId, purpose, expiresAt, challenge: webauthnChallenge }));
   // A passwordless transaction's user is "", who holds no factors.
-  s.with("f", activeFactorsSql(s, s.ref("user")));
+  const remember = memory !== undefined && !passwordless;
+  s.with("f", activeFactorsSql(s, s.ref("user"), { rememberOtp: remember }));
   // The provider policy, looked up once: for the answer and for what the audit row says was offered
   // (a second-factor Challenge never offers a passwordless credential).
   s.with("pp", providerPolicyCte(s));
@@ -104,6 +114,7 @@ export async function challenge(
     `${passwordless ? "NULL::json" : enforcementPolicyJsonSql(s)} AS h_policy`,
     `${relyingPartyJsonSql(s)} AS h_rp`,
     `${providerPolicyJsonFromCte("pp")} AS h_providers`,
+    `${remember ? providerPolicyVersionSql(s) : "''"} AS h_policy_version`,
     writtenAuditRows("audit"),
     // Its transaction and audit row are flushed by the Verify that claims it (or any later durable commit).
     asyncCommitColumn(),
@@ -140,5 +151,18 @@ export async function challenge(
   }, providerPolicy);
   const secondFactorRequired = providers.some((p) => p.turnsOnSecondFactor && p.factors.length > 0);
   const enrolmentRequired = !secondFactorRequired && isEnforced(policyFromJson(first.h_policy), input.userGroups);
+  if (remember) {
+    const candidates = rows.filter((row) => row.kind === "totp" || row.kind === "hotp");
+    memory.remember({
+      tenant: meta.caller.tenant,
+      transactionId,
+      userId,
+      expiresAt,
+      candidates,
+      candidateVersions: otpRowVersions(candidates),
+      policy: providerPolicy,
+      policyVersion: first.h_policy_version,
+    });
+  }
   return { transactionId, expiresAt, secondFactorRequired, enrolmentRequired, providers };
 }

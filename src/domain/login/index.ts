@@ -2,4 +2,6 @@
 export { challenge, type ChallengeInput, type ChallengeResult } from "./challenge.js";
 export { EXPIRED_TRANSACTION_KEPT_MS, startTransactionSweeper, sweepExpiredTransactions } from "./sweep.js";
 export { type Purpose } from "./transaction-store.js";
-export { verifyLogin, type AuthContext, type VerifyResult } from "./verify.js";
+export { ChallengeMemory } from "./memory.js";
+export type { AuthContext, VerifyResult } from "./outcome.js";
+export { verifyLogin } from "./verify.js";

@@ -1,5 +1,5 @@
 import type { Queryable } from "../../store/db.js";
-import type { Statement } from "../../store/statement.js";
+import { andWhen, type Statement } from "../../store/statement.js";
 
 /**
  * The login_transactions table's SQL, as the parts Challenge and Verify
@@ -25,14 +25,39 @@ export function insertTransactionCte(s: Statement, t: { id: string; purpose: Pur
 /**
  * A CTE body counting one attempt against an open transaction: one
  * conditional UPDATE, so concurrent attempts can never exceed the limit. No
- * row when the transaction is unknown, expired, spent or out of attempts.
+ * row when the transaction is unknown, expired, spent or out of attempts, or
+ * when `when` (SQL boolean), if given, does not hold.
  */
-export function claimAttemptCte(s: Statement): string {
+export function claimAttemptCte(s: Statement, when?: string): string {
   const [tenant, id, now] = [s.ref("tenant"), s.ref("transaction"), s.ref("now")];
   return `UPDATE login_transactions SET attempts = attempts + 1
     WHERE tenant_id = ${tenant} AND id = ${id}
-      AND spent_at IS NULL AND expires_at > ${now} AND attempts < ${s.param(MAX_TRANSACTION_ATTEMPTS, "integer")}
+      AND spent_at IS NULL AND expires_at > ${now} AND attempts < ${s.param(MAX_TRANSACTION_ATTEMPTS, "integer")}${andWhen(when)}
     RETURNING user_id, purpose, challenge`;
+}
+
+/**
+ * SQL boolean over a transactionStateCte named `name`: as the statement's
+ * snapshot sees it, the transaction is a second-factor one of `userSql`,
+ * open to one more attempt (what claimAttemptCte checks on the row itself).
+ */
+export function claimableSql(s: Statement, name: string, userSql: string): string {
+  return `COALESCE((SELECT spent_at IS NULL AND expires_at > ${s.ref("now")} AND attempts < ${s.param(MAX_TRANSACTION_ATTEMPTS, "integer")}
+    AND user_id = ${userSql} AND purpose = 'second_factor' FROM ${name}), false)`;
+}
+
+/**
+ * claimAttemptCte and spendCte in one UPDATE, for a statement that judges
+ * the attempt before it writes: the attempt is counted while `when` holds,
+ * and the transaction is spent in the same row change when `spendWhen`
+ * (which may read earlier parts, a burn) holds. Returns `spent`.
+ */
+export function claimAndSpendCte(s: Statement, when: string, spendWhen: string): string {
+  const [tenant, id, now] = [s.ref("tenant"), s.ref("transaction"), s.ref("now")];
+  return `UPDATE login_transactions SET attempts = attempts + 1, spent_at = CASE WHEN ${spendWhen} THEN ${now} END
+    WHERE tenant_id = ${tenant} AND id = ${id}
+      AND spent_at IS NULL AND expires_at > ${now} AND attempts < ${s.param(MAX_TRANSACTION_ATTEMPTS, "integer")} AND ${when}
+    RETURNING spent_at IS NOT NULL AS spent`;
 }
 
 /**
@@ -40,7 +65,7 @@ export function claimAttemptCte(s: Statement): string {
  * a claim failed; one lookup, read by transactionStateColumns.
  */
 export function transactionStateCte(s: Statement): string {
-  return `SELECT expires_at, spent_at, attempts FROM login_transactions WHERE tenant_id = ${s.ref("tenant")} AND id = ${s.ref("transaction")}`;
+  return `SELECT user_id, purpose, expires_at, spent_at, attempts FROM login_transactions WHERE tenant_id = ${s.ref("tenant")} AND id = ${s.ref("transaction")}`;
 }
 
 /** Select-list entries reading the CTE `name` (a transactionStateCte). */

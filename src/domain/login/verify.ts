@@ -1,32 +1,28 @@
 import type { AppDeps } from "../../app.js";
-import { metrics } from "../../metrics/index.js";
+import type { Queryable, QueryResult } from "../../store/db.js";
 import { asyncCommitColumn, Statement } from "../../store/statement.js";
-import { auditInsertCte, logWrittenAudits, writtenAuditRows, type AuditRowPart, type WrittenAuditRow } from "../audit/index.js";
+import { auditInsertCte, logWrittenAudits, writtenAuditRows, type WrittenAuditRow } from "../audit/index.js";
 import { remainingCodesSql } from "../backup-codes/index.js";
 import type { RequestMeta } from "../caller.js";
 import { failedPrecondition, notFound } from "../errors.js";
-import { isUuid, type Decision, type FactorRow, type FailureReason, type LoginAttempt, type LoginProof, type ProviderName } from "../factors/index.js";
+import { isUuid, type Decision, type FactorRow, type LoginAttempt, type LoginProof } from "../factors/index.js";
 import { providerPolicyFromJson, providerPolicyJsonSql, type ProviderPolicyRow } from "../policy/index.js";
 import { relyingPartyFromJson, relyingPartyJsonSql, type RelyingPartyRow } from "../relying-party/index.js";
 import { admitCte, blockedAuditRow, resetCte, throttleRefusal, waitCte } from "../throttle/index.js";
 import { userHandleSql } from "../webauthn/index.js";
-import { providerFor } from "./providers.js";
+import type { ChallengeMemory } from "./memory.js";
+import { outcomeAuditRows, refused, verified, type VerifyResult } from "./outcome.js";
+import { providerFor, type BoundProvider } from "./providers.js";
+import {
+  CHANGED_UNDER,
+  judgeRemembered,
+  rememberedGate,
+  rememberedWrites,
+  settleRemembered,
+  type Judged,
+  type RememberedRow,
+} from "./verify-remembered.js";
 import { claimAttemptCte, MAX_TRANSACTION_ATTEMPTS, spendCte, transactionStateColumns, transactionStateCte, type Purpose } from "./transaction-store.js";
-
-/** What was proven, for the caller's session. */
-export interface AuthContext {
-  userId: string;
-  factorId: string;
-  provider: ProviderName;
-  /** RFC 8176 authentication method references. */
-  amr: string[];
-  verifiedAt: Date;
-  driftSeconds: number;
-  backupCodesRemaining: number;
-}
-
-/** Verified with its context, or refused with a reason (not an error). */
-export type VerifyResult = { verified: true; context: AuthContext } | { verified: false; reason: FailureReason };
 
 /** SQLSTATE the write raises when it burnt a proof's state but another attempt spent the transaction first. */
 const SPENT_RACE = "TF001";
@@ -49,7 +45,7 @@ interface ReadHead {
   audits: WrittenAuditRow[] | null;
 }
 
-type ReadRow = ReadHead & { [K in keyof FactorRow]: FactorRow[K] | null };
+type ReadRow = ReadHead & Partial<RememberedRow> & { [K in keyof FactorRow]: FactorRow[K] | null };
 
 /**
  * Checks one proof against an open login transaction in two statements,
@@ -67,54 +63,44 @@ type ReadRow = ReadHead & { [K in keyof FactorRow]: FactorRow[K] | null };
  *    spend the transaction, reset the throttle and write the audit row,
  *    together or not at all; on a refusal, what the refusal remembers and
  *    its audit row.
+ *
+ * With the replica's ChallengeMemory, an OTP code on a transaction whose
+ * Challenge this replica answered is judged first and the read carries the
+ * whole Verify; unless something changed since that Challenge, it is the
+ * only statement (verify-remembered.ts).
  */
 export async function verifyLogin(
   deps: Pick<AppDeps, "db" | "keyring" | "clock" | "config" | "logger">,
   meta: RequestMeta,
   input: { transactionId: string; proof: LoginProof },
+  memory?: ChallengeMemory,
 ): Promise<VerifyResult> {
   const tenant = meta.caller.tenant;
   const now = deps.clock.now();
   if (!isUuid(input.transactionId)) throw notFound("login transaction");
   const provider = providerFor(input.proof);
+  const remembered = input.proof.kind === "otp" ? memory?.take(tenant, input.transactionId, now) : undefined;
+  let judged = remembered === undefined || input.proof.kind !== "otp" ? undefined : await judgeRemembered(deps, meta, remembered, input.proof, now);
 
-  // Statement 1: claim, identify, admit, load.
-  const s = new Statement();
-  s.define("tenant", tenant, "text");
-  s.define("now", now, "timestamptz");
-  s.define("transaction", input.transactionId, "uuid");
-  s.with("claim", claimAttemptCte(s));
-  const identify = provider.identifySql?.(s) ?? "NULL::text";
-  s.with("who", `SELECT CASE WHEN c.purpose = 'passwordless' THEN ${identify} ELSE c.user_id END AS user_id FROM claim c`);
-  s.with("admit", admitCte(s, "SELECT user_id FROM who WHERE user_id IS NOT NULL"));
-  const whoUser = "(SELECT user_id FROM who)";
-  // The wait and the transaction's state are each looked up once, however many parts read them.
-  s.with("wait", waitCte(s, whoUser));
-  const blockedUntil = "(SELECT blocked_until FROM wait)";
-  s.with("blocked", auditInsertCte(s, meta, now, [blockedAuditRow(s, whoUser, `${whoUser} IS NOT NULL AND NOT EXISTS (SELECT 1 FROM admit)`, blockedUntil)]));
-  s.with("txs", transactionStateCte(s));
-  s.with("cand", provider.candidatesSql(s, whoUser));
-  const assertion = input.proof.kind === "webauthn";
-  const head = [
-    "EXISTS (SELECT 1 FROM claim) AS h_claimed",
-    "(SELECT purpose FROM claim) AS h_purpose",
-    "(SELECT challenge FROM claim) AS h_challenge",
-    `${whoUser} AS h_user`,
-    "EXISTS (SELECT 1 FROM admit) AS h_admitted",
-    `${blockedUntil} AS h_blocked_until`,
-    transactionStateColumns("txs"),
-    `${remainingCodesSql(s, whoUser)} AS h_backup_remaining`,
-    `${assertion ? relyingPartyJsonSql(s) : "NULL::json"} AS h_rp`,
-    `${assertion ? userHandleSql(s, whoUser) : "NULL::text"} AS h_user_handle`,
-    `${providerPolicyJsonSql(s)} AS h_providers`,
-    writtenAuditRows("blocked"),
-    // What the read counts is flushed by the write that follows it; a refusal it answers alone waits for its own flush.
-    asyncCommitColumn("EXISTS (SELECT 1 FROM blocked)"),
-  ].join(",\n  ");
-  const read = await s.run<ReadRow>(deps.db, `SELECT h.*, cand.* FROM (SELECT ${head}) h LEFT JOIN cand ON true ORDER BY cand.created_at, cand.id`);
+  // Statement 1: claim, identify, admit, load; or the whole Verify of a remembered Challenge.
+  let read: QueryResult<ReadRow> | undefined;
+  while (read === undefined) {
+    try {
+      read = await readStatement(deps.db, meta, now, input, provider, judged);
+    } catch (err) {
+      // A row changed between the one statement's snapshot and its writes, so nothing was written: read afresh.
+      if (judged === undefined || (err as { code?: unknown }).code !== CHANGED_UNDER) throw err;
+      judged = undefined;
+    }
+  }
   const first = read.rows[0];
   if (first === undefined) throw new Error("the verify read returned no row");
   logWrittenAudits(deps.logger, meta, first.audits);
+  if (judged !== undefined) {
+    logWrittenAudits(deps.logger, meta, first.r_audits);
+    const settled = settleRemembered(judged, first as ReadRow & RememberedRow);
+    if (settled !== undefined) return settled;
+  }
 
   // Ensure the transaction was open and took this attempt.
   if (!first.h_claimed) throw transactionError(first, now);
@@ -145,6 +131,59 @@ export async function verifyLogin(
   return write(deps, attempt, decision, first.h_backup_remaining);
 }
 
+/**
+ * Verify's first statement: the claim, the user, the admission and the
+ * candidates; with `judged`, also the one-statement parts of a remembered
+ * Challenge, which leave the read's own parts idle when they go ahead.
+ */
+function readStatement(
+  db: Queryable,
+  meta: RequestMeta,
+  now: Date,
+  input: { transactionId: string; proof: LoginProof },
+  provider: BoundProvider,
+  judged: Judged | undefined,
+): Promise<QueryResult<ReadRow>> {
+  const s = new Statement();
+  s.define("tenant", meta.caller.tenant, "text");
+  s.define("now", now, "timestamptz");
+  s.define("transaction", input.transactionId, "uuid");
+  // The transaction's state, looked up once however many parts read it.
+  s.with("txs", transactionStateCte(s));
+  const go = judged === undefined ? undefined : rememberedGate(s, judged, "txs");
+  s.with("claim", claimAttemptCte(s, go === undefined ? undefined : `NOT ${go}`));
+  const identify = provider.identifySql?.(s) ?? "NULL::text";
+  s.with("who", `SELECT CASE WHEN c.purpose = 'passwordless' THEN ${identify} ELSE c.user_id END AS user_id FROM claim c`);
+  s.with("admit", admitCte(s, "SELECT user_id FROM who WHERE user_id IS NOT NULL"));
+  const whoUser = "(SELECT user_id FROM who)";
+  // The wait, too, is looked up once.
+  s.with("wait", waitCte(s, whoUser));
+  const blockedUntil = "(SELECT blocked_until FROM wait)";
+  s.with("blocked", auditInsertCte(s, meta, now, [blockedAuditRow(s, whoUser, `${whoUser} IS NOT NULL AND NOT EXISTS (SELECT 1 FROM admit)`, blockedUntil)]));
+  s.with("cand", provider.candidatesSql(s, whoUser));
+  const remembered = judged === undefined ? [] : rememberedWrites(s, judged);
+  const assertion = input.proof.kind === "webauthn";
+  const head = [
+    ...remembered,
+    "EXISTS (SELECT 1 FROM claim) AS h_claimed",
+    "(SELECT purpose FROM claim) AS h_purpose",
+    "(SELECT challenge FROM claim) AS h_challenge",
+    `${whoUser} AS h_user`,
+    "EXISTS (SELECT 1 FROM admit) AS h_admitted",
+    `${blockedUntil} AS h_blocked_until`,
+    transactionStateColumns("txs"),
+    `${remainingCodesSql(s, whoUser)} AS h_backup_remaining`,
+    `${assertion ? relyingPartyJsonSql(s) : "NULL::json"} AS h_rp`,
+    `${assertion ? userHandleSql(s, whoUser) : "NULL::text"} AS h_user_handle`,
+    `${providerPolicyJsonSql(s)} AS h_providers`,
+    writtenAuditRows("blocked"),
+    // What the read counts is flushed by the write that follows it; a refusal it answers alone waits for its own flush,
+    // and so does a Verify the statement settles by itself.
+    asyncCommitColumn(go === undefined ? "EXISTS (SELECT 1 FROM blocked)" : `EXISTS (SELECT 1 FROM blocked) OR ${go}`),
+  ].join(",\n  ");
+  return s.run<ReadRow>(db, `SELECT h.*, cand.* FROM (SELECT ${head}) h LEFT JOIN cand ON true ORDER BY cand.created_at, cand.id`);
+}
+
 async function write(
   deps: Pick<AppDeps, "db" | "logger">,
   attempt: LoginAttempt,
@@ -157,51 +196,28 @@ async function write(
   s.define("now", now, "timestamptz");
   s.define("transaction", attempt.transactionId, "uuid");
   s.define("user", attempt.userId, "text");
-  const base = {
-    provider: decision.provider,
-    transaction_id: attempt.transactionId,
-    ...(attempt.purpose === "passwordless" ? { purpose: "passwordless" } : {}),
-  };
 
   if (!decision.verified) {
     (decision.notes ?? []).forEach((note, i) => s.with(`note${i}`, note(s)));
-    const rows: AuditRowPart[] = [
-      ...(decision.audits ?? []),
-      { kind: "verify.failed", userId: attempt.userId, factorId: decision.factorId, details: { ...base, reason: decision.reason } },
-    ];
-    s.with("audit", auditInsertCte(s, meta, now, rows));
+    s.with("audit", auditInsertCte(s, meta, now, outcomeAuditRows(s, attempt, decision, { spent: "false", burnt: "false" })));
     const r = await s.run<{ audits: WrittenAuditRow[] | null }>(deps.db, `SELECT ${writtenAuditRows("audit")}`);
     logWrittenAudits(deps.logger, meta, r.rows[0]?.audits);
-    metrics.verification(decision.provider, decision.reason);
-    return { verified: false, reason: decision.reason };
+    return refused(decision.provider, decision.reason);
   }
 
-  const { burn } = decision;
   const spent = "EXISTS (SELECT 1 FROM spend)";
-  s.with("burn", burn.cte(s));
-  s.with("spend", spendCte(s, "EXISTS (SELECT 1 FROM burn)"));
+  const burnt = "EXISTS (SELECT 1 FROM burn)";
+  s.with("burn", decision.burn.cte(s));
+  s.with("spend", spendCte(s, burnt));
   s.with("reset", resetCte(s, s.ref("user"), spent));
-  s.with(
-    "audit",
-    auditInsertCte(s, meta, now, [
-      { kind: "verify.succeeded", userId: attempt.userId, factorId: decision.factorId, details: { ...base, ...decision.details }, when: spent },
-      ...(burn.extraAudits?.(s, spent) ?? []),
-      {
-        kind: "verify.failed",
-        userId: attempt.userId,
-        factorId: decision.factorId,
-        details: { ...base, reason: burn.lostReason },
-        when: "NOT EXISTS (SELECT 1 FROM burn)",
-      },
-    ]),
-  );
-  const remaining = burn.remainingSql?.(s) ?? "NULL::integer";
+  s.with("audit", auditInsertCte(s, meta, now, outcomeAuditRows(s, attempt, decision, { spent, burnt })));
+  const remaining = decision.burn.remainingSql?.(s) ?? "NULL::integer";
   let r;
   try {
     r = await s.run<{ burnt: boolean; remaining: number | null; guard: boolean | null; audits: WrittenAuditRow[] | null }>(
       deps.db,
-      `SELECT EXISTS (SELECT 1 FROM burn) AS burnt, ${remaining} AS remaining,
-        CASE WHEN EXISTS (SELECT 1 FROM burn) AND NOT ${spent}
+      `SELECT ${burnt} AS burnt, ${remaining} AS remaining,
+        CASE WHEN ${burnt} AND NOT ${spent}
           THEN twofold_abort('${SPENT_RACE}', 'the login transaction was spent by another attempt') END AS guard,
         ${writtenAuditRows("audit")}`,
     );
@@ -211,23 +227,8 @@ async function write(
   }
   const row = r.rows[0];
   logWrittenAudits(deps.logger, meta, row?.audits);
-  if (row?.burnt !== true) {
-    metrics.verification(decision.provider, burn.lostReason);
-    return { verified: false, reason: burn.lostReason };
-  }
-  metrics.verification(decision.provider, "verified");
-  return {
-    verified: true,
-    context: {
-      userId: attempt.userId,
-      factorId: decision.factorId,
-      provider: decision.provider,
-      amr: decision.amr,
-      verifiedAt: now,
-      driftSeconds: decision.driftSeconds,
-      backupCodesRemaining: row.remaining ?? backupRemaining,
-    },
-  };
+  if (row?.burnt !== true) return refused(decision.provider, decision.burn.lostReason);
+  return verified(attempt, decision, row.remaining ?? backupRemaining);
 }
 
 /** Why the transaction took no attempt, from the state the read statement saw. */

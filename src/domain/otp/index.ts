@@ -14,4 +14,5 @@ export {
   type OtpSpec,
   type OtpSpecInput,
 } from "./spec.js";
+export { otpRowVersions, otpRowVersionsSql } from "./store.js";
 export { otpLoginProvider } from "./verify.js";

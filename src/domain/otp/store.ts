@@ -1,5 +1,5 @@
-import type { Statement } from "../../store/statement.js";
-import { FACTOR_COLUMNS, returningFactorSql } from "../factors/index.js";
+import { andWhen, type Statement } from "../../store/statement.js";
+import { FACTOR_COLUMNS, returningFactorSql, type FactorRow } from "../factors/index.js";
 
 /**
  * The OTP columns' SQL on the factors table (last_step, drift_steps, the
@@ -21,6 +21,28 @@ export function otpCandidatesSql(s: Statement, userSql: string, factorId: string
     ORDER BY created_at, id`;
 }
 
+/**
+ * Scalar SQL: the versions of the user's active OTP factors as the
+ * statement's snapshot sees them, in otpRowVersions's form. Equal to what a
+ * Challenge remembered only while no candidate was added, removed or
+ * changed (a burnt step, a remembered resync, a rotated secret) since.
+ */
+export function otpRowVersionsSql(s: Statement, userSql: string): string {
+  return `(SELECT COALESCE(string_agg(id::text || ':' || xmin::text, ',' ORDER BY id), '') FROM factors
+    WHERE tenant_id = ${s.ref("tenant")} AND user_id = ${userSql} AND kind IN ('totp', 'hotp') AND state = 'active')`;
+}
+
+/**
+ * The versions of remembered OTP rows (each read with its `row_version`):
+ * `id:xmin`, by id, comma-separated. A uuid's text sorts as the uuid does.
+ */
+export function otpRowVersions(rows: readonly Pick<FactorRow, "id" | "row_version">[]): string {
+  return rows
+    .map((r) => `${r.id}:${r.row_version ?? ""}`)
+    .sort()
+    .join(",");
+}
+
 /** SQL selecting one of the statement's user's OTP factors by id, any state. */
 export function otpFactorSql(s: Statement, factorId: string): string {
   return `SELECT ${returningFactorSql(s)} FROM factors
@@ -36,21 +58,21 @@ export interface AcceptedStep {
   resyncedFrom: number | undefined;
 }
 
-function acceptSql(s: Statement, userSql: string, a: AcceptedStep, change: string, state: string, returning = FACTOR_COLUMNS): string {
+function acceptSql(s: Statement, userSql: string, a: AcceptedStep, change: string, state: string, returning = FACTOR_COLUMNS, when?: string): string {
   const step = s.param(a.step, "bigint");
   const resyncedFrom = s.param(a.resyncedFrom ?? null, "bigint");
   return `UPDATE factors SET last_step = ${step}, drift_steps = ${s.param(a.driftSteps, "integer")},
       resync_step = NULL, resync_offset = NULL, ${change}
     WHERE tenant_id = ${s.ref("tenant")} AND user_id = ${userSql} AND id = ${s.param(a.factorId, "uuid")}
       AND last_step < ${step} AND ${state}
-      AND (${resyncedFrom} IS NULL OR resync_step = ${resyncedFrom})
+      AND (${resyncedFrom} IS NULL OR resync_step = ${resyncedFrom})${andWhen(when)}
     RETURNING ${returning}`;
 }
 
-/** A CTE body burning a login's accepted step on an active factor (a row only if this call won it). */
-export function burnStepCte(s: Statement, userSql: string, a: AcceptedStep): string {
+/** A CTE body burning a login's accepted step on an active factor (a row only if this call won it), while `when` holds. */
+export function burnStepCte(s: Statement, userSql: string, a: AcceptedStep, when?: string): string {
   // The login's write only asks whether a row came back.
-  return acceptSql(s, userSql, a, `last_used_at = ${s.ref("now")}`, "state = 'active'", "id");
+  return acceptSql(s, userSql, a, `last_used_at = ${s.ref("now")}`, "state = 'active'", "id", when);
 }
 
 /**
@@ -81,15 +103,16 @@ export interface ResyncCandidate {
  * A CTE body remembering out-of-window codes for automatic resync
  * (docs/design.md "TOTP and HOTP"), one per factor; only a step newer than
  * the factor's last accepted one is worth remembering. Arrays keep the
- * statement one shape however many factors refused the code.
+ * statement one shape however many factors refused the code. Only while
+ * `when` holds, when given.
  */
-export function rememberResyncCte(s: Statement, userSql: string, candidates: readonly ResyncCandidate[]): string {
+export function rememberResyncCte(s: Statement, userSql: string, candidates: readonly ResyncCandidate[], when?: string): string {
   const ids = s.param(candidates.map((c) => c.factorId), "uuid[]");
   const steps = s.param(candidates.map((c) => c.step), "bigint[]");
   const offsets = s.param(candidates.map((c) => c.offset), "integer[]");
   return `UPDATE factors f SET resync_step = c.step, resync_offset = c.off
     FROM unnest(${ids}, ${steps}, ${offsets}) AS c(id, step, off)
-    WHERE f.tenant_id = ${s.ref("tenant")} AND f.user_id = ${userSql} AND f.id = c.id AND f.last_step < c.step
+    WHERE f.tenant_id = ${s.ref("tenant")} AND f.user_id = ${userSql} AND f.id = c.id AND f.last_step < c.step${andWhen(when)}
     RETURNING f.id`;
 }
 

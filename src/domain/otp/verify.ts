@@ -100,7 +100,7 @@ export const otpLoginProvider: LoginProvider<OtpProof> = {
         driftSeconds,
         resynced,
         details: { drift_seconds: driftSeconds, resynced },
-        burn: { cte: (s) => burnStepCte(s, s.ref("user"), burn), lostReason: "replayed" },
+        burn: { cte: (s, when) => burnStepCte(s, s.ref("user"), burn, when), lostReason: "replayed" },
       };
       return Promise.resolve(result);
     }
@@ -119,7 +119,7 @@ export const otpLoginProvider: LoginProvider<OtpProof> = {
     const result: Decision = {
       verified: false,
       ...refusal,
-      ...(resyncs.length === 0 ? {} : { notes: [(s) => rememberResyncCte(s, s.ref("user"), resyncs)] }),
+      ...(resyncs.length === 0 ? {} : { notes: [(s, when) => rememberResyncCte(s, s.ref("user"), resyncs, when)] }),
     };
     return Promise.resolve(result);
   },

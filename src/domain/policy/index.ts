@@ -24,6 +24,7 @@ export {
   providerPolicyFromJson,
   providerPolicyJsonFromCte,
   providerPolicyJsonSql,
+  providerPolicyVersionSql,
   type PolicyRefusal,
   type ProviderPolicyRow,
 } from "./provider-policy-store.js";

@@ -27,6 +27,15 @@ export function providerPolicyJsonSql(s: Statement): string {
 }
 
 /**
+ * Scalar SQL: the version (xmin) of the tenant's policy row as the
+ * statement's snapshot sees it, '' when it never set one: a statement that
+ * relies on a policy read earlier checks that it is still the same.
+ */
+export function providerPolicyVersionSql(s: Statement): string {
+  return `COALESCE((SELECT xmin::text FROM provider_policies WHERE tenant_id = ${s.ref("tenant")}), '')`;
+}
+
+/**
  * A CTE body of the tenant's policy row (none when it never set one), for a
  * statement that reads the policy in several parts: read each with
  * providerPolicyJsonFromCte and kindOfferedSql, so the row is looked up once.

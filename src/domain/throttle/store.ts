@@ -39,19 +39,21 @@ export function admitCte(s: Statement, usersSql: string): string {
  * admitCte for a proof the statement itself judges (`successSql`, SQL that
  * may read earlier parts): one upsert admits the attempt and records its
  * outcome, a failure counted as admitCte counts it, a success forgetting the
- * failures (failures 0), so a verification that needs no other write is one
- * statement. A waiting user is not admitted and nothing changes for them.
+ * failures as resetCte does, so a verification that needs no other write is
+ * one statement. A waiting user is not admitted and nothing changes for them.
+ * With `when` (SQL boolean), the attempt is only made while it holds.
  */
-export function admitJudgedCte(s: Statement, userSql: string, successSql: string): string {
+export function admitJudgedCte(s: Statement, userSql: string, successSql: string, when?: string): string {
   const tenant = s.ref("tenant");
   const now = s.ref("now");
   const free = s.param(FREE_FAILURES, "integer");
   const maxWait = s.param(MAX_WAIT_MS, "integer");
+  const row = `${tenant}, ${userSql}, CASE WHEN ${successSql} THEN 0 ELSE 1 END, CASE WHEN ${successSql} THEN NULL ELSE ${now} END, NULL`;
   return `INSERT INTO throttles AS t (tenant_id, user_id, failures, last_failure_at, blocked_until)
-    VALUES (${tenant}, ${userSql}, CASE WHEN ${successSql} THEN 0 ELSE 1 END, CASE WHEN ${successSql} THEN NULL ELSE ${now} END, NULL)
+    ${when === undefined ? `VALUES (${row})` : `SELECT ${row} WHERE ${when}`}
     ON CONFLICT (tenant_id, user_id) DO UPDATE SET
       failures = CASE WHEN ${successSql} THEN 0 ELSE t.failures + 1 END,
-      last_failure_at = CASE WHEN ${successSql} THEN t.last_failure_at ELSE ${now} END,
+      last_failure_at = CASE WHEN ${successSql} THEN NULL ELSE ${now} END,
       blocked_until = CASE WHEN NOT ${successSql} AND t.failures + 1 >= ${free}
         THEN ${now} + make_interval(secs => LEAST(power(2, LEAST(t.failures + 1 - ${free}, 20)), ${maxWait} / 1000.0))
         ELSE NULL END

@@ -1,4 +1,4 @@
-import type { Statement } from "../../store/statement.js";
+import { andWhen, type Statement } from "../../store/statement.js";
 import { FACTOR_COLUMNS, returningFactorSql } from "../factors/index.js";
 import type { WebAuthnRole } from "./helpers/ceremony-policy.js";
 
@@ -33,18 +33,22 @@ export function userCredentialsSql(s: Statement): string {
  * two racing requests with the same assertion cannot both pass, even for
  * authenticators whose counter is always 0.
  */
-export function advanceSignCountCte(s: Statement, a: { factorId: string; oldCount: number; newCount: number; backedUp: boolean }): string {
+export function advanceSignCountCte(
+  s: Statement,
+  a: { factorId: string; oldCount: number; newCount: number; backedUp: boolean },
+  when?: string,
+): string {
   return `UPDATE factors SET sign_count = ${s.param(a.newCount, "bigint")}, backed_up = ${s.param(a.backedUp, "boolean")},
       last_used_at = ${s.ref("now")}
     WHERE tenant_id = ${s.ref("tenant")} AND user_id = ${s.ref("user")} AND id = ${s.param(a.factorId, "uuid")}
-      AND state = 'active' AND NOT clone_suspected AND sign_count = ${s.param(a.oldCount, "bigint")}
+      AND state = 'active' AND NOT clone_suspected AND sign_count = ${s.param(a.oldCount, "bigint")}${andWhen(when)}
     RETURNING id`;
 }
 
 /** A CTE body marking a factor whose counter failed to increase (a cloned key?); it no longer logs in. */
-export function markCloneSuspectedCte(s: Statement, factorId: string): string {
+export function markCloneSuspectedCte(s: Statement, factorId: string, when?: string): string {
   return `UPDATE factors SET clone_suspected = true
-    WHERE tenant_id = ${s.ref("tenant")} AND user_id = ${s.ref("user")} AND id = ${s.param(factorId, "uuid")} AND NOT clone_suspected
+    WHERE tenant_id = ${s.ref("tenant")} AND user_id = ${s.ref("user")} AND id = ${s.param(factorId, "uuid")} AND NOT clone_suspected${andWhen(when)}
     RETURNING id`;
 }
 

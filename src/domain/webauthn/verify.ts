@@ -111,7 +111,7 @@ export const webauthnLoginProvider: LoginProvider<WebAuthnProof> = {
         factorId: row.id,
         details: { stored_counter: stored, received_counter: result.newCounter, factor_kind: role },
       };
-      return { ...refused("clone_suspected", row.id), notes: [(s) => markCloneSuspectedCte(s, row.id)], audits: [audit] } as Decision;
+      return { ...refused("clone_suspected", row.id), notes: [(s, when) => markCloneSuspectedCte(s, row.id, when)], audits: [audit] } as Decision;
     }
     const burn = { factorId: row.id, oldCount: stored, newCount: result.newCounter, backedUp: result.backedUp };
     return {
@@ -122,7 +122,7 @@ export const webauthnLoginProvider: LoginProvider<WebAuthnProof> = {
       driftSeconds: 0,
       resynced: false,
       details: {},
-      burn: { cte: (s) => advanceSignCountCte(s, burn), lostReason: "replayed" },
+      burn: { cte: (s, when) => advanceSignCountCte(s, burn, when), lostReason: "replayed" },
     };
   },
 };
