@@ -32,6 +32,8 @@ export interface Config {
   /** TOTP acceptance window in steps either side of the learned drift (1..3). */
   totpWindow: number;
   dbPoolSize: number;
+  /** Challenges each replica remembers for a one-statement OTP Verify; 0 turns it off. */
+  challengeMemory: number;
   /** Largest request or response message, bytes. */
   maxMessageBytes: number;
   /** HTTP/2 SETTINGS_MAX_CONCURRENT_STREAMS per connection. */

@@ -11,11 +11,11 @@ import { parseChallenge, parseVerify } from "./validate/authentication.js";
  * AuthenticationService: Challenge opens a login transaction, Verify checks
  * one proof (OTP, backup code, WebAuthn). A passwordless Challenge opens a
  * transaction with no user; its Verify names the user. The service keeps
- * this replica's ChallengeMemory: an OTP Verify of a transaction it opened
- * is one statement.
+ * this replica's ChallengeMemory (TWOFOLD_CHALLENGE_MEMORY entries): an OTP
+ * Verify of a transaction it opened is one statement.
  */
 export function authenticationServiceImpl(deps: AppDeps): Partial<ServiceImpl<typeof AuthenticationService>> {
-  const memory = new ChallengeMemory();
+  const memory = new ChallengeMemory(deps.config.challengeMemory);
   return {
     async challenge(req, ctx) {
       const input = parseChallenge(req);

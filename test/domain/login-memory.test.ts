@@ -254,6 +254,16 @@ describe("ChallengeMemory", () => {
     expect(memory.size).toBe(0);
   });
 
+  it("remembers nothing with capacity 0 (TWOFOLD_CHALLENGE_MEMORY=0), so every Verify takes the two statements", async () => {
+    clock.set(T0);
+    const memory = new ChallengeMemory(0);
+    const { secretHex } = await activeFactor("no-memory");
+    clock.advance(30_000);
+    const ch = await challenge(deps, META, { userId: "no-memory", userGroups: [] }, memory);
+    expect(memory.size).toBe(0);
+    expect(await verify(memory, ch.transactionId, code(secretHex, clock.now()))).toEqual(["verified", 2]);
+  });
+
   it("forgets the oldest entries beyond its capacity", () => {
     const memory = new ChallengeMemory(2);
     for (const id of ["a", "b", "c"]) memory.remember(entry("t1", id));

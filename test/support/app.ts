@@ -39,6 +39,7 @@ export function testConfig(overrides: Partial<Config> = {}): Config {
     pepper: randomBytes(32),
     issuer: "twofold-test",
     totpWindow: 1,
+    challengeMemory: 10_000,
     dbPoolSize: 5,
     maxMessageBytes: 64 * 1024,
     maxConcurrentStreams: 100,

@@ -23,8 +23,8 @@ export interface RememberedChallenge {
   policyVersion: string;
 }
 
-/** Transactions remembered at most: about ten seconds of challenges at 1,000 logins/s. */
-export const MEMORY_CAPACITY = 10_000;
+/** Transactions remembered at most by default (TWOFOLD_CHALLENGE_MEMORY): ten seconds of unanswered challenges at 1,000/s. */
+const MEMORY_CAPACITY = 10_000;
 
 /**
  * A bounded, process-local map of remembered Challenges. Each entry is taken

@@ -79,7 +79,8 @@ export async function verifyLogin(
   const now = deps.clock.now();
   if (!isUuid(input.transactionId)) throw notFound("login transaction");
   const provider = providerFor(input.proof);
-  const remembered = input.proof.kind === "otp" ? memory?.take(tenant, input.transactionId, now) : undefined;
+  // The entry goes with the transaction's first Verify, whatever its proof; only an OTP code uses it.
+  const remembered = memory?.take(tenant, input.transactionId, now);
   let judged = remembered === undefined || input.proof.kind !== "otp" ? undefined : await judgeRemembered(deps, meta, remembered, input.proof, now);
 
   // Statement 1: claim, identify, admit, load; or the whole Verify of a remembered Challenge.
