@@ -167,7 +167,7 @@ describe("a Verify on the replica that answered the Challenge", () => {
 });
 
 describe("a row changed under the one statement", () => {
-  it("leaves nothing burnt when another attempt spends the transaction first, and answers TRANSACTION_SPENT", async () => {
+  it("leaves nothing burnt when another attempt spends the transaction first, and answers TRANSACTION_UNAVAILABLE", async () => {
     clock.set(T0);
     const memory = new ChallengeMemory();
     const { secretHex, factorId } = await activeFactor("spent-under");
@@ -180,8 +180,8 @@ describe("a row changed under the one statement", () => {
       [ch.transactionId, clock.now()],
       () => verify(memory, ch.transactionId, c),
     );
-    // The one statement rolled back; the read that followed found the transaction spent.
-    expect(outcome).toEqual(["TRANSACTION_SPENT", 2]);
+    // The one statement rolled back: the transaction was taken under it, as the read answers that race.
+    expect(outcome).toEqual(["TRANSACTION_UNAVAILABLE", 1]);
     expect(await lastStep(factorId)).toBe(before);
     const next = await challenge(deps, META, { userId: "spent-under", userGroups: [] }, memory);
     expect(await verify(memory, next.transactionId, c)).toEqual(["verified", 1]);
@@ -201,6 +201,7 @@ describe("a row changed under the one statement", () => {
       [clock.now()],
       () => verify(memory, ch.transactionId, code(secretHex, clock.now())),
     );
+    // The one statement rolled back; the two-statement path's read refused the attempt, with its audit row.
     expect(outcome).toEqual(["THROTTLED", 2]);
     expect(await lastStep(factorId)).toBe(before);
     const blocked = await app.db.query(

@@ -1,7 +1,9 @@
 import { metrics } from "../../metrics/index.js";
 import type { Statement } from "../../store/statement.js";
 import type { AuditRowPart } from "../audit/index.js";
+import { failedPrecondition, notFound } from "../errors.js";
 import type { Decision, FailureReason, LoginAttempt, ProviderName } from "../factors/index.js";
+import { MAX_TRANSACTION_ATTEMPTS } from "./transaction-store.js";
 
 /**
  * The shared tail of every Verify, whichever path wrote it: the audit rows an
@@ -87,4 +89,27 @@ export function verified(attempt: LoginAttempt, decision: Extract<Decision, { ve
       backupCodesRemaining,
     },
   };
+}
+
+/** The transaction as a statement's snapshot saw it (transactionStateColumns). */
+export interface TransactionState {
+  h_tx_expires_at: Date | null;
+  h_tx_spent_at: Date | null;
+  h_tx_attempts: number | null;
+}
+
+/** Why the transaction took no attempt, from the state the statement saw. */
+export function transactionError(head: TransactionState, now: Date): Error {
+  if (head.h_tx_expires_at === null) return notFound("login transaction");
+  if (head.h_tx_spent_at !== null) return failedPrecondition("the login transaction was already used", "TRANSACTION_SPENT");
+  if (head.h_tx_expires_at.getTime() <= now.getTime()) return failedPrecondition("the login transaction has expired", "TRANSACTION_EXPIRED");
+  if ((head.h_tx_attempts ?? 0) >= MAX_TRANSACTION_ATTEMPTS) {
+    return failedPrecondition("the login transaction has no attempts left", "TRANSACTION_EXHAUSTED");
+  }
+  return transactionTaken();
+}
+
+/** Claimable by the statement's snapshot, yet taken by a concurrent attempt: ask for a new transaction. */
+export function transactionTaken(): Error {
+  return failedPrecondition("the login transaction cannot take this attempt", "TRANSACTION_UNAVAILABLE");
 }

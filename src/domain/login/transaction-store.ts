@@ -1,5 +1,5 @@
 import type { Queryable } from "../../store/db.js";
-import { andWhen, type Statement } from "../../store/statement.js";
+import type { Statement } from "../../store/statement.js";
 
 /**
  * The login_transactions table's SQL, as the parts Challenge and Verify
@@ -25,14 +25,13 @@ export function insertTransactionCte(s: Statement, t: { id: string; purpose: Pur
 /**
  * A CTE body counting one attempt against an open transaction: one
  * conditional UPDATE, so concurrent attempts can never exceed the limit. No
- * row when the transaction is unknown, expired, spent or out of attempts, or
- * when `when` (SQL boolean), if given, does not hold.
+ * row when the transaction is unknown, expired, spent or out of attempts.
  */
-export function claimAttemptCte(s: Statement, when?: string): string {
+export function claimAttemptCte(s: Statement): string {
   const [tenant, id, now] = [s.ref("tenant"), s.ref("transaction"), s.ref("now")];
   return `UPDATE login_transactions SET attempts = attempts + 1
     WHERE tenant_id = ${tenant} AND id = ${id}
-      AND spent_at IS NULL AND expires_at > ${now} AND attempts < ${s.param(MAX_TRANSACTION_ATTEMPTS, "integer")}${andWhen(when)}
+      AND spent_at IS NULL AND expires_at > ${now} AND attempts < ${s.param(MAX_TRANSACTION_ATTEMPTS, "integer")}
     RETURNING user_id, purpose, challenge`;
 }
 

@@ -1,89 +1,102 @@
 import type { AppDeps } from "../../app.js";
-import type { Statement } from "../../store/statement.js";
-import { auditInsertCte, writtenAuditRows, type WrittenAuditRow } from "../audit/index.js";
+import type { QueryResult } from "../../store/db.js";
+import { Statement } from "../../store/statement.js";
+import { auditInsertCte, logWrittenAudits, writtenAuditRows, type WrittenAuditRow } from "../audit/index.js";
 import { remainingCodesSql } from "../backup-codes/index.js";
 import type { RequestMeta } from "../caller.js";
-import type { Decision, LoginAttempt, LoginProof } from "../factors/index.js";
-import { otpRowVersionsSql } from "../otp/index.js";
-import { providerPolicyVersionSql } from "../policy/index.js";
+import type { Decision, FactorRow, LoginAttempt, LoginProof } from "../factors/index.js";
+import { otpCandidatesSql, otpRowVersionsSql } from "../otp/index.js";
+import { providerPolicyFromJson, providerPolicyJsonSql, providerPolicyVersionSql, type ProviderPolicy, type ProviderPolicyRow } from "../policy/index.js";
 import { relyingPartyFromJson } from "../relying-party/index.js";
 import { admitJudgedCte, blockedAuditRow, blockedUntilSql, throttleRefusal } from "../throttle/index.js";
 import type { RememberedChallenge } from "./memory.js";
-import { outcomeAuditRows, refused, verified, type VerifyResult } from "./outcome.js";
+import { outcomeAuditRows, refused, transactionError, transactionTaken, verified, type TransactionState, type VerifyResult } from "./outcome.js";
 import { providerFor } from "./providers.js";
-import { claimableSql, claimAndSpendCte } from "./transaction-store.js";
+import { claimableSql, claimAndSpendCte, transactionStateColumns, transactionStateCte } from "./transaction-store.js";
 
 /**
- * Verify of an OTP code settled in one statement, on the replica that
- * answered the transaction's Challenge and remembered its candidates
- * (memory.ts; docs/design.md "Database round trips").
+ * Verify of an OTP code on the replica that answered the transaction's
+ * Challenge and remembered its candidates (memory.ts; docs/design.md
+ * "Database round trips"): judged in memory first, then settled by one
+ * statement that carries the whole Verify.
  *
- * The code is judged in memory against the remembered rows before anything
- * is sent, by the same provider with the same constant work as the
- * two-statement path. Verify's read statement then carries these parts
- * beside its own:
+ * The code is judged against the remembered rows before anything is sent,
+ * by the same provider with the same constant work as the two-statement
+ * path. The statement then:
  *
- * 1. `r_gate` reads, in the statement's snapshot, whether the transaction is
- *    still open to this user's attempt and the candidates and the provider
- *    policy are the versions Challenge read (`go`), and the user's wait
- *    (`open`: go, and not waiting). When `go` holds, the read's own parts do
- *    nothing (its claim is gated on NOT go); otherwise these parts do
- *    nothing, and the read goes on as if they were not there: so a Verify is
- *    still at most two statements.
- * 2. When `open`: the success's burn, or the refusal's notes (the resync
- *    candidates it remembers).
- * 3. When `go`: the attempt counted, and the transaction spent if the burn
- *    won, in one UPDATE.
- * 4. When `open`: the attempt admitted past the throttle and its outcome
- *    recorded in one upsert (a failure counted, a success resetting).
- * 5. The outcome's audit rows, or `throttle.blocked` when the user is waiting
- *    (the attempt counted, the proof not looked at).
+ * 1. reads, in its snapshot, whether the transaction is still open to this
+ *    user's attempt, and the OTP rows and the provider policy are still the
+ *    versions Challenge read (`go`), and the user's wait (`open`: go, and
+ *    not waiting);
+ * 2. when `open`, burns the accepted step, or remembers a refusal's resync
+ *    candidates;
+ * 3. when `go`, counts the attempt and, when the burn won, spends the
+ *    transaction, in one UPDATE;
+ * 4. when `open`, admits the attempt past the throttle and records its
+ *    outcome in one upsert (a failure counted, a success resetting);
+ * 5. writes the outcome's audit rows, or `throttle.blocked` when the user is
+ *    waiting (the attempt counted, the proof not looked at).
  *
  * The writes lock their rows in that order (factor, transaction, throttle),
- * the two-statement path's order. When a row changed between the snapshot
- * and the lock (a concurrent attempt spent or used up the transaction, or
- * made the user wait), the statement aborts with CHANGED_UNDER and nothing is
- * written; the caller then runs the read alone. A burn lost to a concurrent
- * one is an ordinary refusal (`replayed`), as on the two-statement path.
+ * the two-statement path's order, and each re-checks its own conditions on
+ * the row it locks: a burn lost to a concurrent one is an ordinary refusal
+ * (`replayed`), as on that path.
+ *
+ * When the rows changed since the Challenge (a factor enrolled, removed,
+ * renamed or used, the policy set), the statement writes nothing and reads
+ * the candidates and the policy afresh instead; the code is judged again
+ * and a second statement of the same form settles it, checking only the
+ * transaction, as the two-statement path's write relies on its read. When a
+ * row changes between the snapshot and the lock, the statement aborts and
+ * nothing is written: the transaction taken by a concurrent attempt answers
+ * TRANSACTION_UNAVAILABLE, as the read does for that race; a user made to
+ * wait in between is for the two-statement path, whose read refuses them
+ * with its audit row.
  */
 
-/** SQLSTATE of the statement when a row changed between its snapshot and its write. */
-export const CHANGED_UNDER = "TF002";
+/** SQLSTATE of the statement when the transaction could take no attempt at its lock (a concurrent attempt took it). */
+const CLAIM_LOST = "TF002";
+/** SQLSTATE of the statement when the user came to wait between its snapshot and its admission. */
+const ADMISSION_LOST = "TF003";
 
 type OtpProof = Extract<LoginProof, { kind: "otp" }>;
 
-/** A remembered Challenge and the code's judgement against its rows. */
-export interface Judged {
-  remembered: RememberedChallenge;
-  attempt: LoginAttempt;
-  decision: Decision;
+/** What a statement relies on: the rows it judged, and (the first time) the versions it expects them at. */
+interface Basis {
+  candidates: readonly FactorRow[];
+  policy: ProviderPolicy;
+  versions: { candidates: string; policy: string } | undefined;
 }
 
-/** The columns the parts add to the statement's row (named `r_*`, beside the read's `h_*`). */
-export interface RememberedRow {
+interface SettleRow extends TransactionState {
+  r_claimable: boolean;
   r_go: boolean;
   r_open: boolean;
   r_burnt: boolean;
   r_blocked_until: Date | null;
   r_remaining: number;
+  r_providers: ProviderPolicyRow | null;
   r_audits: WrittenAuditRow[] | null;
 }
 
+type Row = SettleRow & { [K in keyof FactorRow]: FactorRow[K] | null };
+
 /**
- * The code judged against the remembered candidates; undefined when the
- * proof names a factor Challenge did not read (pending, unknown, another
- * kind), which the two statements explain.
+ * The Verify settled from a remembered Challenge: its answer, or undefined
+ * when it is for the two-statement path (a named factor Challenge did not
+ * read, or a user made to wait under the statement).
  */
-export async function judgeRemembered(
-  deps: Pick<AppDeps, "keyring" | "config" | "logger">,
+export async function verifyRemembered(
+  deps: Pick<AppDeps, "db" | "keyring" | "config" | "logger">,
   meta: RequestMeta,
   remembered: RememberedChallenge,
   proof: OtpProof,
   now: Date,
-): Promise<Judged | undefined> {
+): Promise<VerifyResult | undefined> {
   const named = proof.factorId;
-  const candidates = named === undefined ? remembered.candidates : remembered.candidates.filter((r) => r.id === named);
-  if (named !== undefined && candidates.length === 0) return undefined;
+  const pick = (rows: readonly FactorRow[]) => (named === undefined ? rows : rows.filter((r) => r.id === named));
+  // A named factor Challenge did not read (pending, unknown, another kind) is for the two statements to explain.
+  if (named !== undefined && pick(remembered.candidates).length === 0) return undefined;
   const attempt: LoginAttempt = {
     meta,
     tenant: remembered.tenant,
@@ -95,77 +108,105 @@ export async function judgeRemembered(
     relyingParty: relyingPartyFromJson(deps.config, null),
     userHandle: undefined,
   };
-  return { remembered, attempt, decision: await providerFor(proof).check(deps, attempt, candidates, remembered.policy) };
+  let basis: Basis = {
+    candidates: pick(remembered.candidates),
+    policy: remembered.policy,
+    versions: { candidates: remembered.candidateVersions, policy: remembered.policyVersion },
+  };
+  for (;;) {
+    const decision = await providerFor(proof).check(deps, attempt, basis.candidates, basis.policy);
+    let r;
+    try {
+      r = await settleStatement(deps, attempt, decision, basis, named);
+    } catch (err) {
+      const code = (err as { code?: unknown }).code;
+      if (code === CLAIM_LOST) throw transactionTaken();
+      if (code === ADMISSION_LOST) return undefined;
+      throw err;
+    }
+    const first = r.rows[0];
+    if (first === undefined) throw new Error("the one-statement verify returned no row");
+    logWrittenAudits(deps.logger, meta, first.r_audits);
+    if (!first.r_claimable) throw transactionError(first, now);
+    if (!first.r_go) {
+      // Changed since the Challenge: judge again on the rows this statement read, and settle on them.
+      basis = {
+        candidates: r.rows.filter((row): row is Row & FactorRow => row.id !== null),
+        policy: providerPolicyFromJson(first.r_providers),
+        versions: undefined,
+      };
+      continue;
+    }
+    if (!first.r_open) throw throttleRefusal(first.r_blocked_until, now);
+    if (!decision.verified) return refused(decision.provider, decision.reason);
+    if (!first.r_burnt) return refused(decision.provider, decision.burn.lostReason);
+    return verified(attempt, decision, first.r_remaining);
+  }
 }
 
-/**
- * Adds `r_gate` (after the transactionStateCte named `txs`, before the
- * read's claim) and returns the SQL of `go`, on which the read's claim must
- * wait for NOT.
- */
-export function rememberedGate(s: Statement, judged: Judged, txs: string): string {
-  const user = s.named("user", judged.attempt.userId, "text");
-  const same = `${otpRowVersionsSql(s, user)} = ${s.param(judged.remembered.candidateVersions, "text")}
-        AND ${providerPolicyVersionSql(s)} = ${s.param(judged.remembered.policyVersion, "text")}`;
+/** The one statement (steps 1 to 5), with the fresh candidates and policy when the versions differ. */
+function settleStatement(deps: Pick<AppDeps, "db">, attempt: LoginAttempt, decision: Decision, basis: Basis, named: string | undefined): Promise<QueryResult<Row>> {
+  const s = new Statement();
+  s.define("tenant", attempt.tenant, "text");
+  s.define("now", attempt.now, "timestamptz");
+  s.define("transaction", attempt.transactionId, "uuid");
+  const user = s.named("user", attempt.userId, "text");
+  s.with("txs", transactionStateCte(s));
+  const claimable = claimableSql(s, "txs", user);
+  const same =
+    basis.versions === undefined
+      ? "true"
+      : `${otpRowVersionsSql(s, user)} = ${s.param(basis.versions.candidates, "text")}
+        AND ${providerPolicyVersionSql(s)} = ${s.param(basis.versions.policy, "text")}`;
   s.with(
-    "r_snap",
-    `SELECT ${claimableSql(s, txs, user)} AND ${same} AS go, ${blockedUntilSql(s, user)} AS blocked_until`,
+    "gate",
+    `SELECT claimable, claimable AND same AS go, claimable AND same AND (blocked_until IS NULL OR blocked_until <= ${s.ref("now")}) AS open,
+       blocked_until
+     FROM (SELECT ${claimable} AS claimable, ${same} AS same, ${blockedUntilSql(s, user)} AS blocked_until) snap`,
   );
-  s.with("r_gate", `SELECT go, go AND (blocked_until IS NULL OR blocked_until <= ${s.ref("now")}) AS open, blocked_until FROM r_snap`);
-  return "(SELECT go FROM r_gate)";
-}
-
-/**
- * Adds the writes (steps 2 to 5) and returns their select-list entries, to
- * come first in the list: each write runs when the list first reads it, so
- * left to right they lock the factor, the transaction, the throttle row.
- */
-export function rememberedWrites(s: Statement, judged: Judged): string[] {
-  const { attempt, decision } = judged;
-  const user = s.ref("user");
-  const [go, open] = ["(SELECT go FROM r_gate)", "(SELECT open FROM r_gate)"];
+  const [go, open] = ["(SELECT go FROM gate)", "(SELECT open FROM gate)"];
   let burnt = "false";
+  // The factor writes, first in the lock order.
   const factorWrites: string[] = [];
   if (decision.verified) {
-    s.with("r_burn", decision.burn.cte(s, open));
-    burnt = "EXISTS (SELECT 1 FROM r_burn)";
+    s.with("burn", decision.burn.cte(s, open));
+    burnt = "EXISTS (SELECT 1 FROM burn)";
     factorWrites.push(burnt);
   } else {
     (decision.notes ?? []).forEach((note, i) => {
-      s.with(`r_note${i}`, note(s, open));
-      factorWrites.push(`EXISTS (SELECT 1 FROM r_note${i})`);
+      s.with(`note${i}`, note(s, open));
+      factorWrites.push(`EXISTS (SELECT 1 FROM note${i})`);
     });
   }
-  s.with("r_claim", claimAndSpendCte(s, go, burnt));
-  s.with("r_admit", admitJudgedCte(s, user, burnt, open));
-  const spent = "COALESCE((SELECT spent FROM r_claim), false)";
+  s.with("claim", claimAndSpendCte(s, go, burnt));
+  s.with("admit", admitJudgedCte(s, user, burnt, open));
+  const spent = "COALESCE((SELECT spent FROM claim), false)";
   s.with(
-    "r_audit",
+    "audit",
     auditInsertCte(s, attempt.meta, attempt.now, [
-      blockedAuditRow(s, user, `${go} AND NOT ${open}`, "(SELECT blocked_until FROM r_gate)"),
+      blockedAuditRow(s, user, `${go} AND NOT ${open}`, "(SELECT blocked_until FROM gate)"),
       ...outcomeAuditRows(s, attempt, decision, { spent, burnt, gate: open }),
     ]),
   );
-  const order = [...factorWrites, "EXISTS (SELECT 1 FROM r_claim)", "EXISTS (SELECT 1 FROM r_admit)"];
-  const changed = `(${go} AND NOT EXISTS (SELECT 1 FROM r_claim)) OR (${open} AND NOT EXISTS (SELECT 1 FROM r_admit))`;
-  return [
+  // Read only when the versions differ: the candidates and the policy to judge the code on again.
+  const fresh = `NOT ${go} AND (SELECT claimable FROM gate)`;
+  if (basis.versions !== undefined) s.with("cand", `SELECT * FROM (${otpCandidatesSql(s, user, named)}) c WHERE ${fresh}`);
+  // Each write runs when the select list first reads it: left to right, the factor writes, the claim, the admission.
+  const order = [...factorWrites, "EXISTS (SELECT 1 FROM claim)", "EXISTS (SELECT 1 FROM admit)"];
+  const head = [
     `ARRAY[${order.join(", ")}] AS r_lock_order`,
-    `${burnt} AS r_burnt`,
+    `CASE WHEN ${go} AND NOT EXISTS (SELECT 1 FROM claim) THEN twofold_abort('${CLAIM_LOST}', 'the transaction was taken under the one-statement verify') END AS r_claim_guard`,
+    `CASE WHEN ${open} AND NOT EXISTS (SELECT 1 FROM admit) THEN twofold_abort('${ADMISSION_LOST}', 'the user came to wait under the one-statement verify') END AS r_admit_guard`,
+    "(SELECT claimable FROM gate) AS r_claimable",
     `${go} AS r_go`,
     `${open} AS r_open`,
-    "(SELECT blocked_until FROM r_gate) AS r_blocked_until",
+    `${burnt} AS r_burnt`,
+    "(SELECT blocked_until FROM gate) AS r_blocked_until",
     `${decision.verified ? remainingCodesSql(s, user) : "0"} AS r_remaining`,
-    `CASE WHEN ${changed} THEN twofold_abort('${CHANGED_UNDER}', 'a row changed under the one-statement verify') END AS r_guard`,
-    writtenAuditRows("r_audit", "r_audits"),
-  ];
-}
-
-/** The answer, when the snapshot matched (`r_go`); undefined when the read's own parts ran instead. */
-export function settleRemembered(judged: Judged, row: RememberedRow): VerifyResult | undefined {
-  const { attempt, decision } = judged;
-  if (!row.r_go) return undefined;
-  if (!row.r_open) throw throttleRefusal(row.r_blocked_until, attempt.now);
-  if (!decision.verified) return refused(decision.provider, decision.reason);
-  if (!row.r_burnt) return refused(decision.provider, decision.burn.lostReason);
-  return verified(attempt, decision, row.r_remaining);
+    `${basis.versions === undefined ? "NULL::json" : `CASE WHEN ${fresh} THEN ${providerPolicyJsonSql(s)} END`} AS r_providers`,
+    transactionStateColumns("txs"),
+    writtenAuditRows("audit", "r_audits"),
+  ].join(",\n  ");
+  const main = basis.versions === undefined ? `SELECT ${head}` : `SELECT h.*, cand.* FROM (SELECT ${head}) h LEFT JOIN cand ON true ORDER BY cand.created_at, cand.id`;
+  return s.run<Row>(deps.db, main);
 }

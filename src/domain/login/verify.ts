@@ -11,18 +11,10 @@ import { relyingPartyFromJson, relyingPartyJsonSql, type RelyingPartyRow } from 
 import { admitCte, blockedAuditRow, resetCte, throttleRefusal, waitCte } from "../throttle/index.js";
 import { userHandleSql } from "../webauthn/index.js";
 import type { ChallengeMemory } from "./memory.js";
-import { outcomeAuditRows, refused, verified, type VerifyResult } from "./outcome.js";
+import { outcomeAuditRows, refused, transactionError, verified, type VerifyResult } from "./outcome.js";
 import { providerFor, type BoundProvider } from "./providers.js";
-import {
-  CHANGED_UNDER,
-  judgeRemembered,
-  rememberedGate,
-  rememberedWrites,
-  settleRemembered,
-  type Judged,
-  type RememberedRow,
-} from "./verify-remembered.js";
-import { claimAttemptCte, MAX_TRANSACTION_ATTEMPTS, spendCte, transactionStateColumns, transactionStateCte, type Purpose } from "./transaction-store.js";
+import { verifyRemembered } from "./verify-remembered.js";
+import { claimAttemptCte, spendCte, transactionStateColumns, transactionStateCte, type Purpose } from "./transaction-store.js";
 
 /** SQLSTATE the write raises when it burnt a proof's state but another attempt spent the transaction first. */
 const SPENT_RACE = "TF001";
@@ -45,7 +37,7 @@ interface ReadHead {
   audits: WrittenAuditRow[] | null;
 }
 
-type ReadRow = ReadHead & Partial<RememberedRow> & { [K in keyof FactorRow]: FactorRow[K] | null };
+type ReadRow = ReadHead & { [K in keyof FactorRow]: FactorRow[K] | null };
 
 /**
  * Checks one proof against an open login transaction in two statements,
@@ -65,9 +57,9 @@ type ReadRow = ReadHead & Partial<RememberedRow> & { [K in keyof FactorRow]: Fac
  *    its audit row.
  *
  * With the replica's ChallengeMemory, an OTP code on a transaction whose
- * Challenge this replica answered is judged first and the read carries the
- * whole Verify; unless something changed since that Challenge, it is the
- * only statement (verify-remembered.ts).
+ * Challenge this replica answered is settled in one statement instead, or
+ * two when a factor or the policy changed since (verify-remembered.ts); what
+ * that cannot settle (a row changed under it) comes here.
  */
 export async function verifyLogin(
   deps: Pick<AppDeps, "db" | "keyring" | "clock" | "config" | "logger">,
@@ -78,30 +70,19 @@ export async function verifyLogin(
   const tenant = meta.caller.tenant;
   const now = deps.clock.now();
   if (!isUuid(input.transactionId)) throw notFound("login transaction");
-  const provider = providerFor(input.proof);
   // The entry goes with the transaction's first Verify, whatever its proof; only an OTP code uses it.
   const remembered = memory?.take(tenant, input.transactionId, now);
-  let judged = remembered === undefined || input.proof.kind !== "otp" ? undefined : await judgeRemembered(deps, meta, remembered, input.proof, now);
-
-  // Statement 1: claim, identify, admit, load; or the whole Verify of a remembered Challenge.
-  let read: QueryResult<ReadRow> | undefined;
-  while (read === undefined) {
-    try {
-      read = await readStatement(deps.db, meta, now, input, provider, judged);
-    } catch (err) {
-      // A row changed between the one statement's snapshot and its writes, so nothing was written: read afresh.
-      if (judged === undefined || (err as { code?: unknown }).code !== CHANGED_UNDER) throw err;
-      judged = undefined;
-    }
+  if (remembered !== undefined && input.proof.kind === "otp") {
+    const settled = await verifyRemembered(deps, meta, remembered, input.proof, now);
+    if (settled !== undefined) return settled;
   }
+  const provider = providerFor(input.proof);
+
+  // Statement 1: claim, identify, admit, load.
+  const read = await readStatement(deps.db, meta, now, input, provider);
   const first = read.rows[0];
   if (first === undefined) throw new Error("the verify read returned no row");
   logWrittenAudits(deps.logger, meta, first.audits);
-  if (judged !== undefined) {
-    logWrittenAudits(deps.logger, meta, first.r_audits);
-    const settled = settleRemembered(judged, first as ReadRow & RememberedRow);
-    if (settled !== undefined) return settled;
-  }
 
   // Ensure the transaction was open and took this attempt.
   if (!first.h_claimed) throw transactionError(first, now);
@@ -132,40 +113,31 @@ export async function verifyLogin(
   return write(deps, attempt, decision, first.h_backup_remaining);
 }
 
-/**
- * Verify's first statement: the claim, the user, the admission and the
- * candidates; with `judged`, also the one-statement parts of a remembered
- * Challenge, which leave the read's own parts idle when they go ahead.
- */
+/** Verify's first statement: the claim, the user, the admission and the candidates. */
 function readStatement(
   db: Queryable,
   meta: RequestMeta,
   now: Date,
   input: { transactionId: string; proof: LoginProof },
   provider: BoundProvider,
-  judged: Judged | undefined,
 ): Promise<QueryResult<ReadRow>> {
   const s = new Statement();
   s.define("tenant", meta.caller.tenant, "text");
   s.define("now", now, "timestamptz");
   s.define("transaction", input.transactionId, "uuid");
-  // The transaction's state, looked up once however many parts read it.
-  s.with("txs", transactionStateCte(s));
-  const go = judged === undefined ? undefined : rememberedGate(s, judged, "txs");
-  s.with("claim", claimAttemptCte(s, go === undefined ? undefined : `NOT ${go}`));
+  s.with("claim", claimAttemptCte(s));
   const identify = provider.identifySql?.(s) ?? "NULL::text";
   s.with("who", `SELECT CASE WHEN c.purpose = 'passwordless' THEN ${identify} ELSE c.user_id END AS user_id FROM claim c`);
   s.with("admit", admitCte(s, "SELECT user_id FROM who WHERE user_id IS NOT NULL"));
   const whoUser = "(SELECT user_id FROM who)";
-  // The wait, too, is looked up once.
+  // The wait and the transaction's state are each looked up once, however many parts read them.
   s.with("wait", waitCte(s, whoUser));
   const blockedUntil = "(SELECT blocked_until FROM wait)";
   s.with("blocked", auditInsertCte(s, meta, now, [blockedAuditRow(s, whoUser, `${whoUser} IS NOT NULL AND NOT EXISTS (SELECT 1 FROM admit)`, blockedUntil)]));
+  s.with("txs", transactionStateCte(s));
   s.with("cand", provider.candidatesSql(s, whoUser));
-  const remembered = judged === undefined ? [] : rememberedWrites(s, judged);
   const assertion = input.proof.kind === "webauthn";
   const head = [
-    ...remembered,
     "EXISTS (SELECT 1 FROM claim) AS h_claimed",
     "(SELECT purpose FROM claim) AS h_purpose",
     "(SELECT challenge FROM claim) AS h_challenge",
@@ -178,9 +150,8 @@ function readStatement(
     `${assertion ? userHandleSql(s, whoUser) : "NULL::text"} AS h_user_handle`,
     `${providerPolicyJsonSql(s)} AS h_providers`,
     writtenAuditRows("blocked"),
-    // What the read counts is flushed by the write that follows it; a refusal it answers alone waits for its own flush,
-    // and so does a Verify the statement settles by itself.
-    asyncCommitColumn(go === undefined ? "EXISTS (SELECT 1 FROM blocked)" : `EXISTS (SELECT 1 FROM blocked) OR ${go}`),
+    // What the read counts is flushed by the write that follows it; a refusal it answers alone waits for its own flush.
+    asyncCommitColumn("EXISTS (SELECT 1 FROM blocked)"),
   ].join(",\n  ");
   return s.run<ReadRow>(db, `SELECT h.*, cand.* FROM (SELECT ${head}) h LEFT JOIN cand ON true ORDER BY cand.created_at, cand.id`);
 }
@@ -230,16 +201,4 @@ async function write(
   logWrittenAudits(deps.logger, meta, row?.audits);
   if (row?.burnt !== true) return refused(decision.provider, decision.burn.lostReason);
   return verified(attempt, decision, row.remaining ?? backupRemaining);
-}
-
-/** Why the transaction took no attempt, from the state the read statement saw. */
-function transactionError(head: ReadHead, now: Date): Error {
-  if (head.h_tx_expires_at === null) return notFound("login transaction");
-  if (head.h_tx_spent_at !== null) return failedPrecondition("the login transaction was already used", "TRANSACTION_SPENT");
-  if (head.h_tx_expires_at.getTime() <= now.getTime()) return failedPrecondition("the login transaction has expired", "TRANSACTION_EXPIRED");
-  if ((head.h_tx_attempts ?? 0) >= MAX_TRANSACTION_ATTEMPTS) {
-    return failedPrecondition("the login transaction has no attempts left", "TRANSACTION_EXHAUSTED");
-  }
-  // Claimable by the snapshot, yet taken by a concurrent attempt: ask for a new transaction.
-  return failedPrecondition("the login transaction cannot take this attempt", "TRANSACTION_UNAVAILABLE");
 }

@@ -14,5 +14,5 @@ export {
   type OtpSpec,
   type OtpSpecInput,
 } from "./spec.js";
-export { otpRowVersions, otpRowVersionsSql } from "./store.js";
+export { otpCandidatesSql, otpRowVersions, otpRowVersionsSql } from "./store.js";
 export { otpLoginProvider } from "./verify.js";
