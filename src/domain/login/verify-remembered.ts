@@ -162,7 +162,8 @@ function settleStatement(deps: Pick<AppDeps, "db">, attempt: LoginAttempt, decis
     "gate",
     `SELECT claimable, claimable AND same AS go, claimable AND same AND (blocked_until IS NULL OR blocked_until <= ${s.ref("now")}) AS open,
        blocked_until
-     FROM (SELECT ${claimable} AS claimable, ${same} AS same, ${blockedUntilSql(s, user)} AS blocked_until) snap`,
+     -- OFFSET 0 keeps the snapshot's lookups in one subquery, each run once, rather than copied into every column that reads them.
+     FROM (SELECT ${claimable} AS claimable, ${same} AS same, ${blockedUntilSql(s, user)} AS blocked_until OFFSET 0) snap`,
   );
   const [go, open] = ["(SELECT go FROM gate)", "(SELECT open FROM gate)"];
   let burnt = "false";
