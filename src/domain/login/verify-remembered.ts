@@ -129,6 +129,8 @@ export async function verifyRemembered(
     logWrittenAudits(deps.logger, meta, first.r_audits);
     if (!first.r_claimable) throw transactionError(first, now);
     if (!first.r_go) {
+      // The second statement checks no versions, so it always goes ahead once the transaction can take the attempt.
+      if (basis.versions === undefined) throw new Error("the one-statement verify held back twice");
       // Changed since the Challenge: judge again on the rows this statement read, and settle on them.
       basis = {
         candidates: r.rows.filter((row): row is Row & FactorRow => row.id !== null),
