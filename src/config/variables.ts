@@ -20,7 +20,7 @@ export const VARIABLES: readonly Variable[] = [
   { name: "TWOFOLD_ISSUER", default: "`twofold`", meaning: "Issuer shown by authenticator apps (`otpauth://` URIs)." },
   { name: "TWOFOLD_TOTP_WINDOW", default: "`1`", meaning: "TOTP steps accepted either side of the learned drift, 1..3." },
   { name: "TWOFOLD_DB_POOL_SIZE", default: "`10`", meaning: "Connections in the Postgres pool, 1..200." },
-  { name: "TWOFOLD_CHALLENGE_MEMORY", default: "`10000`", meaning: "Login transactions each replica remembers from its Challenge, so that an OTP Verify reaching the same replica is one database statement instead of two; each entry lives until its Verify or its expiry. 0 turns it off (every Verify takes two). 0..1000000." },
+  { name: "TWOFOLD_CHALLENGE_MEMORY", default: "`10000`", meaning: "Login transactions each replica remembers from its Challenge, so that an OTP Verify reaching the same replica is one database statement instead of two; each entry lives until its Verify or its expiry. An entry holds the user's OTP rows (sealed secrets included), up to a few KB. 0 turns it off (every Verify takes two). 0..100000." },
   { name: "TWOFOLD_MAX_MESSAGE_BYTES", default: "`65536`", meaning: "Largest request or response message, 1024..4194304 bytes." },
   { name: "TWOFOLD_MAX_CONCURRENT_STREAMS", default: "`100`", meaning: "HTTP/2 concurrent streams per connection, 1..10000." },
   { name: "TWOFOLD_REQUEST_TIMEOUT_MS", default: "`10000`", meaning: "Deadline for a request that sends none, and the cap on any it sends; also the database statement timeout. A call that answers DEADLINE_EXCEEDED changed nothing: its statements are cancelled at the deadline and no commit starts after it. 100..300000." },

@@ -178,7 +178,8 @@ function settleStatement(deps: Pick<AppDeps, "db">, attempt: LoginAttempt, decis
   } else {
     (decision.notes ?? []).forEach((note, i) => {
       s.with(`note${i}`, note(s, open));
-      factorWrites.push(`EXISTS (SELECT 1 FROM note${i})`);
+      // Read in full: EXISTS would stop at the first row, leaving the other factors' locks to the statement's end.
+      factorWrites.push(`(SELECT count(*) FROM note${i}) >= 0`);
     });
   }
   s.with("claim", claimAndSpendCte(s, go, burnt));
