@@ -166,19 +166,24 @@ describe("a Verify on the replica that answered the Challenge", () => {
   });
 });
 
+/** A confirmed factor for `userId`, the clock one step on, and a Challenge on it remembered in a fresh memory. */
+async function rememberedLogin(userId: string) {
+  clock.set(T0);
+  const memory = new ChallengeMemory();
+  const { secretHex, factorId } = await activeFactor(userId);
+  clock.advance(30_000);
+  const before = await lastStep(factorId);
+  const ch = await challenge(deps, META, { userId, userGroups: [] }, memory);
+  return { memory, factorId, before, transactionId: ch.transactionId, code: code(secretHex, clock.now()) };
+}
+
 describe("a row changed under the one statement", () => {
   it("leaves nothing burnt when another attempt spends the transaction first, and answers TRANSACTION_UNAVAILABLE", async () => {
-    clock.set(T0);
-    const memory = new ChallengeMemory();
-    const { secretHex, factorId } = await activeFactor("spent-under");
-    clock.advance(30_000);
-    const before = await lastStep(factorId);
-    const ch = await challenge(deps, META, { userId: "spent-under", userGroups: [] }, memory);
-    const c = code(secretHex, clock.now());
+    const { memory, factorId, before, transactionId, code: c } = await rememberedLogin("spent-under");
     const outcome = await underHeldLock(
       "UPDATE login_transactions SET spent_at = $2::timestamptz WHERE tenant_id = 't1' AND id = $1::uuid",
-      [ch.transactionId, clock.now()],
-      () => verify(memory, ch.transactionId, c),
+      [transactionId, clock.now()],
+      () => verify(memory, transactionId, c),
     );
     // The one statement rolled back: the transaction was taken under it, as the read answers that race.
     expect(outcome).toEqual(["TRANSACTION_UNAVAILABLE", 1]);
@@ -188,18 +193,13 @@ describe("a row changed under the one statement", () => {
   });
 
   it("leaves nothing burnt when the user comes to wait before the admission, and answers THROTTLED", async () => {
-    clock.set(T0);
-    const memory = new ChallengeMemory();
-    const { secretHex, factorId } = await activeFactor("blocked-under");
-    clock.advance(30_000);
-    const before = await lastStep(factorId);
-    const ch = await challenge(deps, META, { userId: "blocked-under", userGroups: [] }, memory);
+    const { memory, factorId, before, transactionId, code: c } = await rememberedLogin("blocked-under");
     const outcome = await underHeldLock(
       `INSERT INTO throttles (tenant_id, user_id, failures, last_failure_at, blocked_until)
        VALUES ('t1', 'blocked-under', 9, $1::timestamptz, $1::timestamptz + interval '1 hour')
        ON CONFLICT (tenant_id, user_id) DO UPDATE SET failures = 9, blocked_until = EXCLUDED.blocked_until`,
       [clock.now()],
-      () => verify(memory, ch.transactionId, code(secretHex, clock.now())),
+      () => verify(memory, transactionId, c),
     );
     // The one statement rolled back; the two-statement path's read refused the attempt, with its audit row.
     expect(outcome).toEqual(["THROTTLED", 2]);
@@ -211,21 +211,17 @@ describe("a row changed under the one statement", () => {
   });
 
   it("answers replayed, with the attempt and the failure counted, when a concurrent login burns the step first", async () => {
-    clock.set(T0);
-    const memory = new ChallengeMemory();
-    const { secretHex, factorId } = await activeFactor("burnt-under");
-    clock.advance(30_000);
+    const { memory, factorId, transactionId, code: c } = await rememberedLogin("burnt-under");
     const step = Math.floor(clock.now().getTime() / 30_000);
-    const ch = await challenge(deps, META, { userId: "burnt-under", userGroups: [] }, memory);
     const outcome = await underHeldLock(
       "UPDATE factors SET last_step = $2::bigint WHERE tenant_id = 't1' AND id = $1::uuid",
       [factorId, step],
-      () => verify(memory, ch.transactionId, code(secretHex, clock.now())),
+      () => verify(memory, transactionId, c),
     );
     expect(outcome).toEqual(["replayed", 1]);
     const tx = await app.db.query<{ attempts: number; spent_at: Date | null }>(
       "SELECT attempts, spent_at FROM login_transactions WHERE tenant_id = 't1' AND id = $1::uuid",
-      [ch.transactionId],
+      [transactionId],
     );
     expect(tx.rows[0]).toEqual({ attempts: 1, spent_at: null });
     expect((await throttleState(deps, "t1", "burnt-under")).failures).toBe(1);

@@ -12,7 +12,7 @@ import {
   kindOfferedSql,
   providerPolicyCte,
   providerPolicyJsonFromCte,
-  providerPolicyVersionSql,
+  providerPolicyVersionFromCte,
   type EnforcementPolicyRow,
   type ProviderPolicyRow,
 } from "../policy/index.js";
@@ -95,7 +95,7 @@ export async function challenge(
   s.with("f", activeFactorsSql(s, s.ref("user"), { rememberOtp: remember }));
   // The provider policy, looked up once: for the answer and for what the audit row says was offered
   // (a second-factor Challenge never offers a passwordless credential).
-  s.with("pp", providerPolicyCte(s));
+  s.with("pp", providerPolicyCte(s, { version: remember }));
   const remaining = passwordless ? "0" : `CASE WHEN ${kindOfferedSql("pp", "'backup_codes'")} THEN ${remainingCodesSql(s, s.ref("user"))} ELSE 0 END`;
   s.with(
     "audit",
@@ -114,7 +114,7 @@ export async function challenge(
     `${passwordless ? "NULL::json" : enforcementPolicyJsonSql(s)} AS h_policy`,
     `${relyingPartyJsonSql(s)} AS h_rp`,
     `${providerPolicyJsonFromCte("pp")} AS h_providers`,
-    `${remember ? providerPolicyVersionSql(s) : "''"} AS h_policy_version`,
+    `${remember ? providerPolicyVersionFromCte("pp") : "''"} AS h_policy_version`,
     writtenAuditRows("audit"),
     // Its transaction and audit row are flushed by the Verify that claims it (or any later durable commit).
     asyncCommitColumn(),

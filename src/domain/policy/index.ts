@@ -24,6 +24,7 @@ export {
   providerPolicyFromJson,
   providerPolicyJsonFromCte,
   providerPolicyJsonSql,
+  providerPolicyVersionFromCte,
   providerPolicyVersionSql,
   type PolicyRefusal,
   type ProviderPolicyRow,

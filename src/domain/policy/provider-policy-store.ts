@@ -39,9 +39,17 @@ export function providerPolicyVersionSql(s: Statement): string {
  * A CTE body of the tenant's policy row (none when it never set one), for a
  * statement that reads the policy in several parts: read each with
  * providerPolicyJsonFromCte and kindOfferedSql, so the row is looked up once.
+ * With `version`, it also carries the row's version for
+ * providerPolicyVersionFromCte.
  */
-export function providerPolicyCte(s: Statement): string {
-  return `SELECT ${COLUMNS} FROM provider_policies WHERE tenant_id = ${s.ref("tenant")}`;
+export function providerPolicyCte(s: Statement, opts: { version?: boolean } = {}): string {
+  const version = opts.version === true ? ", xmin::text AS version" : "";
+  return `SELECT ${COLUMNS}${version} FROM provider_policies WHERE tenant_id = ${s.ref("tenant")}`;
+}
+
+/** providerPolicyVersionSql over a providerPolicyCte named `cte` that carries its version. */
+export function providerPolicyVersionFromCte(cte: string): string {
+  return `COALESCE((SELECT version FROM ${cte}), '')`;
 }
 
 /** providerPolicyJsonSql over a providerPolicyCte named `cte`. */
