@@ -96,7 +96,9 @@ export async function challenge(
   // The provider policy, looked up once: for the answer and for what the audit row says was offered
   // (a second-factor Challenge never offers a passwordless credential).
   s.with("pp", providerPolicyCte(s, { version: remember }));
-  const remaining = passwordless ? "0" : `CASE WHEN ${kindOfferedSql("pp", "'backup_codes'")} THEN ${remainingCodesSql(s, s.ref("user"))} ELSE 0 END`;
+  // Counted once: a CTE read twice (the audit row and the answer) is computed once.
+  s.with("bc", `SELECT ${passwordless ? "0" : `CASE WHEN ${kindOfferedSql("pp", "'backup_codes'")} THEN ${remainingCodesSql(s, s.ref("user"))} ELSE 0 END`} AS n`);
+  const remaining = "(SELECT n FROM bc)";
   s.with(
     "audit",
     auditInsertCte(s, meta, now, [
