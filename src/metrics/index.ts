@@ -5,7 +5,7 @@
  */
 import { createMetrics, type Metrics } from "./recorder.js";
 
-export { type Metrics } from "./recorder.js";
+export { type Metrics, type VerifyPath } from "./recorder.js";
 export { startMetricsServer, type MetricsServer } from "./metrics-server.js";
 export type { PoolStats } from "./series.js";
 

@@ -14,6 +14,18 @@ function codeName(code: number): string {
 }
 
 /**
+ * How a login Verify reached the database: `remembered`, one statement from
+ * the Challenge this replica remembered; `remembered_changed`, two, because
+ * the factors or the policy changed since; `remembered_fallback`,
+ * remembered but handed to the two-statement path (a factor named that the
+ * Challenge did not read, or a row changed under the one statement);
+ * `read_write`, the two statements: no Challenge remembered here, or a
+ * proof other than an OTP code.
+ */
+const VERIFY_PATHS = ["remembered", "remembered_changed", "remembered_fallback", "read_write"] as const;
+export type VerifyPath = (typeof VERIFY_PATHS)[number];
+
+/**
  * What the service reports to metrics. Hooks call these from the hot path,
  * so each is a map lookup and an increment; label children are made once.
  */
@@ -26,6 +38,8 @@ export interface Metrics {
   throttleRefusal(): void;
   /** An API-key check answered by the cache (`hit`) or by Postgres (`miss`). */
   apiKeyCache(result: "hit" | "miss"): void;
+  /** A login Verify that reached the database, by its path. */
+  verifyPath(path: VerifyPath): void;
   /** One Postgres statement's duration. */
   statement(durationMs: number): void;
   /** Adds a Postgres pool to the pool gauges; the returned function removes it (on close). */
@@ -47,6 +61,9 @@ export function createMetrics(): Metrics {
   // Both results exist from the start, so a rate over them is defined before the first lookup.
   hit.inc(0);
   miss.inc(0);
+  // Every path exists from the start too, so a share of one is defined before it first happens.
+  const paths = new Map(VERIFY_PATHS.map((path) => [path, series.verifyPaths.labels(path)] as const));
+  for (const child of paths.values()) child.inc(0);
 
   return {
     series,
@@ -73,6 +90,9 @@ export function createMetrics(): Metrics {
     },
     apiKeyCache(result) {
       (result === "hit" ? hit : miss).inc();
+    },
+    verifyPath(path) {
+      paths.get(path)?.inc();
     },
     statement(durationMs) {
       series.statementDuration.observe(durationMs / 1000);

@@ -59,6 +59,12 @@ export function createSeries(pools: ReadonlySet<PoolStats>) {
       labelNames: ["result"] as const,
       registers: [registry],
     }),
+    verifyPaths: new Counter({
+      name: "twofold_login_verify_paths_total",
+      help: "Login Verify calls by the way they reached the database: remembered (one statement), remembered_changed (factors or policy changed since the Challenge: two), remembered_fallback (remembered, but handed to the two-statement path: a factor named that the Challenge did not read, or a row changed under the one statement), read_write (the two statements: no Challenge remembered here, or a proof other than an OTP code).",
+      labelNames: ["path"] as const,
+      registers: [registry],
+    }),
     statementDuration: new Histogram({
       name: "twofold_db_statement_duration_seconds",
       help: "Postgres statements (pg backend), from send to result or error.",

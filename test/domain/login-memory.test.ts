@@ -9,6 +9,7 @@ import { removeFactor } from "../../src/domain/factors/index.js";
 import { challenge, ChallengeMemory, verifyLogin, type VerifyResult } from "../../src/domain/login/index.js";
 import { confirmOtpEnrolment } from "../../src/domain/otp/index.js";
 import { throttleState } from "../../src/domain/throttle/index.js";
+import { metrics } from "../../src/metrics/index.js";
 import { createPgDb } from "../../src/store/pg.js";
 import { createTestApp, type TestApp } from "../support/app.js";
 import { countingDb, type CountingDb } from "../support/counting-db.js";
@@ -57,14 +58,28 @@ async function activeFactor(userId: string, label = "Phone"): Promise<{ secretHe
   return { secretHex: enrolment.secretHex, factorId: factor.id };
 }
 
-/** Verify with a code, counting its statements; a domain error becomes its reason. */
-async function verify(memory: ChallengeMemory | undefined, transactionId: string, c: string, d: AppDeps = deps): Promise<[string, number]> {
+/** The twofold_login_verify_paths_total count of each path. */
+async function pathCounts(): Promise<Map<string, number>> {
+  const { values } = await metrics.series.verifyPaths.get();
+  return new Map(values.map((v) => [String(v.labels["path"]), v.value]));
+}
+
+/**
+ * Verify with a code, counting its statements and naming the path the
+ * metric counted it under (exactly one path, once); a domain error becomes
+ * its reason.
+ */
+async function verify(memory: ChallengeMemory | undefined, transactionId: string, c: string, d: AppDeps = deps): Promise<[string, number, string]> {
   db.reset();
+  const before = await pathCounts();
   const outcome = await verifyLogin(d, META, { transactionId, proof: { kind: "otp", code: c, factorId: undefined } }, memory).then(
     (r: VerifyResult) => (r.verified ? "verified" : r.reason),
     (err: unknown) => (err instanceof DomainError ? (err.details.reason ?? err.kind) : `error: ${String(err)}`),
   );
-  return [outcome, db.sent.length];
+  const statements = db.sent.length;
+  const rose = [...(await pathCounts())].filter(([path, n]) => n !== (before.get(path) ?? 0));
+  expect(rose.map(([path, n]) => n - (before.get(path) ?? 0))).toEqual([1]);
+  return [outcome, statements, rose[0]?.[0] ?? "none"];
 }
 
 /** Until a backend of the test database waits for a row lock (the Verify's statement, blocked by `other`). */
@@ -103,10 +118,10 @@ describe("a Verify on the replica that answered the Challenge", () => {
     const right = code(secretHex, clock.now());
     const wrong = codeMatchingNone({ at: clock.now(), totp: [{ secretHex }] });
     const open = async (userId: string) => (await challenge(deps, META, { userId, userGroups: [] }, memory)).transactionId;
-    expect(await verify(memory, await open("one-statement"), wrong)).toEqual(["wrong_code", 1]);
-    expect(await verify(memory, await open("one-statement"), right)).toEqual(["verified", 1]);
-    expect(await verify(memory, await open("one-statement"), right)).toEqual(["replayed", 1]);
-    expect(await verify(memory, await open("nobody-at-all"), right)).toEqual(["wrong_code", 1]);
+    expect(await verify(memory, await open("one-statement"), wrong)).toEqual(["wrong_code", 1, "remembered"]);
+    expect(await verify(memory, await open("one-statement"), right)).toEqual(["verified", 1, "remembered"]);
+    expect(await verify(memory, await open("one-statement"), right)).toEqual(["replayed", 1, "remembered"]);
+    expect(await verify(memory, await open("nobody-at-all"), right)).toEqual(["wrong_code", 1, "remembered"]);
     // The success forgot the failure before it, as the two statements would.
     expect((await throttleState(deps, "t1", "one-statement")).failures).toBe(1);
     // Each entry went with its Verify.
@@ -119,8 +134,8 @@ describe("a Verify on the replica that answered the Challenge", () => {
     const { secretHex } = await activeFactor("second-try");
     clock.advance(30_000);
     const ch = await challenge(deps, META, { userId: "second-try", userGroups: [] }, memory);
-    expect(await verify(memory, ch.transactionId, codeMatchingNone({ at: clock.now(), totp: [{ secretHex }] }))).toEqual(["wrong_code", 1]);
-    expect(await verify(memory, ch.transactionId, code(secretHex, clock.now()))).toEqual(["verified", 2]);
+    expect(await verify(memory, ch.transactionId, codeMatchingNone({ at: clock.now(), totp: [{ secretHex }] }))).toEqual(["wrong_code", 1, "remembered"]);
+    expect(await verify(memory, ch.transactionId, code(secretHex, clock.now()))).toEqual(["verified", 2, "read_write"]);
   });
 
   it("accepts the code of a factor confirmed after the Challenge, reading the factors afresh", async () => {
@@ -130,7 +145,7 @@ describe("a Verify on the replica that answered the Challenge", () => {
     const ch = await challenge(deps, META, { userId: "adds-one", userGroups: [] }, memory);
     const added = await activeFactor("adds-one", "Tablet");
     clock.advance(30_000);
-    expect(await verify(memory, ch.transactionId, code(added.secretHex, clock.now()))).toEqual(["verified", 2]);
+    expect(await verify(memory, ch.transactionId, code(added.secretHex, clock.now()))).toEqual(["verified", 2, "remembered_changed"]);
   });
 
   it("refuses the code of a factor removed after the Challenge", async () => {
@@ -140,7 +155,7 @@ describe("a Verify on the replica that answered the Challenge", () => {
     clock.advance(30_000);
     const ch = await challenge(deps, META, { userId: "drops-one", userGroups: [] }, memory);
     await removeFactor(deps, META, { userId: "drops-one", factorId });
-    expect(await verify(memory, ch.transactionId, code(secretHex, clock.now()))).toEqual(["wrong_code", 2]);
+    expect(await verify(memory, ch.transactionId, code(secretHex, clock.now()))).toEqual(["wrong_code", 2, "remembered_changed"]);
   });
 
   it("accepts a code once when two replicas race on it, each on a transaction it opened", async () => {
@@ -186,10 +201,10 @@ describe("a row changed under the one statement", () => {
       () => verify(memory, transactionId, c),
     );
     // The one statement rolled back: the transaction was taken under it, as the read answers that race.
-    expect(outcome).toEqual(["TRANSACTION_UNAVAILABLE", 1]);
+    expect(outcome).toEqual(["TRANSACTION_UNAVAILABLE", 1, "remembered"]);
     expect(await lastStep(factorId)).toBe(before);
     const next = await challenge(deps, META, { userId: "spent-under", userGroups: [] }, memory);
-    expect(await verify(memory, next.transactionId, c)).toEqual(["verified", 1]);
+    expect(await verify(memory, next.transactionId, c)).toEqual(["verified", 1, "remembered"]);
   });
 
   it("leaves nothing burnt when the user comes to wait before the admission, and answers THROTTLED", async () => {
@@ -202,7 +217,7 @@ describe("a row changed under the one statement", () => {
       () => verify(memory, transactionId, c),
     );
     // The one statement rolled back; the two-statement path's read refused the attempt, with its audit row.
-    expect(outcome).toEqual(["THROTTLED", 2]);
+    expect(outcome).toEqual(["THROTTLED", 2, "remembered_fallback"]);
     expect(await lastStep(factorId)).toBe(before);
     const blocked = await app.db.query(
       `SELECT 1 FROM audit_events WHERE tenant_id = 't1' AND user_id = 'blocked-under' AND kind = 'throttle.blocked'`,
@@ -218,7 +233,7 @@ describe("a row changed under the one statement", () => {
       [factorId, step],
       () => verify(memory, transactionId, c),
     );
-    expect(outcome).toEqual(["replayed", 1]);
+    expect(outcome).toEqual(["replayed", 1, "remembered"]);
     const tx = await app.db.query<{ attempts: number; spent_at: Date | null }>(
       "SELECT attempts, spent_at FROM login_transactions WHERE tenant_id = 't1' AND id = $1::uuid",
       [transactionId],
@@ -258,7 +273,7 @@ describe("ChallengeMemory", () => {
     clock.advance(30_000);
     const ch = await challenge(deps, META, { userId: "no-memory", userGroups: [] }, memory);
     expect(memory.size).toBe(0);
-    expect(await verify(memory, ch.transactionId, code(secretHex, clock.now()))).toEqual(["verified", 2]);
+    expect(await verify(memory, ch.transactionId, code(secretHex, clock.now()))).toEqual(["verified", 2, "read_write"]);
   });
 
   it("forgets the oldest entries beyond its capacity", () => {

@@ -101,6 +101,9 @@ describe("GET /metrics after real calls", () => {
     expect(delta("twofold_verifications_total", { provider: "totp", reason: "verified" })).toBe(1);
     expect(delta("twofold_verifications_total", { provider: "totp", reason: "wrong_code" })).toBe(1);
     expect(delta("twofold_throttle_refusals_total")).toBe(1);
+    // Both Verifies reached the replica that answered their Challenge: one statement each.
+    expect(delta("twofold_login_verify_paths_total", { path: "remembered" })).toBe(2);
+    for (const path of ["remembered_changed", "remembered_fallback", "read_write"]) expect(delta("twofold_login_verify_paths_total", { path }), path).toBe(0);
 
     expect(delta("twofold_db_statement_duration_seconds_count")).toBeGreaterThan(10);
     expect(valueOf(after, "twofold_db_pool_max_connections")).toBe(app.deps.config.dbPoolSize);
@@ -110,9 +113,15 @@ describe("GET /metrics after real calls", () => {
     expect(inUse + valueOf(after, "twofold_db_pool_idle_connections")).toBeLessThanOrEqual(app.deps.config.dbPoolSize);
   });
 
-  it("has API-key cache series from the start, for the cache to count into", async () => {
+  it("has API-key cache and Verify path series from the start, for the calls to count into", async () => {
     const before = (await read()).parsed;
     expect(before.samples.filter((s) => s.name === "twofold_api_key_cache_lookups_total").map((s) => s.labels["result"]).sort()).toEqual(["hit", "miss"]);
+    expect(before.samples.filter((s) => s.name === "twofold_login_verify_paths_total").map((s) => s.labels["path"]).sort()).toEqual([
+      "read_write",
+      "remembered",
+      "remembered_changed",
+      "remembered_fallback",
+    ]);
     metrics.apiKeyCache("hit");
     metrics.apiKeyCache("miss");
     metrics.apiKeyCache("hit");
@@ -143,7 +152,7 @@ describe("GET /metrics after real calls", () => {
     const values = parsed.samples.flatMap((s) => Object.values(s.labels));
     for (const secretish of [USER, TENANT, "tf_"]) expect(values.filter((v) => v.includes(secretish))).toEqual([]);
     const labelNames = new Set(parsed.samples.filter((s) => s.name.startsWith("twofold_")).flatMap((s) => Object.keys(s.labels)));
-    expect([...labelNames].sort()).toEqual(["code", "le", "method", "provider", "reason", "result"]);
+    expect([...labelNames].sort()).toEqual(["code", "le", "method", "path", "provider", "reason", "result"]);
   });
 
   it("answers only GET /metrics", async () => {

@@ -1,4 +1,5 @@
 import type { AppDeps } from "../../app.js";
+import type { VerifyPath } from "../../metrics/index.js";
 import type { QueryResult } from "../../store/db.js";
 import { Statement } from "../../store/statement.js";
 import { auditInsertCte, logWrittenAudits, writtenAuditRows, type WrittenAuditRow } from "../audit/index.js";
@@ -84,7 +85,8 @@ type Row = SettleRow & { [K in keyof FactorRow]: FactorRow[K] | null };
 /**
  * The Verify settled from a remembered Challenge: its answer, or undefined
  * when it is for the two-statement path (a named factor Challenge did not
- * read, or a user made to wait under the statement).
+ * read, or a user made to wait under the statement). `route.path` becomes
+ * `remembered_changed` when the rows changed since the Challenge.
  */
 export async function verifyRemembered(
   deps: Pick<AppDeps, "db" | "keyring" | "config" | "logger">,
@@ -92,6 +94,7 @@ export async function verifyRemembered(
   remembered: RememberedChallenge,
   proof: OtpProof,
   now: Date,
+  route: { path: VerifyPath },
 ): Promise<VerifyResult | undefined> {
   const named = proof.factorId;
   const pick = (rows: readonly FactorRow[]) => (named === undefined ? rows : rows.filter((r) => r.id === named));
@@ -132,6 +135,7 @@ export async function verifyRemembered(
       // The second statement checks no versions, so it always goes ahead once the transaction can take the attempt.
       if (basis.versions === undefined) throw new Error("the one-statement verify held back twice");
       // Changed since the Challenge: judge again on the rows this statement read, and settle on them.
+      route.path = "remembered_changed";
       basis = {
         candidates: r.rows.filter((row): row is Row & FactorRow => row.id !== null),
         policy: providerPolicyFromJson(first.r_providers),

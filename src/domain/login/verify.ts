@@ -1,4 +1,5 @@
 import type { AppDeps } from "../../app.js";
+import { metrics, type VerifyPath } from "../../metrics/index.js";
 import type { Queryable, QueryResult } from "../../store/db.js";
 import { asyncCommitColumn, Statement } from "../../store/statement.js";
 import { auditInsertCte, logWrittenAudits, writtenAuditRows, type WrittenAuditRow } from "../audit/index.js";
@@ -70,12 +71,31 @@ export async function verifyLogin(
   const tenant = meta.caller.tenant;
   const now = deps.clock.now();
   if (!isUuid(input.transactionId)) throw notFound("login transaction");
-  // The entry goes with the transaction's first Verify, whatever its proof; only an OTP code uses it.
-  const remembered = memory?.take(tenant, input.transactionId, now);
-  if (remembered !== undefined && input.proof.kind === "otp") {
-    const settled = await verifyRemembered(deps, meta, remembered, input.proof, now);
-    if (settled !== undefined) return settled;
+  // Counted once the Verify is answered, whatever the answer (twofold_login_verify_paths_total).
+  const route: { path: VerifyPath } = { path: "read_write" };
+  try {
+    // The entry goes with the transaction's first Verify, whatever its proof; only an OTP code uses it.
+    const remembered = memory?.take(tenant, input.transactionId, now);
+    if (remembered !== undefined && input.proof.kind === "otp") {
+      route.path = "remembered";
+      const settled = await verifyRemembered(deps, meta, remembered, input.proof, now, route);
+      if (settled !== undefined) return settled;
+      route.path = "remembered_fallback";
+    }
+    return await readAndWrite(deps, meta, now, input);
+  } finally {
+    metrics.verifyPath(route.path);
   }
+}
+
+/** The two statements: steps 1 to 3 above. */
+async function readAndWrite(
+  deps: Pick<AppDeps, "db" | "keyring" | "config" | "logger">,
+  meta: RequestMeta,
+  now: Date,
+  input: { transactionId: string; proof: LoginProof },
+): Promise<VerifyResult> {
+  const tenant = meta.caller.tenant;
   const provider = providerFor(input.proof);
 
   // Statement 1: claim, identify, admit, load.
