@@ -93,3 +93,12 @@ describe("twofold-bench load --target with --server-pid and the target's databas
     expect(run.stdout).toMatch(/cpu per login: server \d[\d.]* ms, postgres \d[\d.]* ms/);
   });
 });
+
+describe("the service the bench starts", () => {
+  it("refuses a log level that hides the line the run waits for, instead of waiting for it", async () => {
+    const workDir = mkdtempSync(join(tmpdir(), "twofold-bench-level-"));
+    await expect(startService({ databaseUrl: serverUrl, workDir, env: { TWOFOLD_LOG_LEVEL: "warn" } })).rejects.toThrow(
+      /TWOFOLD_LOG_LEVEL=warn hides the service's "twofold serving" line/,
+    );
+  });
+});
