@@ -20,6 +20,7 @@ import { openClients, type ClientOptions, type LoadClients } from "./clients.js"
 import { drive, type DrivePlan } from "./drive.js";
 import { Purpose } from "../../src/gen/twofold/v1/types_pb.js";
 import { Recorder } from "./recorder.js";
+import { SERVICE_NODE_FLAGS } from "./service.js";
 
 /** A ceiling's figures. */
 export interface CeilingResult {
@@ -46,6 +47,7 @@ export async function transportCeiling(
   const apiKey = `tf_bench_${randomBytes(12).toString("hex")}`;
   const child = startChild("bench/load/trivial-server", [], {
     env: { ...process.env, TWOFOLD_BENCH_KEY: apiKey },
+    nodeFlags: SERVICE_NODE_FLAGS,
     logFile: join(workDir, "trivial-server.log"),
   });
   try {

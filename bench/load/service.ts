@@ -31,6 +31,13 @@ export interface StartedService {
   stop(): Promise<void>;
 }
 
+/**
+ * Node flags the service runs with as shipped (package.json `start`, the
+ * Dockerfile's NODE_OPTIONS): the run measures the service as deployed, and
+ * the transport ceiling's trivial server gets them too.
+ */
+export const SERVICE_NODE_FLAGS = ["--max-semi-space-size=64"];
+
 /** Options for {@link startService}. */
 export interface ServiceOptions {
   /** A Postgres server to create the run's database on; undefined: embedded. */
@@ -84,7 +91,7 @@ export async function startService(opts: ServiceOptions): Promise<StartedService
       if (!KEY.test(apiKey)) throw new Error("twofold api-keys create printed no key");
     }
 
-    const nodeFlags = opts.cpuProfDir === undefined ? [] : ["--cpu-prof", "--cpu-prof-dir", opts.cpuProfDir];
+    const nodeFlags = [...SERVICE_NODE_FLAGS, ...(opts.cpuProfDir === undefined ? [] : ["--cpu-prof", "--cpu-prof-dir", opts.cpuProfDir])];
     const child = startChild("src/cli/main", ["serve"], { env, nodeFlags, logFile: join(opts.workDir, "service.log") });
     const url = await child
       .waitFor((line) => {

@@ -2,6 +2,7 @@ import { readFileSync } from "node:fs";
 import { relative } from "node:path";
 import ts from "typescript";
 import { describe, expect, it } from "vitest";
+import { SERVICE_NODE_FLAGS } from "../../bench/load/service.js";
 
 /** The Dockerfile's instructions, continuation lines joined, comments dropped. */
 function instructions(text: string): { op: string; args: string }[] {
@@ -47,6 +48,13 @@ describe("the Dockerfile", () => {
     expect(buildOutputs().has("dist/src/cli/main.js")).toBe(true);
     expect(runtime.some((s) => s.op === "COPY" && s.args === "--from=build /app/dist ./dist")).toBe(true);
     expect(runtime.some((s) => s.op === "COPY" && s.args.includes("/app/src/store/migrations"))).toBe(true);
+  });
+
+  it("runs node with the flags npm start and the benchmark's service use", () => {
+    const env = runtime.filter((s) => s.op === "ENV").map((s) => s.args).join(" ");
+    expect(/NODE_OPTIONS=(\S+)/.exec(env)?.[1]).toBe(SERVICE_NODE_FLAGS.join(" "));
+    const pkg = JSON.parse(readFileSync("package.json", "utf8")) as { scripts: Record<string, string> };
+    expect(pkg.scripts["start"]).toBe(`node ${SERVICE_NODE_FLAGS.join(" ")} dist/src/cli/main.js serve`);
   });
 
   it("installs only production dependencies in the image, and checks health on the port it listens on", () => {
