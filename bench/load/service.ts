@@ -59,16 +59,15 @@ function baseEnv(): NodeJS.ProcessEnv {
 
 /** Starts the service; the caller must `stop()` it (which also drops the fresh database). */
 export async function startService(opts: ServiceOptions): Promise<StartedService> {
-  const env: NodeJS.ProcessEnv = { ...baseEnv(), ...opts.env };
+  const dataDir = join(opts.workDir, "data");
+  const env: NodeJS.ProcessEnv = { ...baseEnv(), ...opts.env, TWOFOLD_ADDR: "127.0.0.1:0", TWOFOLD_DATA_DIR: dataDir };
   // The run learns the service's port from its "twofold serving" line, an info line.
   const level = env["TWOFOLD_LOG_LEVEL"];
   if (level !== undefined && !["info", "debug", "trace"].includes(level)) {
     throw new Error(`TWOFOLD_LOG_LEVEL=${level} hides the service's "twofold serving" line, which the run waits for: use info (the default), debug or trace`);
   }
-  const dataDir = join(opts.workDir, "data");
   mkdirSync(dataDir, { recursive: true });
   let fresh: FreshDatabase | undefined;
-  Object.assign(env, { TWOFOLD_ADDR: "127.0.0.1:0", TWOFOLD_DATA_DIR: dataDir });
   if (opts.databaseUrl !== undefined) {
     fresh = await createFreshDatabase(opts.databaseUrl);
     env["DATABASE_URL"] = fresh.url;

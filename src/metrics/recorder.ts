@@ -13,15 +13,7 @@ function codeName(code: number): string {
   return name === undefined ? "unknown" : name.replace(/([a-z])([A-Z])/g, "$1_$2").toLowerCase();
 }
 
-/**
- * How a login Verify reached the database: `remembered`, one statement from
- * the Challenge this replica remembered; `remembered_changed`, two, because
- * the factors or the policy changed since; `remembered_fallback`,
- * remembered but handed to the two-statement path (a factor named that the
- * Challenge did not read, or a row changed under the one statement);
- * `read_write`, the two statements: no Challenge remembered here, or a
- * proof other than an OTP code.
- */
+/** How a login Verify reached the database: the `path` label of twofold_login_verify_paths_total (series.ts says what each is). */
 const VERIFY_PATHS = ["remembered", "remembered_changed", "remembered_fallback", "read_write"] as const;
 export type VerifyPath = (typeof VERIFY_PATHS)[number];
 
