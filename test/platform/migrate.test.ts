@@ -57,6 +57,37 @@ describe("migrations on a Postgres server", () => {
     ]);
   });
 
+  it("keeps the value sets of factors and transactions as domains, so the login's updates evaluate no CHECK", async () => {
+    const db = await own();
+    await migrate(db);
+    const checks = await db.query<{ table: string; n: number }>(
+      `SELECT conrelid::regclass::text AS table, count(*)::int AS n FROM pg_constraint
+       WHERE contype = 'c' AND conrelid IN ('factors'::regclass, 'login_transactions'::regclass) GROUP BY 1`,
+    );
+    expect(checks.rows).toEqual([]);
+    const refused = (sql: string, params: unknown[]) =>
+      db.query(sql, params).then(
+        () => "accepted",
+        (err: { code?: string }) => err.code,
+      );
+    const factor = `INSERT INTO factors (tenant_id, user_id, id, kind, label, state, created_at, algorithm, digits, period_seconds)
+      VALUES ('t', 'u', gen_random_uuid(), $1, 'Phone', $2, now(), $3, $4, $5)`;
+    expect(await refused(factor, ["totp", "active", "SHA1", 6, 30])).toBe("accepted");
+    expect(await refused(factor, ["sms", "active", "SHA1", 6, 30])).toBe("23514");
+    expect(await refused(factor, ["totp", "disabled", "SHA1", 6, 30])).toBe("23514");
+    expect(await refused(factor, ["totp", "active", "MD5", 6, 30])).toBe("23514");
+    expect(await refused(factor, ["totp", "active", "SHA1", 7, 30])).toBe("23514");
+    expect(await refused(factor, ["totp", "active", "SHA1", 6, 45])).toBe("23514");
+    expect(await refused("UPDATE factors SET digits = 9", [])).toBe("23514");
+    const transaction = `INSERT INTO login_transactions (tenant_id, user_id, id, purpose, created_at, expires_at)
+      VALUES ('t', 'u', gen_random_uuid(), $1, now(), now())`;
+    expect(await refused(transaction, ["passwordless"])).toBe("accepted");
+    expect(await refused(transaction, ["recovery"])).toBe("23514");
+    const rows = await db.query<{ digits: number; period_seconds: number }>("SELECT digits, period_seconds FROM factors");
+    // A domain column reaches the client as its base type.
+    expect(rows.rows).toEqual([{ digits: 6, period_seconds: 30 }]);
+  });
+
   it("applies nothing the second time", async () => {
     const db = await own();
     expect(await migrate(db)).toEqual(allNames);
