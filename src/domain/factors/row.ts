@@ -97,3 +97,38 @@ export function otpStateOf(row: FactorRow): { lastStep: number; resyncStep: numb
     resyncOffset: row.resync_offset ?? undefined,
   };
 }
+
+/** The FactorRow columns json_agg writes as text that the row decoders would have turned into objects. */
+const JSON_DATE_COLUMNS = ["created_at", "confirmed_at", "last_used_at", "pending_expires_at"] as const;
+const JSON_BYTEA_COLUMNS = ["secret_sealed", "public_key"] as const;
+
+/**
+ * Scalar SQL: the rows of `from` (a CTE or a parenthesised subquery with
+ * FactorRow's columns) as one JSON array, oldest first, or NULL when there
+ * are none. One value instead of one row per factor lets a statement return
+ * its factors beside its other answers without a join and a sort on top
+ * (docs/design.md "Database round trips"); factorRowsFromJson reads it.
+ */
+export function factorRowsJsonSql(from: string): string {
+  return `(SELECT json_agg(fr ORDER BY fr.created_at, fr.id) FROM ${from} fr)`;
+}
+
+/**
+ * The rows of a factorRowsJsonSql value, decoded as the row decoders would
+ * have: timestamps as Dates, bytea (`\x` hex) as Buffers; numbers, booleans,
+ * arrays and text are already what they are in a row.
+ */
+export function factorRowsFromJson(json: readonly Record<string, unknown>[] | null): FactorRow[] {
+  return (json ?? []).map((element) => {
+    const row = { ...element };
+    for (const c of JSON_DATE_COLUMNS) if (typeof row[c] === "string") row[c] = new Date(row[c]);
+    for (const c of JSON_BYTEA_COLUMNS) {
+      const v = row[c];
+      if (typeof v !== "string") continue;
+      // Postgres's default bytea_output; the service never changes it.
+      if (!v.startsWith("\\x")) throw new Error(`factor column ${c} reached JSON in a form other than hex`);
+      row[c] = Buffer.from(v.slice(2), "hex");
+    }
+    return row as unknown as FactorRow;
+  });
+}

@@ -3,7 +3,7 @@ import { asyncCommitColumn, Statement } from "../../store/statement.js";
 import { auditInsertCte, logWrittenAudits, writtenAuditRows, type WrittenAuditRow } from "../audit/index.js";
 import { remainingCodesSql } from "../backup-codes/index.js";
 import type { RequestMeta } from "../caller.js";
-import { activeFactorsSql, type FactorRow, type ProviderOption } from "../factors/index.js";
+import { activeFactorsSql, factorRowsFromJson, factorRowsJsonSql, type ProviderOption } from "../factors/index.js";
 import {
   enforcementPolicyJsonSql,
   isEnforced,
@@ -42,7 +42,8 @@ export interface ChallengeResult {
   providers: ProviderOption[];
 }
 
-interface ChallengeRow extends Partial<FactorRow> {
+interface ChallengeRow {
+  h_factors: Record<string, unknown>[] | null;
   h_backup_remaining: number;
   h_policy: EnforcementPolicyRow | null;
   h_rp: RelyingPartyRow | null;
@@ -112,6 +113,7 @@ export async function challenge(
     ]),
   );
   const head = [
+    `${factorRowsJsonSql("f")} AS h_factors`,
     `${remaining} AS h_backup_remaining`,
     `${passwordless ? "NULL::json" : enforcementPolicyJsonSql(s)} AS h_policy`,
     `${relyingPartyJsonSql(s)} AS h_rp`,
@@ -121,10 +123,7 @@ export async function challenge(
     // Its transaction and audit row are flushed by the Verify that claims it (or any later durable commit).
     asyncCommitColumn(),
   ].join(", ");
-  const r = await s.run<ChallengeRow>(
-    deps.db,
-    `SELECT h.*, f.* FROM (SELECT ${head}) h LEFT JOIN f ON true ORDER BY f.created_at, f.id`,
-  );
+  const r = await s.run<ChallengeRow>(deps.db, `SELECT ${head}`);
   const first = r.rows[0];
   if (first === undefined) throw new Error("the challenge statement returned no row");
   logWrittenAudits(deps.logger, meta, first.audits);
@@ -144,7 +143,7 @@ export async function challenge(
       providers: [{ provider: "webauthn", factors: [], turnsOnSecondFactor: false, webauthnRequestOptionsJson: options }],
     };
   }
-  const rows = r.rows.filter((row): row is ChallengeRow & FactorRow => row.id !== null && row.id !== undefined);
+  const rows = factorRowsFromJson(first.h_factors);
   const providers = await offeredOptions(deps, {
     factors: rows,
     backupCodesRemaining: first.h_backup_remaining,

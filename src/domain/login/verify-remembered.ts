@@ -5,8 +5,8 @@ import { Statement } from "../../store/statement.js";
 import { auditInsertCte, logWrittenAudits, writtenAuditRows, type WrittenAuditRow } from "../audit/index.js";
 import { remainingCodesSql } from "../backup-codes/index.js";
 import type { RequestMeta } from "../caller.js";
-import type { Decision, FactorRow, LoginAttempt, LoginProof } from "../factors/index.js";
-import { otpCandidatesSql, otpRowVersionsSql } from "../otp/index.js";
+import { factorRowsFromJson, type Decision, type FactorRow, type LoginAttempt, type LoginProof } from "../factors/index.js";
+import { otpCandidatesJsonSql, otpRowVersionsSql } from "../otp/index.js";
 import { providerPolicyFromJson, providerPolicyJsonSql, providerPolicyVersionSql, type ProviderPolicy, type ProviderPolicyRow } from "../policy/index.js";
 import { relyingPartyFromJson } from "../relying-party/index.js";
 import { admitJudgedCte, blockedAuditRow, blockedUntilSql, throttleRefusal } from "../throttle/index.js";
@@ -77,10 +77,9 @@ interface SettleRow extends TransactionState {
   r_blocked_until: Date | null;
   r_remaining: number;
   r_providers: ProviderPolicyRow | null;
+  r_candidates: Record<string, unknown>[] | null;
   r_audits: WrittenAuditRow[] | null;
 }
-
-type Row = SettleRow & { [K in keyof FactorRow]: FactorRow[K] | null };
 
 /**
  * The Verify settled from a remembered Challenge: its answer, or undefined
@@ -137,7 +136,7 @@ export async function verifyRemembered(
       // Changed since the Challenge: judge again on the rows this statement read, and settle on them.
       route.path = "remembered_changed";
       basis = {
-        candidates: r.rows.filter((row): row is Row & FactorRow => row.id !== null),
+        candidates: factorRowsFromJson(first.r_candidates),
         policy: providerPolicyFromJson(first.r_providers),
         versions: undefined,
       };
@@ -151,7 +150,7 @@ export async function verifyRemembered(
 }
 
 /** The one statement (steps 1 to 5), with the fresh candidates and policy when the versions differ. */
-function settleStatement(deps: Pick<AppDeps, "db">, attempt: LoginAttempt, decision: Decision, basis: Basis, named: string | undefined): Promise<QueryResult<Row>> {
+function settleStatement(deps: Pick<AppDeps, "db">, attempt: LoginAttempt, decision: Decision, basis: Basis, named: string | undefined): Promise<QueryResult<SettleRow>> {
   const s = new Statement();
   s.define("tenant", attempt.tenant, "text");
   s.define("now", attempt.now, "timestamptz");
@@ -198,7 +197,6 @@ function settleStatement(deps: Pick<AppDeps, "db">, attempt: LoginAttempt, decis
   );
   // Read only when the versions differ: the candidates and the policy to judge the code on again.
   const fresh = `NOT ${go} AND (SELECT claimable FROM gate)`;
-  if (basis.versions !== undefined) s.with("cand", `SELECT * FROM (${otpCandidatesSql(s, user, named)}) c WHERE ${fresh}`);
   // Each write runs when the select list first reads it: left to right, the factor writes, the claim, the admission.
   const order = [...factorWrites, "EXISTS (SELECT 1 FROM claim)", "EXISTS (SELECT 1 FROM admit)"];
   const head = [
@@ -212,9 +210,9 @@ function settleStatement(deps: Pick<AppDeps, "db">, attempt: LoginAttempt, decis
     "(SELECT blocked_until FROM gate) AS r_blocked_until",
     `${decision.verified ? remainingCodesSql(s, user) : "0"} AS r_remaining`,
     `${basis.versions === undefined ? "NULL::json" : `CASE WHEN ${fresh} THEN ${providerPolicyJsonSql(s)} END`} AS r_providers`,
+    `${basis.versions === undefined ? "NULL::json" : otpCandidatesJsonSql(s, user, named, fresh)} AS r_candidates`,
     transactionStateColumns("txs"),
     writtenAuditRows("audit", "r_audits"),
   ].join(",\n  ");
-  const main = basis.versions === undefined ? `SELECT ${head}` : `SELECT h.*, cand.* FROM (SELECT ${head}) h LEFT JOIN cand ON true ORDER BY cand.created_at, cand.id`;
-  return s.run<Row>(deps.db, main);
+  return s.run<SettleRow>(deps.db, `SELECT ${head}`);
 }

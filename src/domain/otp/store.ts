@@ -1,5 +1,5 @@
 import { andWhen, type Statement } from "../../store/statement.js";
-import { FACTOR_COLUMNS, returningFactorSql, type FactorRow } from "../factors/index.js";
+import { FACTOR_COLUMNS, factorRowsJsonSql, returningFactorSql, type FactorRow } from "../factors/index.js";
 
 /**
  * The OTP columns' SQL on the factors table (last_step, drift_steps, the
@@ -15,10 +15,21 @@ import { FACTOR_COLUMNS, returningFactorSql, type FactorRow } from "../factors/i
  * TOTP and HOTP factors, oldest first. `userSql` is the attempt's user.
  */
 export function otpCandidatesSql(s: Statement, userSql: string, factorId: string | undefined): string {
+  return `SELECT ${FACTOR_COLUMNS} FROM factors WHERE ${candidatesWhere(s, userSql, factorId)} ORDER BY created_at, id`;
+}
+
+/**
+ * Scalar SQL: otpCandidatesSql's rows as one JSON value (factorRowsJsonSql),
+ * read only while `when` holds; for a statement that needs them only on
+ * some of its outcomes and answers in one row.
+ */
+export function otpCandidatesJsonSql(s: Statement, userSql: string, factorId: string | undefined, when: string): string {
+  return factorRowsJsonSql(`(SELECT ${FACTOR_COLUMNS} FROM factors WHERE ${candidatesWhere(s, userSql, factorId)}${andWhen(when)})`);
+}
+
+function candidatesWhere(s: Statement, userSql: string, factorId: string | undefined): string {
   const byId = factorId === undefined ? "state = 'active'" : `id = ${s.param(factorId, "uuid")}`;
-  return `SELECT ${FACTOR_COLUMNS} FROM factors
-    WHERE tenant_id = ${s.ref("tenant")} AND user_id = ${userSql} AND kind IN ('totp', 'hotp') AND ${byId}
-    ORDER BY created_at, id`;
+  return `tenant_id = ${s.ref("tenant")} AND user_id = ${userSql} AND kind IN ('totp', 'hotp') AND ${byId}`;
 }
 
 /**

@@ -1,0 +1,89 @@
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { FACTOR_COLUMNS, factorRowsFromJson, factorRowsJsonSql, type FactorRow } from "../../src/domain/factors/index.js";
+import type { Db } from "../../src/store/db.js";
+import { openEmbeddedDb } from "../../src/store/embedded.js";
+import { migrate } from "../../src/store/migrate.js";
+import { createPgDb } from "../../src/store/pg.js";
+import { createTestDatabase, type TestDatabase } from "../support/database.js";
+
+/**
+ * Statements that answer in one row return their factors as one JSON value
+ * (factorRowsJsonSql), and factorRowsFromJson must give back exactly the
+ * rows a plain SELECT decodes, on both backends: every column of every kind
+ * filled, timestamps with microseconds, bytea, arrays and nulls.
+ */
+const ROWS = `INSERT INTO factors (tenant_id, user_id, id, kind, label, state, created_at, confirmed_at, last_used_at, pending_expires_at,
+    algorithm, digits, period_seconds, token_profile, secret_sealed, last_step, drift_steps, resync_step, resync_offset,
+    webauthn_challenge, credential_id, public_key, sign_count, transports, aaguid, backup_eligible, backed_up, clone_suspected)
+  VALUES
+  ('t', 'u', '00000000-0000-4000-8000-000000000003', 'totp', 'Phone "work"', 'active', '2026-03-01 12:00:05.123456+00', '2026-03-01 12:00:06.5+00',
+   '2026-03-01 12:30:00.000001+00', NULL, 'SHA256', 8, 60, 'nitrokey', '\\x00ff10a0', 59078882, -2, 59078890, 3,
+   NULL, NULL, NULL, 0, '[]', NULL, false, false, false),
+  ('t', 'u', '00000000-0000-4000-8000-000000000002', 'hotp', 'Token ✓', 'pending', '2026-03-01 12:00:05.123456+00', NULL,
+   NULL, '2026-03-01 12:10:05.999999+00', 'SHA1', 6, NULL, 'software', '\\xdeadbeef', 41, 0, NULL, NULL,
+   NULL, NULL, NULL, 0, '[]', NULL, false, false, false),
+  ('t', 'u', '00000000-0000-4000-8000-000000000001', 'webauthn', 'Key', 'active', '2026-02-28 23:59:59+00', '2026-03-01 00:00:00+00',
+   NULL, NULL, NULL, NULL, NULL, 'software', NULL, -1, 0, NULL, NULL,
+   'Y2hhbGxlbmdl', 'Y3JlZGVudGlhbA', '\\xa50102032620', 4294967295, '["usb", "nfc"]', 'ee882879-721c-4913-9775-3dfcce97072a', true, true, true),
+  ('t', 'other', '00000000-0000-4000-8000-000000000004', 'passwordless', 'Other', 'active', '2026-03-01 12:00:00+00', NULL,
+   NULL, NULL, NULL, NULL, NULL, 'software', NULL, -1, 0, NULL, NULL,
+   NULL, 'b3RoZXI', '\\x01', 7, '["internal"]', NULL, false, false, false)`;
+
+async function compare(db: Db): Promise<{ plain: FactorRow[]; fromJson: FactorRow[] }> {
+  await db.query(ROWS);
+  const plain = await db.query<FactorRow>(`SELECT ${FACTOR_COLUMNS}, xmin::text AS row_version FROM factors ORDER BY created_at, id`);
+  const json = await db.query<{ j: Record<string, unknown>[] | null }>(
+    `SELECT ${factorRowsJsonSql(`(SELECT ${FACTOR_COLUMNS}, xmin::text AS row_version FROM factors)`)} AS j`,
+  );
+  const none = await db.query<{ j: Record<string, unknown>[] | null }>(
+    `SELECT ${factorRowsJsonSql(`(SELECT ${FACTOR_COLUMNS} FROM factors WHERE false)`)} AS j`,
+  );
+  expect(factorRowsFromJson(none.rows[0]?.j ?? null)).toEqual([]);
+  return { plain: plain.rows, fromJson: factorRowsFromJson(json.rows[0]?.j ?? null) };
+}
+
+describe("factor rows as one JSON value", () => {
+  let database: TestDatabase;
+  let pgDb: Db;
+  const dir = mkdtempSync(join(tmpdir(), "twofold-factor-json-"));
+  let embedded: Db;
+  beforeAll(async () => {
+    database = await createTestDatabase();
+    pgDb = createPgDb({ url: database.url, poolSize: 2 });
+    await migrate(pgDb);
+    embedded = await openEmbeddedDb(dir);
+    await migrate(embedded);
+  });
+  afterAll(async () => {
+    await pgDb?.close();
+    await database?.drop();
+    await embedded?.close();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  it.each([["postgres"], ["embedded"]])("decode to the rows a plain SELECT gives (%s)", async (backend) => {
+    const { plain, fromJson } = await compare(backend === "postgres" ? pgDb : embedded);
+    expect(plain.map((r) => r.id)).toEqual([
+      "00000000-0000-4000-8000-000000000001",
+      "00000000-0000-4000-8000-000000000004",
+      // Created in the same microsecond: by id.
+      "00000000-0000-4000-8000-000000000002",
+      "00000000-0000-4000-8000-000000000003",
+    ]);
+    expect(fromJson).toEqual(plain);
+    // The same types, not just equal-looking values.
+    const totp = fromJson[3];
+    expect(totp?.created_at).toBeInstanceOf(Date);
+    expect(Buffer.isBuffer(totp?.secret_sealed)).toBe(true);
+    expect(totp?.secret_sealed?.toString("hex")).toBe("00ff10a0");
+    expect(fromJson[0]?.public_key?.toString("hex")).toBe("a50102032620");
+    expect(typeof totp?.last_step).toBe("number");
+  });
+
+  it("refuses bytea that is not hex rather than misreading it", () => {
+    expect(() => factorRowsFromJson([{ id: "x", secret_sealed: "\\001\\002" }])).toThrow(/secret_sealed/);
+  });
+});
