@@ -15,6 +15,7 @@ const USAGE = `twofold-bench <command> [options]
               beside otplib, bare HMACs and @simplewebauthn/server
   timing      dudect-style constant-time test of the core, with a positive control
   transport   twofold's gRPC path vs bare @grpc/grpc-js vs connect-node, under h2load
+  statements  Postgres instructions per login call (callgrind), beside a compare-and-set
 
 Every command takes --json FILE, --html FILE (load, core, timing), --smoke,
 --no-progress and --help.
@@ -27,6 +28,7 @@ const commands: Record<string, () => Promise<Command>> = {
   core: async () => (await import("./core/command.js")).coreCommand,
   timing: async () => (await import("./timing/command.js")).timingCommand,
   transport: async () => (await import("./transport/command.js")).transportCommand,
+  statements: async () => (await import("./statements/command.js")).statementsCommand,
 };
 
 async function main(argv: string[]): Promise<number> {
