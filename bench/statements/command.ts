@@ -44,7 +44,7 @@ export function statementsTable(r: StatementsReport): string {
   };
   const remembered = login(" (remembered)");
   return [
-    `statements: ${r.settings.calls} counted calls of each kind after ${r.settings.warmup} warm-up calls, one connection, Postgres under callgrind`,
+    `statements: ${r.settings.calls} counted calls of each kind after ${r.settings.warmup} warm-up calls, each kind on two fresh connections, Postgres under callgrind`,
     "",
     renderTable(["call", "statements", "postgres k instructions", "× compare-and-set"], rows),
     "",

@@ -3,6 +3,10 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { FACTOR_COLUMNS, factorRowsFromJson, factorRowsJsonSql, type FactorRow } from "../../src/domain/factors/index.js";
+import { otpVerifyBasisSql } from "../../src/domain/otp/index.js";
+import { otpCandidatesSql } from "../../src/domain/otp/store.js";
+import { providerPolicyJsonSql } from "../../src/domain/policy/index.js";
+import { Statement } from "../../src/store/statement.js";
 import type { Db } from "../../src/store/db.js";
 import { openEmbeddedDb } from "../../src/store/embedded.js";
 import { migrate } from "../../src/store/migrate.js";
@@ -81,6 +85,37 @@ describe("factor rows as one JSON value", () => {
     expect(totp?.secret_sealed?.toString("hex")).toBe("00ff10a0");
     expect(fromJson[0]?.public_key?.toString("hex")).toBe("a50102032620");
     expect(typeof totp?.last_step).toBe("number");
+  });
+
+  /**
+   * twofold_otp_verify_basis (migration 090) repeats the provider policy's
+   * and the OTP candidates' reads in SQL: it must answer what the stores'
+   * own statements read, for the active factors and for a named one.
+   */
+  it.each([["postgres"], ["embedded"]])("give the OTP verify basis the stores' own reads give (%s)", async (backend) => {
+    const db = backend === "postgres" ? pgDb : embedded;
+    await db.query(`INSERT INTO provider_policies (tenant_id, disabled_kinds, totp_algorithms, totp_digits, totp_hardware_only, app_password_max_lifetime_ms, updated_at)
+      VALUES ('t', '{webauthn}', '{SHA1,SHA256}', '{6}', true, 86400000, now())`);
+    for (const named of [undefined, "00000000-0000-4000-8000-000000000002", "00000000-0000-4000-8000-000000000001"]) {
+      const statement = () => new Statement().define("tenant", "t", "text").define("user", "u", "text");
+      const s = statement();
+      const basis = await s.run<{ b: { providers: unknown; candidates: Record<string, unknown>[] | null } }>(db, `SELECT ${otpVerifyBasisSql(s, s.ref("user"), named)} AS b`);
+      const r = statement();
+      const rows = await r.run<FactorRow>(db, otpCandidatesSql(r, r.ref("user"), named));
+      const p = new Statement().define("tenant", "t", "text");
+      const policy = await p.run<{ p: unknown }>(db, `SELECT ${providerPolicyJsonSql(p)} AS p`);
+      const got = basis.rows[0]?.b;
+      expect(factorRowsFromJson(got?.candidates ?? null), String(named)).toEqual(rows.rows);
+      expect(got?.providers).toEqual(policy.rows[0]?.p);
+    }
+    // The candidates it reads: the active TOTP row, the pending HOTP row by name, and no WebAuthn row even by name.
+    const ids = async (named: string | undefined) => {
+      const s = new Statement().define("tenant", "t", "text");
+      return (await s.run<{ b: { candidates: { id: string }[] | null } }>(db, `SELECT ${otpVerifyBasisSql(s, "'u'", named)} AS b`)).rows[0]?.b.candidates?.map((c) => c.id) ?? [];
+    };
+    expect(await ids(undefined)).toEqual(["00000000-0000-4000-8000-000000000003"]);
+    expect(await ids("00000000-0000-4000-8000-000000000002")).toEqual(["00000000-0000-4000-8000-000000000002"]);
+    expect(await ids("00000000-0000-4000-8000-000000000001")).toEqual([]);
   });
 
   it("refuses bytea that is not hex rather than misreading it", () => {

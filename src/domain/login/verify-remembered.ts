@@ -6,8 +6,8 @@ import { auditInsertCte, logWrittenAudits, writtenAuditRows, type WrittenAuditRo
 import { remainingCodesSql } from "../backup-codes/index.js";
 import type { RequestMeta } from "../caller.js";
 import { factorRowsFromJson, type Decision, type FactorRow, type LoginAttempt, type LoginProof } from "../factors/index.js";
-import { otpCandidatesJsonSql, otpRowVersionsSql } from "../otp/index.js";
-import { providerPolicyFromJson, providerPolicyJsonSql, providerPolicyVersionSql, type ProviderPolicy, type ProviderPolicyRow } from "../policy/index.js";
+import { otpRowVersionsSql, otpVerifyBasisSql } from "../otp/index.js";
+import { providerPolicyFromJson, providerPolicyVersionSql, type ProviderPolicy, type ProviderPolicyRow } from "../policy/index.js";
 import { relyingPartyFromJson } from "../relying-party/index.js";
 import { admitJudgedCte, blockedAuditRow, blockedUntilSql, throttleRefusal } from "../throttle/index.js";
 import type { RememberedChallenge } from "./memory.js";
@@ -76,8 +76,8 @@ interface SettleRow extends TransactionState {
   r_burnt: boolean;
   r_blocked_until: Date | null;
   r_remaining: number;
-  r_providers: ProviderPolicyRow | null;
-  r_candidates: Record<string, unknown>[] | null;
+  /** Read only when the rows changed since the Challenge. */
+  r_basis: { providers: ProviderPolicyRow | null; candidates: Record<string, unknown>[] | null } | null;
   r_audits: WrittenAuditRow[] | null;
 }
 
@@ -136,8 +136,8 @@ export async function verifyRemembered(
       // Changed since the Challenge: judge again on the rows this statement read, and settle on them.
       route.path = "remembered_changed";
       basis = {
-        candidates: factorRowsFromJson(first.r_candidates),
-        policy: providerPolicyFromJson(first.r_providers),
+        candidates: factorRowsFromJson(first.r_basis?.candidates ?? null),
+        policy: providerPolicyFromJson(first.r_basis?.providers ?? null),
         versions: undefined,
       };
       continue;
@@ -209,8 +209,7 @@ function settleStatement(deps: Pick<AppDeps, "db">, attempt: LoginAttempt, decis
     `${burnt} AS r_burnt`,
     "(SELECT blocked_until FROM gate) AS r_blocked_until",
     `${decision.verified ? remainingCodesSql(s, user) : "0"} AS r_remaining`,
-    `${basis.versions === undefined ? "NULL::json" : `CASE WHEN ${fresh} THEN ${providerPolicyJsonSql(s)} END`} AS r_providers`,
-    `${basis.versions === undefined ? "NULL::json" : otpCandidatesJsonSql(s, user, named, fresh)} AS r_candidates`,
+    `${basis.versions === undefined ? "NULL::json" : `CASE WHEN ${fresh} THEN ${otpVerifyBasisSql(s, user, named)} END`} AS r_basis`,
     transactionStateColumns("txs"),
     writtenAuditRows("audit", "r_audits"),
   ].join(",\n  ");

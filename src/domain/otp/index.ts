@@ -14,5 +14,5 @@ export {
   type OtpSpec,
   type OtpSpecInput,
 } from "./spec.js";
-export { otpCandidatesJsonSql, otpRowVersions, otpRowVersionsSql } from "./store.js";
+export { otpRowVersions, otpRowVersionsSql, otpVerifyBasisSql } from "./store.js";
 export { otpLoginProvider } from "./verify.js";

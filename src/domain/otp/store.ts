@@ -1,5 +1,5 @@
 import { andWhen, type Statement } from "../../store/statement.js";
-import { FACTOR_COLUMNS, factorRowsJsonSql, returningFactorSql, type FactorRow } from "../factors/index.js";
+import { FACTOR_COLUMNS, returningFactorSql, type FactorRow } from "../factors/index.js";
 
 /**
  * The OTP columns' SQL on the factors table (last_step, drift_steps, the
@@ -19,12 +19,14 @@ export function otpCandidatesSql(s: Statement, userSql: string, factorId: string
 }
 
 /**
- * Scalar SQL: otpCandidatesSql's rows as one JSON value (factorRowsJsonSql),
- * read only while `when` holds; for a statement that needs them only on
- * some of its outcomes and answers in one row.
+ * Scalar SQL: what a Verify judges an OTP code on, read afresh, as JSON
+ * `{ providers, candidates }` (the tenant's provider policy row, and
+ * otpCandidatesSql's rows for factorRowsFromJson). It calls the migration's
+ * twofold_otp_verify_basis, so a statement that needs it only on a rare
+ * outcome does not prepare the reads each time it runs.
  */
-export function otpCandidatesJsonSql(s: Statement, userSql: string, factorId: string | undefined, when: string): string {
-  return factorRowsJsonSql(`(SELECT ${FACTOR_COLUMNS} FROM factors WHERE ${candidatesWhere(s, userSql, factorId)}${andWhen(when)})`);
+export function otpVerifyBasisSql(s: Statement, userSql: string, factorId: string | undefined): string {
+  return `twofold_otp_verify_basis(${s.ref("tenant")}, ${userSql}, ${s.param(factorId ?? null, "uuid")})`;
 }
 
 function candidatesWhere(s: Statement, userSql: string, factorId: string | undefined): string {
