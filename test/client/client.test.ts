@@ -215,12 +215,16 @@ describe("retries", () => {
   });
 
   it("stops retrying when the call's deadline would pass during the wait", async () => {
-    const c = downClient({ retry: { maxAttempts: 10, initialDelayMs: 400, maxDelayMs: 400 }, timeoutMs: 150 });
-    // A read no other test here counts: an attempt cut at the deadline may still finish (and log) on the server later.
+    // Full jitter draws each wait in [0, 10^9) ms, so one fits in the 5 s deadline about once in 200,000
+    // calls; the deadline is far above what an attempt takes on a loaded machine, so the attempt itself
+    // never meets it (a 150 ms deadline with 400 ms waits, as this test had, answered DEADLINE_EXCEEDED
+    // when the first attempt was slow).
+    const c = downClient({ retry: { maxAttempts: 10, initialDelayMs: 1e9, maxDelayMs: 1e9 }, timeoutMs: 5_000 });
+    // A read no other test here counts.
     const err = await failure(c.appPasswords.listAppPasswords({ userId: "retry-deadline" }));
     expect(err.code).toBe(Code.Unavailable);
-    // Full jitter draws a wait in [0, 400): a few attempts may fit in 150 ms, never all ten.
-    expect(err.attempts).toBeLessThan(10);
+    // Without the check the client would sleep through the deadline; with it, it gives up at once.
+    expect(err.attempts).toBe(1);
   });
 });
 
