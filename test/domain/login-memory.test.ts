@@ -138,6 +138,22 @@ describe("a Verify on the replica that answered the Challenge", () => {
     expect(await verify(memory, ch.transactionId, code(secretHex, clock.now()))).toEqual(["verified", 2, "read_write"]);
   });
 
+  it("explains a transaction another replica spent or used up since the Challenge, in one statement", async () => {
+    clock.set(T0);
+    const { secretHex } = await activeFactor("used-elsewhere");
+    clock.advance(30_000);
+    const wrong = codeMatchingNone({ at: clock.now(), totp: [{ secretHex }] });
+    // Spent: the other replica, remembering nothing, takes the two statements and succeeds.
+    const memory = new ChallengeMemory();
+    const spent = await challenge(deps, META, { userId: "used-elsewhere", userGroups: [] }, memory);
+    expect(await verify(undefined, spent.transactionId, code(secretHex, clock.now()))).toEqual(["verified", 2, "read_write"]);
+    expect(await verify(memory, spent.transactionId, wrong)).toEqual(["TRANSACTION_SPENT", 1, "remembered"]);
+    // Used up: five wrong codes there.
+    const exhausted = await challenge(deps, META, { userId: "used-elsewhere", userGroups: [] }, memory);
+    for (let i = 0; i < 5; i++) expect((await verify(undefined, exhausted.transactionId, wrong))[0]).toBe("wrong_code");
+    expect(await verify(memory, exhausted.transactionId, wrong)).toEqual(["TRANSACTION_EXHAUSTED", 1, "remembered"]);
+  });
+
   it("accepts the code of a factor confirmed after the Challenge, reading the factors afresh", async () => {
     clock.set(T0);
     const memory = new ChallengeMemory();

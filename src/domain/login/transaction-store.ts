@@ -36,16 +36,6 @@ export function claimAttemptCte(s: Statement): string {
 }
 
 /**
- * SQL boolean over a transactionStateCte named `name`: as the statement's
- * snapshot sees it, the transaction is a second-factor one of `userSql`,
- * open to one more attempt (what claimAttemptCte checks on the row itself).
- */
-export function claimableSql(s: Statement, name: string, userSql: string): string {
-  return `COALESCE((SELECT spent_at IS NULL AND expires_at > ${s.ref("now")} AND attempts < ${s.param(MAX_TRANSACTION_ATTEMPTS, "integer")}
-    AND user_id = ${userSql} AND purpose = 'second_factor' FROM ${name}), false)`;
-}
-
-/**
  * claimAttemptCte and spendCte in one UPDATE, for a statement that judges
  * the attempt before it writes: the attempt is counted while `when` holds,
  * and the transaction is spent in the same row change when `spendWhen`
@@ -65,6 +55,29 @@ export function claimAndSpendCte(s: Statement, when: string, spendWhen: string):
  */
 export function transactionStateCte(s: Statement): string {
   return `SELECT user_id, purpose, expires_at, spent_at, attempts FROM login_transactions WHERE tenant_id = ${s.ref("tenant")} AND id = ${s.ref("transaction")}`;
+}
+
+/**
+ * For a statement that reads the transaction once, as columns of its own
+ * row: a FROM item that is always one row, the transaction joined to it
+ * when it exists (alias `t`), and the select-list entries over it:
+ * `claimable`, whether, as the statement's snapshot sees it, the transaction
+ * is a second-factor one of `userSql` open to one more attempt (what
+ * claimAttemptCte checks on the row itself), and the columns of
+ * transactionStateColumns.
+ */
+export function transactionRowSql(s: Statement, userSql: string): { from: string; columns: string } {
+  const now = s.ref("now");
+  return {
+    from: `(SELECT) one LEFT JOIN login_transactions t ON t.tenant_id = ${s.ref("tenant")} AND t.id = ${s.ref("transaction")}`,
+    columns: [
+      `COALESCE(t.spent_at IS NULL AND t.expires_at > ${now} AND t.attempts < ${s.param(MAX_TRANSACTION_ATTEMPTS, "integer")}
+        AND t.user_id = ${userSql} AND t.purpose = 'second_factor', false) AS claimable`,
+      "t.expires_at AS h_tx_expires_at",
+      "t.spent_at AS h_tx_spent_at",
+      "t.attempts AS h_tx_attempts",
+    ].join(", "),
+  };
 }
 
 /** Select-list entries reading the CTE `name` (a transactionStateCte). */

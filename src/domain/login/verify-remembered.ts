@@ -13,7 +13,7 @@ import { admitJudgedCte, blockedAuditRow, blockedUntilSql, throttleRefusal } fro
 import type { RememberedChallenge } from "./memory.js";
 import { outcomeAuditRows, refused, transactionError, transactionTaken, verified, type TransactionState, type VerifyResult } from "./outcome.js";
 import { providerFor } from "./providers.js";
-import { claimableSql, claimAndSpendCte, transactionStateColumns, transactionStateCte } from "./transaction-store.js";
+import { claimAndSpendCte, transactionRowSql } from "./transaction-store.js";
 
 /**
  * Verify of an OTP code on the replica that answered the transaction's
@@ -156,8 +156,7 @@ function settleStatement(deps: Pick<AppDeps, "db">, attempt: LoginAttempt, decis
   s.define("now", attempt.now, "timestamptz");
   s.define("transaction", attempt.transactionId, "uuid");
   const user = s.named("user", attempt.userId, "text");
-  s.with("txs", transactionStateCte(s));
-  const claimable = claimableSql(s, "txs", user);
+  const transaction = transactionRowSql(s, user);
   const same =
     basis.versions === undefined
       ? "true"
@@ -166,9 +165,9 @@ function settleStatement(deps: Pick<AppDeps, "db">, attempt: LoginAttempt, decis
   s.with(
     "gate",
     `SELECT claimable, claimable AND same AS go, claimable AND same AND (blocked_until IS NULL OR blocked_until <= ${s.ref("now")}) AS open,
-       blocked_until
+       blocked_until, h_tx_expires_at, h_tx_spent_at, h_tx_attempts
      -- OFFSET 0 keeps the snapshot's lookups in one subquery, each run once, rather than copied into every column that reads them.
-     FROM (SELECT ${claimable} AS claimable, ${same} AS same, ${blockedUntilSql(s, user)} AS blocked_until OFFSET 0) snap`,
+     FROM (SELECT ${transaction.columns}, ${same} AS same, ${blockedUntilSql(s, user)} AS blocked_until FROM ${transaction.from} OFFSET 0) snap`,
   );
   const [go, open] = ["(SELECT go FROM gate)", "(SELECT open FROM gate)"];
   let burnt = "false";
@@ -195,23 +194,24 @@ function settleStatement(deps: Pick<AppDeps, "db">, attempt: LoginAttempt, decis
       ...outcomeAuditRows(s, attempt, decision, { spent, burnt, gate: open }),
     ]),
   );
-  // Read only when the versions differ: the candidates and the policy to judge the code on again.
-  const fresh = `NOT ${go} AND (SELECT claimable FROM gate)`;
   // Each write runs when the select list first reads it: left to right, the factor writes, the claim, the admission.
   const order = [...factorWrites, "EXISTS (SELECT 1 FROM claim)", "EXISTS (SELECT 1 FROM admit)"];
+  // The select list reads the gate's row as columns (FROM gate g) rather than each through a subquery of its own,
+  // which Postgres would prepare apart on every run. The gate holds only reads, so scanning it first moves no write.
   const head = [
     `ARRAY[${order.join(", ")}] AS r_lock_order`,
-    `CASE WHEN ${go} AND NOT EXISTS (SELECT 1 FROM claim) THEN twofold_abort('${CLAIM_LOST}', 'the transaction was taken under the one-statement verify') END AS r_claim_guard`,
-    `CASE WHEN ${open} AND NOT EXISTS (SELECT 1 FROM admit) THEN twofold_abort('${ADMISSION_LOST}', 'the user came to wait under the one-statement verify') END AS r_admit_guard`,
-    "(SELECT claimable FROM gate) AS r_claimable",
-    `${go} AS r_go`,
-    `${open} AS r_open`,
+    `CASE WHEN g.go AND NOT EXISTS (SELECT 1 FROM claim) THEN twofold_abort('${CLAIM_LOST}', 'the transaction was taken under the one-statement verify') END AS r_claim_guard`,
+    `CASE WHEN g.open AND NOT EXISTS (SELECT 1 FROM admit) THEN twofold_abort('${ADMISSION_LOST}', 'the user came to wait under the one-statement verify') END AS r_admit_guard`,
+    "g.claimable AS r_claimable",
+    "g.go AS r_go",
+    "g.open AS r_open",
     `${burnt} AS r_burnt`,
-    "(SELECT blocked_until FROM gate) AS r_blocked_until",
+    "g.blocked_until AS r_blocked_until",
     `${decision.verified ? remainingCodesSql(s, user) : "0"} AS r_remaining`,
-    `${basis.versions === undefined ? "NULL::json" : `CASE WHEN ${fresh} THEN ${otpVerifyBasisSql(s, user, named)} END`} AS r_basis`,
-    transactionStateColumns("txs"),
+    // Read only when the versions differ: the candidates and the policy to judge the code on again.
+    `${basis.versions === undefined ? "NULL::json" : `CASE WHEN NOT g.go AND g.claimable THEN ${otpVerifyBasisSql(s, user, named)} END`} AS r_basis`,
+    "g.h_tx_expires_at, g.h_tx_spent_at, g.h_tx_attempts",
     writtenAuditRows("audit", "r_audits"),
   ].join(",\n  ");
-  return s.run<SettleRow>(deps.db, `SELECT ${head}`);
+  return s.run<SettleRow>(deps.db, `SELECT ${head} FROM gate g`);
 }
