@@ -15,7 +15,10 @@ import { FACTOR_COLUMNS, returningFactorSql, type FactorRow } from "../factors/i
  * TOTP and HOTP factors, oldest first. `userSql` is the attempt's user.
  */
 export function otpCandidatesSql(s: Statement, userSql: string, factorId: string | undefined): string {
-  return `SELECT ${FACTOR_COLUMNS} FROM factors WHERE ${candidatesWhere(s, userSql, factorId)} ORDER BY created_at, id`;
+  const byId = factorId === undefined ? "state = 'active'" : `id = ${s.param(factorId, "uuid")}`;
+  return `SELECT ${FACTOR_COLUMNS} FROM factors
+    WHERE tenant_id = ${s.ref("tenant")} AND user_id = ${userSql} AND kind IN ('totp', 'hotp') AND ${byId}
+    ORDER BY created_at, id`;
 }
 
 /**
@@ -27,11 +30,6 @@ export function otpCandidatesSql(s: Statement, userSql: string, factorId: string
  */
 export function otpVerifyBasisSql(s: Statement, userSql: string, factorId: string | undefined): string {
   return `twofold_otp_verify_basis(${s.ref("tenant")}, ${userSql}, ${s.param(factorId ?? null, "uuid")})`;
-}
-
-function candidatesWhere(s: Statement, userSql: string, factorId: string | undefined): string {
-  const byId = factorId === undefined ? "state = 'active'" : `id = ${s.param(factorId, "uuid")}`;
-  return `tenant_id = ${s.ref("tenant")} AND user_id = ${userSql} AND kind IN ('totp', 'hotp') AND ${byId}`;
 }
 
 /**
