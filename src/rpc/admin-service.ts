@@ -13,7 +13,7 @@ import {
   relyingPartyToProto,
   throttleToProto,
 } from "./admin-mapping.js";
-import { callerOf, requestMeta } from "./context.js";
+import { callerOf, requestMeta, callDeps } from "./context.js";
 import { factorToProto } from "./factor-mapping.js";
 import {
   parseListAuditEvents,
@@ -31,9 +31,10 @@ import {
  * maps the result; the caller's tenant always comes from its key, never from
  * the request.
  */
-export function adminServiceImpl(deps: AppDeps): Partial<ServiceImpl<typeof AdminService>> {
+export function adminServiceImpl(base: AppDeps): Partial<ServiceImpl<typeof AdminService>> {
   return {
     async getUserState(req, ctx) {
+      const deps = callDeps(base, ctx);
       const { userId } = parseUserRequest(req);
       const state = await getUserState(deps, callerOf(ctx).tenant, userId);
       return {
@@ -45,6 +46,7 @@ export function adminServiceImpl(deps: AppDeps): Partial<ServiceImpl<typeof Admi
     },
 
     async resetSecondFactor(req, ctx) {
+      const deps = callDeps(base, ctx);
       const input = parseResetSecondFactor(req);
       const result = await resetSecondFactor(deps, requestMeta(ctx, ""), input.userId, input.scope);
       return {
@@ -55,42 +57,50 @@ export function adminServiceImpl(deps: AppDeps): Partial<ServiceImpl<typeof Admi
     },
 
     async setEnforcementPolicy(req, ctx) {
+      const deps = callDeps(base, ctx);
       const policy = await setEnforcementPolicy(deps, requestMeta(ctx, ""), parseSetEnforcementPolicy(req));
       return { policy: enforcementPolicyToProto(policy) };
     },
 
     async getEnforcementPolicy(_req, ctx) {
+      const deps = callDeps(base, ctx);
       const policy = await loadEnforcementPolicy(deps.db, callerOf(ctx).tenant);
       return { policy: enforcementPolicyToProto(policy) };
     },
 
     async setProviderPolicy(req, ctx) {
+      const deps = callDeps(base, ctx);
       const policy = await setProviderPolicy(deps, requestMeta(ctx, ""), parseSetProviderPolicy(req));
       return { policy: providerPolicyToProto(policy) };
     },
 
     async getProviderPolicy(_req, ctx) {
+      const deps = callDeps(base, ctx);
       const policy = await loadProviderPolicy(deps.db, callerOf(ctx).tenant);
       return { policy: providerPolicyToProto(policy) };
     },
 
     async setRelyingParty(req, ctx) {
+      const deps = callDeps(base, ctx);
       const rp = await setRelyingParty(deps, requestMeta(ctx, ""), parseSetRelyingParty(req));
       return { relyingParty: relyingPartyToProto(rp) };
     },
 
     async getRelyingParty(_req, ctx) {
+      const deps = callDeps(base, ctx);
       const rp = await relyingPartySettingsFor(deps, callerOf(ctx).tenant);
       return { relyingParty: relyingPartyToProto(rp) };
     },
 
     async listAuditEvents(req, ctx) {
+      const deps = callDeps(base, ctx);
       const input = parseListAuditEvents(req);
       const page = await listAuditEvents(deps, callerOf(ctx).tenant, { ...input, maxResponseBytes: deps.config.maxMessageBytes });
       return { events: page.events.map(auditEventToProto), nextPageToken: page.nextPageToken };
     },
 
     async clearThrottle(req, ctx) {
+      const deps = callDeps(base, ctx);
       const { userId } = parseUserRequest(req);
       await clearThrottle(deps, requestMeta(ctx, ""), userId);
       return {};

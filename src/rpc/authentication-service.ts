@@ -3,7 +3,7 @@ import type { ServiceImpl } from "@connectrpc/connect";
 import type { AppDeps } from "../app.js";
 import { challenge, ChallengeMemory, verifyLogin } from "../domain/login/index.js";
 import { AuthenticationService } from "../gen/twofold/v1/authentication_pb.js";
-import { requestMeta } from "./context.js";
+import { requestMeta, callDeps } from "./context.js";
 import { factorToProto, failureReasonToProto, providerToProto } from "./factor-mapping.js";
 import { parseChallenge, parseVerify } from "./validate/authentication.js";
 
@@ -14,10 +14,11 @@ import { parseChallenge, parseVerify } from "./validate/authentication.js";
  * this replica's ChallengeMemory (TWOFOLD_CHALLENGE_MEMORY entries): an OTP
  * Verify of a transaction it opened is one statement.
  */
-export function authenticationServiceImpl(deps: AppDeps): Partial<ServiceImpl<typeof AuthenticationService>> {
-  const memory = new ChallengeMemory(deps.config.challengeMemory);
+export function authenticationServiceImpl(base: AppDeps): Partial<ServiceImpl<typeof AuthenticationService>> {
+  const memory = new ChallengeMemory(base.config.challengeMemory);
   return {
     async challenge(req, ctx) {
+      const deps = callDeps(base, ctx);
       const input = parseChallenge(req);
       const result = await challenge(deps, requestMeta(ctx, input.clientIp), input, memory);
       return {
@@ -34,6 +35,7 @@ export function authenticationServiceImpl(deps: AppDeps): Partial<ServiceImpl<ty
     },
 
     async verify(req, ctx) {
+      const deps = callDeps(base, ctx);
       const input = parseVerify(req);
       const result = await verifyLogin(deps, requestMeta(ctx, input.clientIp), input, memory);
       if (!result.verified) return { verified: false, reason: failureReasonToProto(result.reason) };

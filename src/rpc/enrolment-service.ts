@@ -5,7 +5,7 @@ import { confirmOtpEnrolment, enrolOtp, resyncFactor } from "../domain/otp/index
 import { confirmWebAuthnEnrolment, enrolWebAuthn } from "../domain/webauthn/index.js";
 import { EnrolmentService } from "../gen/twofold/v1/enrolment_pb.js";
 import { FailureReason } from "../gen/twofold/v1/types_pb.js";
-import { callerOf, requestMeta } from "./context.js";
+import { callerOf, requestMeta, callDeps } from "./context.js";
 import { factorToProto, failureReasonToProto } from "./factor-mapping.js";
 import {
   parseConfirmEnrolment,
@@ -20,9 +20,10 @@ import {
  * EnrolmentService: thin handlers that validate, call one domain function and
  * map the result, for TOTP, HOTP and WebAuthn factors alike.
  */
-export function enrolmentServiceImpl(deps: AppDeps): Partial<ServiceImpl<typeof EnrolmentService>> {
+export function enrolmentServiceImpl(base: AppDeps): Partial<ServiceImpl<typeof EnrolmentService>> {
   return {
     async enrol(req, ctx) {
+      const deps = callDeps(base, ctx);
       const input = parseEnrol(req);
       const meta = requestMeta(ctx, "");
       if (input.kind === "webauthn") {
@@ -49,6 +50,7 @@ export function enrolmentServiceImpl(deps: AppDeps): Partial<ServiceImpl<typeof 
     },
 
     async confirmEnrolment(req, ctx) {
+      const deps = callDeps(base, ctx);
       const input = parseConfirmEnrolment(req);
       const result =
         input.kind === "webauthn"
@@ -62,24 +64,28 @@ export function enrolmentServiceImpl(deps: AppDeps): Partial<ServiceImpl<typeof 
     },
 
     async listFactors(req, ctx) {
+      const deps = callDeps(base, ctx);
       const input = parseListFactors(req);
       const factors = await listFactors(deps, callerOf(ctx).tenant, input.userId);
       return { factors: factors.map(factorToProto) };
     },
 
     async renameFactor(req, ctx) {
+      const deps = callDeps(base, ctx);
       const input = parseRenameFactor(req);
       const factor = await renameFactor(deps, requestMeta(ctx, ""), input);
       return { factor: factorToProto(factor) };
     },
 
     async removeFactor(req, ctx) {
+      const deps = callDeps(base, ctx);
       const input = parseRemoveFactor(req);
       await removeFactor(deps, requestMeta(ctx, ""), input);
       return {};
     },
 
     async resyncFactor(req, ctx) {
+      const deps = callDeps(base, ctx);
       const input = parseResyncFactor(req);
       const result = await resyncFactor(deps, requestMeta(ctx, ""), input);
       return {

@@ -1,8 +1,13 @@
 import { Code, ConnectError } from "@connectrpc/connect";
 import type { Caller } from "../domain/caller.js";
+import type { CallDeadline } from "../store/call-deadline.js";
 
-/** Looks an API key up; undefined when unknown or revoked. Injected so the transport never touches storage. */
-export type Authenticate = (token: string) => Promise<Caller | undefined>;
+/**
+ * Looks an API key up, within the call's deadline when it reads the
+ * database; undefined when unknown or revoked. Injected so the transport
+ * never touches storage.
+ */
+export type Authenticate = (token: string, deadline: CallDeadline | undefined) => Promise<Caller | undefined>;
 
 /** What a route needs from its caller before the handler runs. */
 export type Access = "public" | "service" | "admin";
@@ -60,12 +65,13 @@ export async function authorize(
   access: Access,
   authorization: string | undefined | null,
   authenticate: Authenticate,
+  deadline: CallDeadline | undefined,
 ): Promise<Caller | undefined> {
   if (access === "public") return undefined;
   // undefined or null: absent, or sent more than once (singleAuthorization).
   const token = bearerToken(authorization);
   if (token === undefined) throw unauthenticated();
-  const caller = await authenticate(token);
+  const caller = await authenticate(token, deadline);
   if (caller === undefined) throw unauthenticated();
   if (access === "admin" && caller.role !== "admin") {
     throw new ConnectError("this API key's role may not call this service", Code.PermissionDenied);

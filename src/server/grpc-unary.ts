@@ -4,9 +4,9 @@ import { create, fromBinary, isMessage, toBinary, type Message } from "@bufbuild
 import { Code, ConnectError, createContextValues } from "@connectrpc/connect";
 import type { Logger } from "pino";
 import type { Caller } from "../domain/caller.js";
-import { callerKey, requestIdKey } from "../rpc/context.js";
+import { callerKey, deadlineKey, requestIdKey } from "../rpc/context.js";
 import { grpcMessageEncode, grpcStatusDetailsBin, toConnectError } from "../rpc/errors.js";
-import { CallDeadline, runWithDeadline } from "../store/call-deadline.js";
+import { CallDeadline } from "../store/call-deadline.js";
 import { authorize, singleAuthorization, type Authenticate } from "./auth.js";
 import { abortError, afterCommit } from "./deadline-race.js";
 import { grpcDeadlineMs } from "./grpc-timeout.js";
@@ -101,7 +101,7 @@ class UnaryCall {
     this.timer = setTimeout(() => this.onDeadline(callDeadline), deadline);
 
     // Authenticate while the body arrives; a refusal is answered at once.
-    runWithDeadline(callDeadline, () => authorize(this.route.access, singleAuthorization(this.rawHeaders), this.opts.authenticate)).then(
+    authorize(this.route.access, singleAuthorization(this.rawHeaders), this.opts.authenticate, callDeadline).then(
       (caller) => {
         this.caller = caller;
         this.authenticated = true;
@@ -160,6 +160,7 @@ class UnaryCall {
     const values = createContextValues();
     values.set(callerKey, this.caller);
     values.set(requestIdKey, this.requestId);
+    values.set(deadlineKey, this.deadline);
     const ctx = new LeanHandlerContext(
       this.route.service,
       this.route.method,
@@ -172,7 +173,7 @@ class UnaryCall {
     this.context = ctx;
     let result: unknown;
     try {
-      result = this.deadline === undefined ? impl(input, ctx) : runWithDeadline(this.deadline, () => impl(input, ctx));
+      result = impl(input, ctx);
     } catch (err) {
       this.handlerFailed(err);
       return;

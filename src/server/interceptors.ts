@@ -2,9 +2,9 @@ import { performance } from "node:perf_hooks";
 import { Code, ConnectError, type Interceptor, type StreamResponse } from "@connectrpc/connect";
 import type { Logger } from "pino";
 import type { Caller } from "../domain/caller.js";
-import { callerKey, requestIdKey } from "../rpc/context.js";
+import { callerKey, deadlineKey, requestIdKey } from "../rpc/context.js";
 import { toConnectError } from "../rpc/errors.js";
-import { CallDeadline, runWithDeadline } from "../store/call-deadline.js";
+import { CallDeadline } from "../store/call-deadline.js";
 import { authorize, type Authenticate } from "./auth.js";
 import { arrivalKey } from "./call-values.js";
 import { afterCommit, settleWithin } from "./deadline-race.js";
@@ -50,11 +50,12 @@ export function rpcInterceptor(opts: RpcInterceptorOptions): Interceptor {
         const callDeadline = deadline;
         const stop = armDeadline(callDeadline, req.signal);
         try {
-          const work = runWithDeadline(callDeadline, async () => {
-            caller = await authorize(access, req.header.get("authorization"), opts.authenticate);
+          req.contextValues.set(deadlineKey, callDeadline);
+          const work = (async () => {
+            caller = await authorize(access, req.header.get("authorization"), opts.authenticate, callDeadline);
             req.contextValues.set(callerKey, caller);
             return next({ ...req, signal: callDeadline.signal });
-          });
+          })();
           const res = await settleWithin(callDeadline, work);
           log(0);
           return res;
@@ -62,7 +63,7 @@ export function rpcInterceptor(opts: RpcInterceptorOptions): Interceptor {
           stop();
         }
       }
-      caller = await authorize(access, req.header.get("authorization"), opts.authenticate);
+      caller = await authorize(access, req.header.get("authorization"), opts.authenticate, undefined);
       req.contextValues.set(callerKey, caller);
       const res = (await next(req)) as StreamResponse;
       return { ...res, message: finishStream(res.message, opts.logger, log) };

@@ -1,4 +1,3 @@
-import { AsyncLocalStorage } from "node:async_hooks";
 import { performance } from "node:perf_hooks";
 
 /** How a statement that could commit ended, as far as the caller can tell. */
@@ -6,8 +5,11 @@ export type CommitOutcome = "committed" | "rolled_back" | "unknown";
 
 /**
  * The deadline of the RPC a statement runs for, carried from the transport to
- * the database layer without passing through domain signatures (an
- * AsyncLocalStorage set by the server for the handler's run).
+ * the database layer inside the call's view of the database
+ * (`Db.during(deadline)`, which the rpc layer puts in the deps it hands the
+ * domain), so domain signatures do not carry it. Not an AsyncLocalStorage:
+ * on Node 20 one in use puts a hook on every promise the process makes,
+ * which cost the server about 7 % of its CPU per login.
  *
  * The rule it serves: an answer of DEADLINE_EXCEEDED means nothing changed.
  * So the database layer asks `beginCommit()` before any statement that can
@@ -108,18 +110,6 @@ export class CallDeadline {
     this.commitsInFlight--;
     if (outcome !== "rolled_back") this.didCommit = true;
   }
-}
-
-const storage = new AsyncLocalStorage<CallDeadline>();
-
-/** Runs `fn` (a handler, an authentication) with `deadline` visible to every statement it issues. */
-export function runWithDeadline<T>(deadline: CallDeadline, fn: () => T): T {
-  return storage.run(deadline, fn);
-}
-
-/** The deadline of the RPC running now, or undefined outside any (CLI commands, migrations, start-up). */
-export function currentDeadline(): CallDeadline | undefined {
-  return storage.getStore();
 }
 
 /**

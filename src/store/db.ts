@@ -1,3 +1,5 @@
+import type { CallDeadline } from "./call-deadline.js";
+
 /**
  * The one database interface the domain sees. Both backends (`pg` against a
  * Postgres server and PGlite embedded in-process) implement it, so every
@@ -40,6 +42,12 @@ export interface ListenHandlers {
 
 export interface Db extends Queryable {
   readonly kind: "pg" | "embedded";
+  /**
+   * This database as one call sees it: its statements and transactions honour
+   * `deadline` (call-deadline.ts). The Db itself runs outside any call (CLI
+   * commands, migrations, sweeps): nothing is refused or cancelled for time.
+   */
+  during(deadline: CallDeadline): Db;
   /**
    * Subscribes to a Postgres NOTIFY channel on a connection of its own,
    * reconnecting when it drops. Resolves once the first attempt is made

@@ -1,7 +1,7 @@
 import { mkdirSync } from "node:fs";
 import { join } from "node:path";
 import { PGlite, type Transaction } from "@electric-sql/pglite";
-import { currentDeadline, deadlineError, type CallDeadline } from "./call-deadline.js";
+import { deadlineError, type CallDeadline } from "./call-deadline.js";
 import type { Db, Queryable, QueryResult } from "./db.js";
 import { lockEmbeddedDir } from "./embedded-lock.js";
 import { isWriteStatement } from "./statement-kind.js";
@@ -40,8 +40,7 @@ function adapt(target: PgliteLike, deadline?: CallDeadline): Queryable {
  * fails with 57014, so DEADLINE_EXCEEDED means nothing changed. PGlite cannot
  * cancel a statement, so nothing is cut short once it runs.
  */
-async function inTransaction<T>(pglite: PGlite, fn: (tx: Queryable) => Promise<T>): Promise<T> {
-  const deadline = currentDeadline();
+async function inTransaction<T>(pglite: PGlite, fn: (tx: Queryable) => Promise<T>, deadline: CallDeadline | undefined): Promise<T> {
   if (deadline === undefined || deadline.committed) return pglite.transaction((tx: Transaction) => fn(adapt(tx as unknown as PgliteLike)));
   let committing = false;
   try {
@@ -83,23 +82,28 @@ export async function openEmbeddedDb(dataDir: string): Promise<Db> {
     throw err;
   }
   const base = adapt(pglite as unknown as PgliteLike);
-  return {
+  const view = (deadline: CallDeadline | undefined): Db => ({
     kind: "embedded",
+    during: view,
     query<R>(sql: string, params?: readonly unknown[]): Promise<QueryResult<R>> {
-      const deadline = currentDeadline();
       if (deadline === undefined) return base.query<R>(sql, params);
       // A write on its own commits: it gets the check-before-commit of a transaction.
-      if (isWriteStatement(sql)) return inTransaction(pglite, (tx) => tx.query<R>(sql, params));
+      if (isWriteStatement(sql)) return inTransaction(pglite, (tx) => tx.query<R>(sql, params), deadline);
       refuseIfLate(deadline);
       return base.query<R>(sql, params);
     },
     exec(script: string): Promise<void> {
-      if (currentDeadline() === undefined) return base.exec(script);
-      return inTransaction(pglite, (tx) => tx.exec(script));
+      if (deadline === undefined) return base.exec(script);
+      return inTransaction(pglite, (tx) => tx.exec(script), deadline);
     },
     transaction<T>(fn: (tx: Queryable) => Promise<T>): Promise<T> {
-      return inTransaction(pglite, fn);
+      return inTransaction(pglite, fn, deadline);
     },
+    ping,
+    listen,
+    close,
+  });
+  const shared: Pick<Db, "ping" | "listen" | "close"> = {
     async ping() {
       // In-process: it answers unless it was closed.
       if (pglite.closed) return false;
@@ -125,4 +129,6 @@ export async function openEmbeddedDb(dataDir: string): Promise<Db> {
       }
     },
   };
+  const { ping, listen, close } = shared;
+  return view(undefined);
 }

@@ -1,6 +1,6 @@
 import { performance } from "node:perf_hooks";
 import pg from "pg";
-import { currentDeadline, deadlineError, type CallDeadline, type CommitOutcome } from "./call-deadline.js";
+import { deadlineError, type CallDeadline, type CommitOutcome } from "./call-deadline.js";
 import { metrics } from "../metrics/index.js";
 import type { Db, Queryable, QueryOptions, QueryResult } from "./db.js";
 import { sendCancel } from "./pg-cancel.js";
@@ -290,8 +290,13 @@ export function createPgDb(opts: PgDbOptions): Db {
   }
 
   /** One statement on a client of its own, released afterwards. */
-  async function standalone(sql: string, params: readonly unknown[] | undefined, write: boolean, name?: string): Promise<pg.QueryResult> {
-    const deadline = currentDeadline();
+  async function standalone(
+    sql: string,
+    params: readonly unknown[] | undefined,
+    deadline: CallDeadline | undefined,
+    write: boolean,
+    name?: string,
+  ): Promise<pg.QueryResult> {
     const leased = await lease(deadline);
     try {
       return await run(leased, sql, params, deadline, write ? "write" : "checked", name);
@@ -300,57 +305,67 @@ export function createPgDb(opts: PgDbOptions): Db {
     }
   }
 
-  return {
-    kind: "pg",
-    async query<R>(sql: string, params?: readonly unknown[], opts?: QueryOptions): Promise<QueryResult<R>> {
-      const r = await standalone(sql, params, isWriteStatement(sql), opts?.name);
-      return { rows: r.rows as R[], rowCount: r.rowCount ?? 0 };
-    },
-    async exec(script: string): Promise<void> {
-      // Without parameters pg uses the simple protocol, which accepts several statements.
-      await standalone(script, undefined, true);
-    },
-    async transaction<T>(fn: (tx: Queryable) => Promise<T>): Promise<T> {
-      const deadline = currentDeadline();
-      const leased = await lease(deadline);
-      const tx: Queryable = {
-        async query<R>(sql: string, params?: readonly unknown[], opts?: QueryOptions): Promise<QueryResult<R>> {
-          const r = await run(leased, sql, params, deadline, "checked", opts?.name);
-          return { rows: r.rows as R[], rowCount: r.rowCount ?? 0 };
-        },
-        async exec(script: string): Promise<void> {
-          await run(leased, script, undefined, deadline, "checked");
-        },
-      };
+  async function transaction<T>(fn: (tx: Queryable) => Promise<T>, deadline: CallDeadline | undefined): Promise<T> {
+    const leased = await lease(deadline);
+    const tx: Queryable = {
+      async query<R>(sql: string, params?: readonly unknown[], opts?: QueryOptions): Promise<QueryResult<R>> {
+        const r = await run(leased, sql, params, deadline, "checked", opts?.name);
+        return { rows: r.rows as R[], rowCount: r.rowCount ?? 0 };
+      },
+      async exec(script: string): Promise<void> {
+        await run(leased, script, undefined, deadline, "checked");
+      },
+    };
+    try {
+      await run(leased, "BEGIN", undefined, deadline, "checked");
+      let result: T;
       try {
-        await run(leased, "BEGIN", undefined, deadline, "checked");
-        let result: T;
-        try {
-          result = await fn(tx);
-        } catch (err) {
-          await rollback(leased, deadline);
-          throw err;
-        }
-        try {
-          await run(leased, "COMMIT", undefined, deadline, "commit");
-        } catch (err) {
-          // Refused at the deadline: the transaction is still open.
-          if (!leased.isSpoiled) await rollback(leased, deadline);
-          throw err;
-        }
-        return result;
-      } finally {
-        leased.release();
+        result = await fn(tx);
+      } catch (err) {
+        await rollback(leased, deadline);
+        throw err;
       }
-    },
-    ping: () => probe.ping(),
-    listen: (channel, handlers) => pgListen(opts.url, channel, handlers),
-    async close() {
-      unwatch();
-      probe.close();
-      await pool.end();
-    },
+      try {
+        await run(leased, "COMMIT", undefined, deadline, "commit");
+      } catch (err) {
+        // Refused at the deadline: the transaction is still open.
+        if (!leased.isSpoiled) await rollback(leased, deadline);
+        throw err;
+      }
+      return result;
+    } finally {
+      leased.release();
+    }
+  }
+
+  /** The Db as seen from `deadline`'s call, or from outside any call. */
+  function view(deadline: CallDeadline | undefined): Db {
+    return {
+      kind: "pg",
+      during: (d) => view(d),
+      async query<R>(sql: string, params?: readonly unknown[], opts?: QueryOptions): Promise<QueryResult<R>> {
+        const r = await standalone(sql, params, deadline, isWriteStatement(sql), opts?.name);
+        return { rows: r.rows as R[], rowCount: r.rowCount ?? 0 };
+      },
+      async exec(script: string): Promise<void> {
+        // Without parameters pg uses the simple protocol, which accepts several statements.
+        await standalone(script, undefined, deadline, true);
+      },
+      transaction: (fn) => transaction(fn, deadline),
+      ping,
+      listen,
+      close,
+    };
+  }
+
+  const ping = (): Promise<boolean> => probe.ping();
+  const listen: Db["listen"] = (channel, handlers) => pgListen(opts.url, channel, handlers);
+  const close = async (): Promise<void> => {
+    unwatch();
+    probe.close();
+    await pool.end();
   };
+  return view(undefined);
 }
 
 /** How long health's probe waits for the database before calling it unreachable. */

@@ -57,22 +57,29 @@ export function countingDb(inner: Db): CountingDb {
       return q.exec(script);
     },
   });
-  const outer = wrap(inner, false);
+  // The same records whether a statement runs inside a call (during) or outside any.
+  const view = (db: Db): Db => {
+    const outer = wrap(db, false);
+    return {
+      kind: db.kind,
+      during: (deadline) => view(inner.during(deadline)),
+      query: outer.query,
+      exec: outer.exec,
+      async transaction<T>(fn: (tx: Queryable) => Promise<T>): Promise<T> {
+        sent.push({ sql: "BEGIN", inTransaction: true });
+        const result = await db.transaction((tx) => fn(wrap(tx, true)));
+        sent.push({ sql: "COMMIT", inTransaction: true });
+        return result;
+      },
+      listen: (channel, handlers) => inner.listen(channel, handlers),
+      ping: () => inner.ping(),
+      close: () => inner.close(),
+    };
+  };
   return {
-    kind: inner.kind,
+    ...view(inner),
     sent,
     reset: () => void sent.splice(0),
     before: (pattern, hook) => void hooks.push({ pattern, hook }),
-    query: outer.query,
-    exec: outer.exec,
-    async transaction<T>(fn: (tx: Queryable) => Promise<T>): Promise<T> {
-      sent.push({ sql: "BEGIN", inTransaction: true });
-      const result = await inner.transaction((tx) => fn(wrap(tx, true)));
-      sent.push({ sql: "COMMIT", inTransaction: true });
-      return result;
-    },
-    listen: (channel, handlers) => inner.listen(channel, handlers),
-    ping: () => inner.ping(),
-    close: () => inner.close(),
   };
 }

@@ -1,5 +1,5 @@
 import { setTimeout as sleep } from "node:timers/promises";
-import { currentDeadline } from "../../src/store/call-deadline.js";
+import type { CallDeadline } from "../../src/store/call-deadline.js";
 import type { Db, Queryable, QueryOptions, QueryResult } from "../../src/store/db.js";
 
 /**
@@ -28,11 +28,10 @@ export function delayingDb(inner: Db): DelayingDb {
   const inFlight = new Set<Promise<unknown>>();
 
   /** Waits if this step is the chosen one; returns after counting it. */
-  const step = async (): Promise<void> => {
+  const step = async (deadline: CallDeadline | undefined): Promise<void> => {
     if (!armed) return;
     const n = count++;
     if (n !== pauseBefore) return;
-    const deadline = currentDeadline();
     if (deadline === undefined) await sleep(pauseMs);
     else await new Promise<void>((resolve) => deadline.onAbort(() => setImmediate(resolve)));
   };
@@ -42,31 +41,38 @@ export function delayingDb(inner: Db): DelayingDb {
     p.then(done, done);
     return p;
   };
-  const wrap = (target: Queryable): Queryable => ({
+  const wrap = (target: Queryable, deadline: CallDeadline | undefined): Queryable => ({
     query<R>(sql: string, params?: readonly unknown[], opts?: QueryOptions): Promise<QueryResult<R>> {
-      return track(step().then(() => target.query<R>(sql, params, opts)));
+      return track(step(deadline).then(() => target.query<R>(sql, params, opts)));
     },
     exec(script: string): Promise<void> {
-      return track(step().then(() => target.exec(script)));
+      return track(step(deadline).then(() => target.exec(script)));
     },
   });
-  const outer = wrap(inner);
+  /** `db` (the inner Db, or its view for a call) with the pauses; `deadline` is that call's. */
+  const view = (db: Db, deadline: CallDeadline | undefined): Db => {
+    const outer = wrap(db, deadline);
+    return {
+      kind: db.kind,
+      during: (d) => view(inner.during(d), d),
+      query: outer.query,
+      exec: outer.exec,
+      transaction<T>(fn: (tx: Queryable) => Promise<T>): Promise<T> {
+        return track(
+          db.transaction(async (tx) => {
+            const result = await fn(wrap(tx, deadline));
+            await step(deadline); // the end of the work, just before COMMIT
+            return result;
+          }),
+        );
+      },
+      ping: () => inner.ping(),
+      listen: (channel, handlers) => inner.listen(channel, handlers),
+      close: () => inner.close(),
+    };
+  };
   return {
-    kind: inner.kind,
-    query: outer.query,
-    exec: outer.exec,
-    transaction<T>(fn: (tx: Queryable) => Promise<T>): Promise<T> {
-      return track(
-        inner.transaction(async (tx) => {
-          const result = await fn(wrap(tx));
-          await step(); // the end of the work, just before COMMIT
-          return result;
-        }),
-      );
-    },
-    ping: () => inner.ping(),
-    listen: (channel, handlers) => inner.listen(channel, handlers),
-    close: () => inner.close(),
+    ...view(inner, undefined),
     arm(before, ms) {
       armed = true;
       count = 0;

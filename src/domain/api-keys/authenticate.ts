@@ -1,5 +1,5 @@
 import { timingSafeEqual } from "node:crypto";
-import type { AppDeps } from "../../app.js";
+import { duringCall, type AppDeps, type CallDeadline } from "../../app.js";
 import type { Caller } from "../caller.js";
 import { API_KEY_HASH_PURPOSE } from "./api-key.js";
 import { API_KEY_CHANNEL, selectLiveKeyByHash } from "./store.js";
@@ -22,14 +22,17 @@ export async function authenticateApiKey(deps: Pick<AppDeps, "db" | "keyring">, 
   return { tenant: row.tenant_id, keyId: row.id, role: row.role };
 }
 
+/** A lookup of a token, within the deadline of the call it serves (undefined outside any): the shape the transport takes. */
+type Authenticate = (token: string, deadline?: CallDeadline) => Promise<Caller | undefined>;
+
 /** `authenticateApiKey` bound to its dependencies, in the shape the transport takes. */
-export function apiKeyAuthenticator(deps: Pick<AppDeps, "db" | "keyring">): (token: string) => Promise<Caller | undefined> {
-  return (token) => authenticateApiKey(deps, token);
+export function apiKeyAuthenticator(deps: Pick<AppDeps, "db" | "keyring">): Authenticate {
+  return (token, deadline) => authenticateApiKey(duringCall(deps, deadline), token);
 }
 
 /** A caching authenticator and the subscription that keeps it honest. */
 export interface CachedAuthenticator {
-  authenticate(token: string): Promise<Caller | undefined>;
+  authenticate: Authenticate;
   close(): Promise<void>;
 }
 
@@ -86,7 +89,7 @@ export async function cachedApiKeyAuthenticator(
   });
 
   return {
-    async authenticate(token) {
+    async authenticate(token, deadline) {
       if (parseApiKeyToken(token) === undefined) return undefined;
       const hash = deps.keyring.keyedHash(API_KEY_HASH_PURPOSE, token).toString("base64");
       const now = deps.clock.now().getTime();
@@ -97,7 +100,7 @@ export async function cachedApiKeyAuthenticator(
       }
       opts.onLookup?.("miss");
       const seen = generation;
-      const caller = await authenticateApiKey(deps, token);
+      const caller = await authenticateApiKey(duringCall(deps, deadline), token);
       if (caller !== undefined && trusted && seen === generation) {
         if (entries.size >= maxEntries) entries.delete(entries.keys().next().value ?? "");
         entries.set(hash, { caller, until: now + ttlMs });
