@@ -1,6 +1,6 @@
 import type { IncomingHttpHeaders, OutgoingHttpHeaders, ServerHttp2Stream } from "node:http2";
 import { performance } from "node:perf_hooks";
-import { create, fromBinary, isMessage, toBinary, type Message } from "@bufbuild/protobuf";
+import { create, fromBinary, isMessage, toBinary, type DescMessage, type Message } from "@bufbuild/protobuf";
 import { Code, ConnectError, createContextValues } from "@connectrpc/connect";
 import type { Logger } from "pino";
 import type { Caller } from "../domain/caller.js";
@@ -8,6 +8,7 @@ import { callerKey, deadlineKey, requestIdKey } from "../rpc/context.js";
 import { grpcMessageEncode, grpcStatusDetailsBin, toConnectError } from "../rpc/errors.js";
 import { CallDeadline } from "../store/call-deadline.js";
 import { authorize, singleAuthorization, type Authenticate } from "./auth.js";
+import { outputEncoder } from "./encode-output.js";
 import { abortError, afterCommit } from "./deadline-race.js";
 import { grpcDeadlineMs } from "./grpc-timeout.js";
 import { LeanHandlerContext } from "./lean-context.js";
@@ -226,23 +227,20 @@ class UnaryCall {
       this.fail(reason instanceof ConnectError ? reason : new ConnectError("server shutting down", Code.Unavailable));
       return;
     }
-    const outputDesc = this.route.method.output;
-    let bytes: Uint8Array;
+    let frame: Buffer;
     try {
-      const message = isMessage(output, outputDesc) ? output : create(outputDesc, output as never);
-      bytes = toBinary(outputDesc, message);
+      frame = encodeFrame(this.route.method.output, output);
     } catch (err) {
       this.fail(toConnectError(err, this.opts.logger));
       return;
     }
-    if (bytes.length > this.opts.maxMessageBytes) {
+    const length = frame.length - frameHeaderBytes;
+    if (length > this.opts.maxMessageBytes) {
       this.fail(new ConnectError(`response message larger than ${this.opts.maxMessageBytes} bytes`, Code.ResourceExhausted));
       return;
     }
-    const frame = Buffer.allocUnsafe(frameHeaderBytes + bytes.length);
     frame[0] = 0;
-    frame.writeUInt32BE(bytes.length, 1);
-    frame.set(bytes, frameHeaderBytes);
+    frame.writeUInt32BE(length, 1);
 
     const ctx = this.context;
     const responseHeaders: OutgoingHttpHeaders = {
@@ -332,4 +330,19 @@ class UnaryCall {
 
 function headerString(value: string | string[] | undefined): string | undefined {
   return Array.isArray(value) ? value[0] : value;
+}
+
+/**
+ * The response as a gRPC frame, its 5 header bytes left for the caller:
+ * written straight from the handler's result by the compiled encoder
+ * (encode-output.ts), or by the library for a built message (which may carry
+ * unknown fields) and a type that encoder does not handle.
+ */
+function encodeFrame(desc: DescMessage, output: unknown): Buffer {
+  const fast = isMessage(output, desc) ? undefined : outputEncoder(desc);
+  if (fast !== undefined) return fast(output, frameHeaderBytes);
+  const bytes = toBinary(desc, isMessage(output, desc) ? output : create(desc, output as never));
+  const frame = Buffer.allocUnsafe(frameHeaderBytes + bytes.length);
+  frame.set(bytes, frameHeaderBytes);
+  return frame;
 }
