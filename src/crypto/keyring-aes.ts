@@ -1,4 +1,5 @@
-import { createCipheriv, createDecipheriv, createHmac, randomBytes } from "node:crypto";
+import { createCipheriv, createDecipheriv, createHmac } from "node:crypto";
+import { randomPooled } from "./random-pool.js";
 import type { KeyringKey } from "../config/config.js";
 import type { Keyring } from "./keyring.js";
 
@@ -52,7 +53,7 @@ export function createKeyring(keys: readonly KeyringKey[], pepper: Buffer): Keyr
     currentKeyId: first.id,
     seal(plain, associatedData) {
       const key = byId.get(first.id) as Buffer;
-      const nonce = randomBytes(NONCE_BYTES);
+      const nonce = randomPooled(NONCE_BYTES);
       const cipher = createCipheriv("aes-256-gcm", key, nonce, { authTagLength: TAG_BYTES });
       cipher.setAAD(Buffer.from(associatedData, "utf8"));
       const body = Buffer.concat([cipher.update(plain), cipher.final()]);

@@ -1,4 +1,5 @@
-import { randomBytes, randomUUID } from "node:crypto";
+import { randomUUID } from "node:crypto";
+import { randomPooled } from "../crypto/random-pool.js";
 
 /** Randomness as a parameter, so tests can pin it. */
 export interface Random {
@@ -7,6 +8,6 @@ export interface Random {
 }
 
 export const systemRandom: Random = {
-  bytes: (n) => randomBytes(n),
+  bytes: (n) => randomPooled(n),
   uuid: () => randomUUID(),
 };
