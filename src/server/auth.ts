@@ -1,13 +1,9 @@
 import { Code, ConnectError } from "@connectrpc/connect";
+import type { Authenticate } from "../domain/api-keys/index.js";
 import type { Caller } from "../domain/caller.js";
 import type { CallDeadline } from "../store/call-deadline.js";
 
-/**
- * Looks an API key up, within the call's deadline when it reads the
- * database; undefined when unknown or revoked. Injected so the transport
- * never touches storage.
- */
-export type Authenticate = (token: string, deadline: CallDeadline | undefined) => Promise<Caller | undefined>;
+export type { Authenticate };
 
 /** What a route needs from its caller before the handler runs. */
 export type Access = "public" | "service" | "admin";

@@ -339,9 +339,10 @@ function headerString(value: string | string[] | undefined): string | undefined 
  * unknown fields) and a type that encoder does not handle.
  */
 function encodeFrame(desc: DescMessage, output: unknown): Buffer {
-  const fast = isMessage(output, desc) ? undefined : outputEncoder(desc);
+  const built = isMessage(output, desc);
+  const fast = built ? undefined : outputEncoder(desc);
   if (fast !== undefined) return fast(output, frameHeaderBytes);
-  const bytes = toBinary(desc, isMessage(output, desc) ? output : create(desc, output as never));
+  const bytes = toBinary(desc, built ? output : create(desc, output as never));
   const frame = Buffer.allocUnsafe(frameHeaderBytes + bytes.length);
   frame.set(bytes, frameHeaderBytes);
   return frame;

@@ -81,6 +81,30 @@ export async function openEmbeddedDb(dataDir: string): Promise<Db> {
     unlock();
     throw err;
   }
+  const ping = async (): Promise<boolean> => {
+    // In-process: it answers unless it was closed.
+    if (pglite.closed) return false;
+    try {
+      await pglite.query("SELECT 1");
+      return true;
+    } catch {
+      return false;
+    }
+  };
+  // One process holds the data folder (embedded-lock.ts), so every NOTIFY comes from this
+  // instance and is delivered in order: the subscription is up from the start and never drops.
+  const listen: Db["listen"] = async (channel, handlers) => {
+    const unlisten = await pglite.listen(channel, (payload) => handlers.message(payload));
+    handlers.up();
+    return { close: () => unlisten() };
+  };
+  const close = async (): Promise<void> => {
+    try {
+      await pglite.close();
+    } finally {
+      unlock();
+    }
+  };
   const base = adapt(pglite as unknown as PgliteLike);
   const view = (deadline: CallDeadline | undefined): Db => ({
     kind: "embedded",
@@ -103,32 +127,5 @@ export async function openEmbeddedDb(dataDir: string): Promise<Db> {
     listen,
     close,
   });
-  const shared: Pick<Db, "ping" | "listen" | "close"> = {
-    async ping() {
-      // In-process: it answers unless it was closed.
-      if (pglite.closed) return false;
-      try {
-        await pglite.query("SELECT 1");
-        return true;
-      } catch {
-        return false;
-      }
-    },
-    // One process holds the data folder (embedded-lock.ts), so every NOTIFY comes from this
-    // instance and is delivered in order: the subscription is up from the start and never drops.
-    async listen(channel, handlers) {
-      const unlisten = await pglite.listen(channel, (payload) => handlers.message(payload));
-      handlers.up();
-      return { close: () => unlisten() };
-    },
-    async close() {
-      try {
-        await pglite.close();
-      } finally {
-        unlock();
-      }
-    },
-  };
-  const { ping, listen, close } = shared;
   return view(undefined);
 }

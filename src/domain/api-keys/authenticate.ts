@@ -1,5 +1,4 @@
 import * as crypto from "node:crypto";
-import { timingSafeEqual } from "node:crypto";
 import { duringCall, type AppDeps, type CallDeadline } from "../../app.js";
 import type { Caller } from "../caller.js";
 import { API_KEY_HASH_PURPOSE } from "./api-key.js";
@@ -19,12 +18,16 @@ export async function authenticateApiKey(deps: Pick<AppDeps, "db" | "keyring">, 
   const row = await selectLiveKeyByHash(deps.db, hash);
   if (row === undefined) return undefined;
   const stored = Buffer.from(row.key_hash);
-  if (stored.length !== hash.length || !timingSafeEqual(stored, hash) || row.id !== keyId) return undefined;
+  if (stored.length !== hash.length || !crypto.timingSafeEqual(stored, hash) || row.id !== keyId) return undefined;
   return { tenant: row.tenant_id, keyId: row.id, role: row.role };
 }
 
-/** A lookup of a token, within the deadline of the call it serves (undefined outside any): the shape the transport takes. */
-type Authenticate = (token: string, deadline?: CallDeadline) => Promise<Caller | undefined>;
+/**
+ * Looks an API key up, within the deadline of the call it serves (undefined
+ * outside any); undefined when unknown or revoked. The shape the transport
+ * takes, so it never touches storage.
+ */
+export type Authenticate = (token: string, deadline?: CallDeadline) => Promise<Caller | undefined>;
 
 /** `authenticateApiKey` bound to its dependencies, in the shape the transport takes. */
 export function apiKeyAuthenticator(deps: Pick<AppDeps, "db" | "keyring">): Authenticate {

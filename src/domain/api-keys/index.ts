@@ -5,6 +5,7 @@ export {
   authenticateApiKey,
   cachedApiKeyAuthenticator,
   type ApiKeyCacheOptions,
+  type Authenticate,
   type CachedAuthenticator,
 } from "./authenticate.js";
 export { createApiKey, type CreateApiKeyInput, type CreatedApiKey } from "./create-api-key.js";
