@@ -32,6 +32,8 @@ export interface Config {
   /** TOTP acceptance window in steps either side of the learned drift (1..3). */
   totpWindow: number;
   dbPoolSize: number;
+  /** Pipelined connections for autocommit named statements, besides the pool (0: none). */
+  dbPipelines: number;
   /** Challenges each replica remembers for a one-statement OTP Verify; 0 turns it off. */
   challengeMemory: number;
   /** Largest request or response message, bytes. */

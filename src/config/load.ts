@@ -111,6 +111,7 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
     issuer: text("TWOFOLD_ISSUER", "twofold", 64),
     totpWindow: int("TWOFOLD_TOTP_WINDOW", 1, 1, 3),
     dbPoolSize: int("TWOFOLD_DB_POOL_SIZE", 10, 1, 200),
+    dbPipelines: int("TWOFOLD_DB_PIPELINES", 4, 0, 64),
     challengeMemory: int("TWOFOLD_CHALLENGE_MEMORY", 10_000, 0, 100_000),
     maxMessageBytes: int("TWOFOLD_MAX_MESSAGE_BYTES", 64 * 1024, 1024, 4 * 1024 * 1024),
     maxConcurrentStreams: int("TWOFOLD_MAX_CONCURRENT_STREAMS", 100, 1, 10_000),

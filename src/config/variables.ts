@@ -20,6 +20,7 @@ export const VARIABLES: readonly Variable[] = [
   { name: "TWOFOLD_ISSUER", default: "`twofold`", meaning: "Issuer shown by authenticator apps (`otpauth://` URIs)." },
   { name: "TWOFOLD_TOTP_WINDOW", default: "`1`", meaning: "TOTP steps accepted either side of the learned drift, 1..3." },
   { name: "TWOFOLD_DB_POOL_SIZE", default: "`10`", meaning: "Connections in the Postgres pool, 1..200." },
+  { name: "TWOFOLD_DB_PIPELINES", default: "`4`", meaning: "Pipelined Postgres connections for the hot path's single statements (Challenge, Verify, redemption, enrolment), besides the pool: each statement is written at once, without waiting for the ones ahead of it to be answered. 0 sends everything through the pool (e.g. behind a pooler that does not take pipelined statements). 0..64." },
   { name: "TWOFOLD_CHALLENGE_MEMORY", default: "`10000`", meaning: "Login transactions each replica remembers from its Challenge, so that an OTP Verify reaching the same replica is one database statement instead of two; each entry lives until its Verify or its expiry. An entry holds the user's OTP rows (sealed secrets included), up to a few KB. 0 turns it off (every Verify takes two). 0..100000." },
   { name: "TWOFOLD_MAX_MESSAGE_BYTES", default: "`65536`", meaning: "Largest request or response message, 1024..4194304 bytes." },
   { name: "TWOFOLD_MAX_CONCURRENT_STREAMS", default: "`100`", meaning: "HTTP/2 concurrent streams per connection, 1..10000." },

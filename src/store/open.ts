@@ -4,11 +4,12 @@ import { openEmbeddedDb } from "./embedded.js";
 import { createPgDb } from "./pg.js";
 
 /** The configured backend: a Postgres server when DATABASE_URL is set, else PGlite in the data folder. */
-export async function openDb(config: Pick<Config, "databaseUrl" | "dataDir" | "dbPoolSize" | "requestTimeoutMs">): Promise<Db> {
+export async function openDb(config: Pick<Config, "databaseUrl" | "dataDir" | "dbPoolSize" | "dbPipelines" | "requestTimeoutMs">): Promise<Db> {
   if (config.databaseUrl !== undefined) {
     return createPgDb({
       url: config.databaseUrl,
       poolSize: config.dbPoolSize,
+      pipelines: config.dbPipelines,
       statementTimeoutMs: config.requestTimeoutMs,
     });
   }

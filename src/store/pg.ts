@@ -6,6 +6,7 @@ import type { Db, Queryable, QueryOptions, QueryResult } from "./db.js";
 import { sendCancel } from "./pg-cancel.js";
 import { pgListen } from "./pg-listen.js";
 import { queryPrepared } from "./pg-prepared.js";
+import { Pipelines, type Sent } from "./pg-pipeline.js";
 import { PoolSlots } from "./pool-slots.js";
 import { isWriteStatement } from "./statement-kind.js";
 
@@ -25,9 +26,15 @@ export interface PgDbOptions {
    * ends the wait sooner, with DEADLINE_EXCEEDED.
    */
   connectionTimeoutMs?: number;
+  /**
+   * Pipelined connections for named statements that run on their own
+   * (pg-pipeline.ts), besides the pool; 0 sends every statement through the pool.
+   */
+  pipelines?: number;
 }
 
 const INT8_OID = 20;
+const pgOptions = "-c plan_cache_mode=force_generic_plan";
 
 /**
  * After a call's deadline, a cancelled statement has this long to report back
@@ -150,7 +157,7 @@ class Lease {
  * deadline passes while it runs, and cut locally if the server does not
  * answer within a grace period after that.
  */
-async function run(
+function run(
   lease: Lease,
   sql: string,
   params: readonly unknown[] | undefined,
@@ -158,6 +165,38 @@ async function run(
   mode: Mode,
   name?: string,
 ): Promise<pg.QueryResult> {
+  return underDeadline(
+    {
+      send() {
+        const values = params === undefined ? undefined : [...params];
+        // A named statement is parsed, planned and described once per connection (QueryOptions.name, pg-prepared.ts).
+        return name === undefined ? lease.client.query(sql, values) : queryPrepared(lease.client, name, sql, values ?? []);
+      },
+      cancel: () => lease.cancel(),
+      cut() {
+        lease.spoil();
+        lease.release();
+      },
+      spoil: () => lease.spoil(),
+    },
+    deadline,
+    mode,
+    name !== undefined,
+  );
+}
+
+/** Where underDeadline sends a statement and how it stops it. */
+interface Target {
+  send(): Promise<pg.QueryResult>;
+  /** Asks the server to cancel the statement. */
+  cancel(): void;
+  /** Gives up on the connection: the statement fails locally. */
+  cut(): void;
+  /** Marks the connection as not to be used again. */
+  spoil(): void;
+}
+
+async function underDeadline(target: Target, deadline: CallDeadline | undefined, mode: Mode, named: boolean): Promise<pg.QueryResult> {
   // A call that already committed goes on past its deadline for a while (stopsAt), so its answer tells what it did.
   const uncommitted = deadline !== undefined && !deadline.committed;
   if (uncommitted && mode !== "cleanup") {
@@ -170,29 +209,24 @@ async function run(
   const whenOver = stopsAt(deadline);
   const unsubscribe = whenOver !== undefined
     ? whenOver(() => {
-        if (mode === "checked" || mode === "write") lease.cancel();
-        hardStop = setTimeout(() => {
-          lease.spoil();
-          lease.release();
-        }, mode === "commit" ? commitGraceMs : cancelGraceMs);
+        if (mode === "checked" || mode === "write") target.cancel();
+        hardStop = setTimeout(() => target.cut(), mode === "commit" ? commitGraceMs : cancelGraceMs);
       })
     : undefined;
   const started = performance.now();
   try {
-    const values = params === undefined ? undefined : [...params];
-    // A named statement is parsed, planned and described once per connection (QueryOptions.name, pg-prepared.ts).
-    const result = name === undefined ? await lease.client.query(sql, values) : await queryPrepared(lease.client, name, sql, values ?? []);
+    const result = await target.send();
     // A COMMIT of a transaction that had already failed answers ROLLBACK, not an error.
     outcome = result.command === "ROLLBACK" ? "rolled_back" : "committed";
     return result;
   } catch (err) {
     const coded = withConnectionCode(err);
-    if (isConnectionError(coded)) lease.spoil();
+    if (isConnectionError(coded)) target.spoil();
     else {
       outcome = "rolled_back";
       // A named statement this connection can no longer run (its tables changed shape under the
       // plan, 0A000, or it is gone, 26000) would fail there on every call: use a fresh connection.
-      if (name !== undefined && isStalePreparedStatement(coded)) lease.spoil();
+      if (named && isStalePreparedStatement(coded)) target.spoil();
     }
     throw coded;
   } finally {
@@ -224,12 +258,24 @@ export function createPgDb(opts: PgDbOptions): Db {
     // Prepared statements are planned once per connection, not on every call: each hot-path
     // statement looks rows up by key, so the generic plan is the custom one (docs/design.md
     // "Database round trips"); a custom plan per call cost Postgres as much as the execution.
-    options: "-c plan_cache_mode=force_generic_plan",
+    options: pgOptions,
     // TCP keep-alive notices a server that vanished without closing the connection.
     keepAlive: true,
     keepAliveInitialDelayMillis: 10_000,
   });
   const slots = new PoolSlots(opts.poolSize);
+  const pipes =
+    (opts.pipelines ?? 0) > 0
+      ? new Pipelines({
+          url: opts.url,
+          count: opts.pipelines ?? 0,
+          connectionTimeoutMs,
+          statementTimeoutMs: opts.statementTimeoutMs ?? 10_000,
+          types,
+          options: pgOptions,
+          cancelGraceMs,
+        })
+      : undefined;
   const probe = healthProbe(opts.url);
   // A client losing its connection (a failover, a restart, pg_terminate_backend)
   // emits 'error'; with no listener node would end the process. The pool listens
@@ -289,6 +335,58 @@ export function createPgDb(opts: PgDbOptions): Db {
     });
   }
 
+  /** A named autocommit statement on a pipelined connection (pg-pipeline.ts), under the same deadline rules. */
+  async function pipelined(
+    pipelines: Pipelines,
+    sql: string,
+    params: readonly unknown[] | undefined,
+    deadline: CallDeadline | undefined,
+    write: boolean,
+    name: string,
+  ): Promise<pg.QueryResult> {
+    if (deadline !== undefined && !deadline.committed && deadline.aborted) throw deadlineError();
+    let picked = pipelines.pick();
+    if (picked instanceof Promise) {
+      const whenOver = stopsAt(deadline);
+      try {
+        picked = await (whenOver === undefined
+          ? picked
+          : new Promise<Awaited<typeof picked>>((resolve, reject) => {
+              const unsubscribe = whenOver(() => reject(deadlineError()));
+              (picked as Promise<Awaited<typeof picked>>).then(
+                (p) => {
+                  unsubscribe();
+                  resolve(p);
+                },
+                (err: unknown) => {
+                  unsubscribe();
+                  reject(err);
+                },
+              );
+            }));
+      } catch (err) {
+        throw withConnectionCode(err);
+      }
+    }
+    const pipeline = picked;
+    let sent: Sent | undefined;
+    return underDeadline(
+      {
+        send() {
+          sent = pipelines.send(pipeline, name, sql, params === undefined ? [] : [...params]);
+          return sent.result;
+        },
+        cancel: () => sent?.cancel(),
+        // The pipeline ends a connection whose statement ignores its cancel (pg-pipeline.ts), not one call.
+        cut: () => undefined,
+        spoil: () => sent?.spoil(),
+      },
+      deadline,
+      write ? "write" : "checked",
+      true,
+    );
+  }
+
   /** One statement on a client of its own, released afterwards. */
   async function standalone(
     sql: string,
@@ -297,6 +395,7 @@ export function createPgDb(opts: PgDbOptions): Db {
     write: boolean,
     name?: string,
   ): Promise<pg.QueryResult> {
+    if (name !== undefined && pipes !== undefined) return pipelined(pipes, sql, params, deadline, write, name);
     const leased = await lease(deadline);
     try {
       return await run(leased, sql, params, deadline, write ? "write" : "checked", name);
@@ -363,6 +462,7 @@ export function createPgDb(opts: PgDbOptions): Db {
   const close = async (): Promise<void> => {
     unwatch();
     probe.close();
+    await pipes?.close();
     await pool.end();
   };
   return view(undefined);

@@ -22,7 +22,8 @@ import { startOwnPostgres, type OwnPostgres } from "./support/own-postgres.js";
  * The service against a Postgres of the test's own while that Postgres is
  * stopped (fast and immediate), has the service's connections terminated,
  * has a table locked past the deadline, and while one of two replicas is
- * killed; once with a pool of two connections. The load is logins with
+ * killed; once with a pool of two connections and no pipelined ones. The
+ * primary sends its named statements on pipelined connections. The load is logins with
  * backup codes, on the gRPC fast path and on connect-node. Every scenario
  * checks the same promises: the process stays up; the only errors are
  * UNAVAILABLE and DEADLINE_EXCEEDED, each answered within the deadline; every
@@ -48,13 +49,15 @@ let small: ServeProcess;
 let serial = 0;
 const keyring = createKeyring([{ id: "faults1", key: KEY }], PEPPER);
 
-function serveEnv(poolSize: number): Record<string, string> {
+/** `pipelines` 0 sends every statement through the pool (the pool-of-two scenario waits for its connections). */
+function serveEnv(poolSize: number, pipelines = 4): Record<string, string> {
   return {
     DATABASE_URL: pgc.url("twofold"),
     TWOFOLD_KEYS: `faults1:${KEY.toString("base64")}`,
     TWOFOLD_PEPPER: PEPPER.toString("base64"),
     TWOFOLD_REQUEST_TIMEOUT_MS: String(CAP_MS),
     TWOFOLD_DB_POOL_SIZE: String(poolSize),
+    TWOFOLD_DB_PIPELINES: String(pipelines),
   };
 }
 
@@ -69,7 +72,7 @@ beforeAll(async () => {
   } finally {
     await db.close();
   }
-  [primary, small] = await Promise.all([startServeProcess(serveEnv(10)), startServeProcess(serveEnv(2))]);
+  [primary, small] = await Promise.all([startServeProcess(serveEnv(10)), startServeProcess(serveEnv(2, 0))]);
 }, 180_000);
 
 afterAll(async () => {

@@ -19,7 +19,7 @@ describe("the embedded backend (PGlite)", () => {
   let applied: string[][] = [];
 
   beforeAll(async () => {
-    db = await openDb({ databaseUrl: undefined, dataDir, dbPoolSize: 1, requestTimeoutMs: 10_000 });
+    db = await openDb({ databaseUrl: undefined, dataDir, dbPoolSize: 1, dbPipelines: 0, requestTimeoutMs: 10_000 });
     applied = [await migrate(db), await migrate(db)];
     await db.query(
       `INSERT INTO api_keys (tenant_id, id, role, name, key_hash, created_at)

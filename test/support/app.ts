@@ -41,6 +41,7 @@ export function testConfig(overrides: Partial<Config> = {}): Config {
     totpWindow: 1,
     challengeMemory: 10_000,
     dbPoolSize: 5,
+    dbPipelines: 2,
     maxMessageBytes: 64 * 1024,
     maxConcurrentStreams: 100,
     requestTimeoutMs: 10_000,
@@ -61,7 +62,7 @@ export function testConfig(overrides: Partial<Config> = {}): Config {
 export async function createTestApp(opts: TestAppOptions = {}): Promise<TestApp> {
   const database = await createTestDatabase();
   const config = testConfig({ databaseUrl: database.url, ...opts.config });
-  const db = createPgDb({ url: database.url, poolSize: config.dbPoolSize, statementTimeoutMs: config.requestTimeoutMs });
+  const db = createPgDb({ url: database.url, poolSize: config.dbPoolSize, pipelines: config.dbPipelines, statementTimeoutMs: config.requestTimeoutMs });
   try {
     await migrate(db);
   } catch (err) {
