@@ -7,8 +7,12 @@ import { Counter, Gauge, Histogram, Registry } from "prom-client";
  */
 const LATENCY_BUCKETS = [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10];
 
-/** Reads one Postgres pool's counts at scrape time. */
-export type PoolStats = () => { total: number; idle: number; waiting: number; max: number };
+/**
+ * Reads one Postgres store's counts at scrape time: its pool, and its
+ * pipelined connections (src/store/pg-pipeline.ts) with the statements
+ * written on them and not yet answered.
+ */
+export type PoolStats = () => { total: number; idle: number; waiting: number; max: number; pipelines: number; pipelined: number };
 
 /**
  * Every twofold series, in a registry of its own (not prom-client's global
@@ -75,6 +79,8 @@ export function createSeries(pools: ReadonlySet<PoolStats>) {
     poolIdle: poolGauge("twofold_db_pool_idle_connections", "Pool connections open and free.", (s) => s.idle),
     poolWaiting: poolGauge("twofold_db_pool_waiting_requests", "Statements waiting for a free pool connection.", (s) => s.waiting),
     poolMax: poolGauge("twofold_db_pool_max_connections", "The pools' size limit (TWOFOLD_DB_POOL_SIZE).", (s) => s.max),
+    pipelines: poolGauge("twofold_db_pipeline_connections", "Pipelined connections open (at most TWOFOLD_DB_PIPELINES).", (s) => s.pipelines),
+    pipelined: poolGauge("twofold_db_pipeline_in_flight_statements", "Statements written on pipelined connections and not yet answered.", (s) => s.pipelined),
   };
 }
 

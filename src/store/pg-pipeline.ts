@@ -231,6 +231,18 @@ export class Pipelines {
     };
   }
 
+  /** Connected pipelines, and the statements in flight on them. */
+  stats(): { pipelines: number; pipelined: number } {
+    let pipelines = 0;
+    let pipelined = 0;
+    for (const p of this.live) {
+      if (!p.connected) continue;
+      pipelines++;
+      pipelined += p.inFlight.length;
+    }
+    return { pipelines, pipelined };
+  }
+
   async close(): Promise<void> {
     this.closed = true;
     const all = this.live;

@@ -276,6 +276,13 @@ export function createPgDb(opts: PgDbOptions): Db {
           cancelGraceMs,
         })
       : undefined;
+  const unwatch = metrics.watchPool(() => ({
+    total: pool.totalCount,
+    idle: pool.idleCount,
+    waiting: pool.waitingCount,
+    max: opts.poolSize,
+    ...(pipes?.stats() ?? { pipelines: 0, pipelined: 0 }),
+  }));
   const probe = healthProbe(opts.url);
   // A client losing its connection (a failover, a restart, pg_terminate_backend)
   // emits 'error'; with no listener node would end the process. The pool listens
@@ -287,7 +294,7 @@ export function createPgDb(opts: PgDbOptions): Db {
   pool.on("connect", (client) => {
     client.on("error", () => {});
   });
-  const unwatch = metrics.watchPool(() => ({ total: pool.totalCount, idle: pool.idleCount, waiting: pool.waitingCount, max: opts.poolSize }));
+
 
   /** A pool slot, then a client: the whole wait bounded by the call's deadline and by connectionTimeoutMs. */
   async function lease(deadline: CallDeadline | undefined): Promise<Lease> {

@@ -111,6 +111,11 @@ describe("GET /metrics after real calls", () => {
     const inUse = valueOf(after, "twofold_db_pool_in_use_connections");
     expect(inUse).toBeGreaterThanOrEqual(0);
     expect(inUse + valueOf(after, "twofold_db_pool_idle_connections")).toBeLessThanOrEqual(app.deps.config.dbPoolSize);
+    // The calls' named statements went on pipelined connections, all answered by now.
+    const pipelines = valueOf(after, "twofold_db_pipeline_connections");
+    expect(pipelines).toBeGreaterThanOrEqual(1);
+    expect(pipelines).toBeLessThanOrEqual(app.deps.config.dbPipelines);
+    expect(valueOf(after, "twofold_db_pipeline_in_flight_statements")).toBe(0);
   });
 
   it("has API-key cache and Verify path series from the start, for the calls to count into", async () => {
