@@ -21,7 +21,7 @@
  * and, having rolled back, is sent again on a pipeline (a stray cancel is
  * not its caller's failure). A call never cuts a shared connection for its
  * own deadline: the pipeline ends its connection itself when the statement it
- * is on has ignored a cancel for `cancelGraceMs` (the server is gone or
+ * is on has ignored two cancels `cancelGraceMs` apart (the server is gone or
  * hung), which fails every statement on it as a connection error.
  *
  * A statement waiting on a row lock holds up the ones behind it on its
@@ -30,6 +30,7 @@
  * whose locks last one statement.
  */
 import pg from "pg";
+import { deadlineError } from "./call-deadline.js";
 import { sendCancel } from "./pg-cancel.js";
 import { queryPrepared } from "./pg-prepared.js";
 
@@ -59,7 +60,8 @@ interface Entry {
   readonly pipeline: Pipeline;
   readonly promise: Promise<pg.QueryResult>;
   wantsCancel: boolean;
-  cancelSent: boolean;
+  /** Cancel requests sent for it while it was the head. */
+  cancels: number;
 }
 
 /** The parts of a pg Client a cancel request needs, and its socket; pg keeps them public but untyped. */
@@ -84,6 +86,7 @@ class Pipeline {
   constructor(
     private readonly opts: PipelineOptions,
     private readonly onRetire: (p: Pipeline) => void,
+    private readonly onEnd: (p: Pipeline) => void,
   ) {
     this.client = new pg.Client({
       connectionString: opts.url,
@@ -116,7 +119,7 @@ class Pipeline {
       pipeline: this,
       promise: queryPrepared(this.client, name, text, values).finally(() => this.settle(entry)),
       wantsCancel: false,
-      cancelSent: false,
+      cancels: 0,
     };
     this.inFlight.push(entry);
     return entry;
@@ -136,7 +139,7 @@ class Pipeline {
     if (this.retired) return;
     this.retired = true;
     this.onRetire(this);
-    if (this.inFlight.length === 0) this.end();
+    if (this.inFlight.length === 0) void this.end();
   }
 
   private settle(entry: Entry): void {
@@ -147,22 +150,51 @@ class Pipeline {
       this.stuck = undefined;
     }
     this.cancelHead();
-    if (this.retired && this.inFlight.length === 0) this.end();
+    if (this.retired && this.inFlight.length === 0) void this.end();
   }
 
   private cancelHead(): void {
     const head = this.inFlight[0];
-    if (head === undefined || !head.wantsCancel || head.cancelSent) return;
+    if (head === undefined || !head.wantsCancel || head.cancels > 0) return;
+    this.sendCancel(head);
+  }
+
+  /**
+   * A backend ignores a cancel that arrives between two of a statement's
+   * messages (Bind, Execute, Sync), so an unanswered head is sent a second
+   * cancel before its connection is ended.
+   */
+  private sendCancel(head: Entry): void {
     const c = this.client as unknown as ClientInternals;
     if (c.processID === null || c.secretKey === null) return;
-    head.cancelSent = true;
+    head.cancels++;
     sendCancel({ host: c.host, port: c.port, processId: c.processID, secretKey: c.secretKey });
-    this.stuck = setTimeout(() => this.cut(), this.opts.cancelGraceMs);
+    this.stuck = setTimeout(() => {
+      this.stuck = undefined;
+      if (this.inFlight[0] !== head) return;
+      if (head.cancels < 2) this.sendCancel(head);
+      else this.cut();
+    }, this.opts.cancelGraceMs);
     this.stuck.unref();
   }
 
-  private end(): void {
-    void this.client.end().catch(() => undefined);
+  private ending: Promise<void> | undefined;
+
+  /** Ends the connection once: gracefully, or cut when the server does not let it go within `graceMs`. */
+  end(graceMs = 1_000): Promise<void> {
+    this.ending ??= (async () => {
+      const cutAfter = setTimeout(() => (this.client as unknown as ClientInternals).connection.stream.destroy(), graceMs);
+      cutAfter.unref();
+      try {
+        await this.client.end();
+      } catch {
+        // Ending a connection that failed: nothing to do.
+      } finally {
+        clearTimeout(cutAfter);
+        this.onEnd(this);
+      }
+    })();
+    return this.ending;
   }
 }
 
@@ -175,6 +207,17 @@ class Pipeline {
  */
 const maxResends = 4;
 
+/**
+ * A named statement refused before anything ran: missing on its connection
+ * (26000; its first run's Parse failed while later runs, sent behind it,
+ * counted on it) or parsed twice (42P05). Its connection's record of what is
+ * parsed is wrong, so that connection is retired.
+ */
+function isUnparsed(err: unknown): boolean {
+  const code = (err as { code?: unknown } | null)?.code;
+  return code === "26000" || code === "42P05";
+}
+
 /** Postgres's message for a cancel request, as opposed to a statement timeout (both are 57014). */
 function isStrayCancel(err: unknown, entry: Entry): boolean {
   if (entry.wantsCancel) return false;
@@ -184,6 +227,8 @@ function isStrayCancel(err: unknown, entry: Entry): boolean {
 
 export class Pipelines {
   private live: Pipeline[] = [];
+  /** Every pipeline not yet ended, live or retired and draining. */
+  private readonly open = new Set<Pipeline>();
   private closed = false;
 
   constructor(private readonly opts: PipelineOptions) {}
@@ -198,10 +243,15 @@ export class Pipelines {
     for (const p of this.live) if (p.connected && (best === undefined || p.inFlight.length < best.inFlight.length)) best = p;
     if (best !== undefined && (best.inFlight.length === 0 || this.live.length >= this.opts.count)) return best;
     if (this.live.length < this.opts.count) {
-      const p = new Pipeline(this.opts, (gone) => {
-        this.live = this.live.filter((q) => q !== gone);
-      });
+      const p = new Pipeline(
+        this.opts,
+        (gone) => {
+          this.live = this.live.filter((q) => q !== gone);
+        },
+        (ended) => this.open.delete(ended),
+      );
       this.live.push(p);
+      this.open.add(p);
       return best ?? p.ready.then(() => p);
     }
     // All connecting: wait for the first.
@@ -213,20 +263,29 @@ export class Pipelines {
   send(pipeline: Pipeline, name: string, text: string, values: unknown[]): Sent {
     let entry = pipeline.send(name, text, values);
     let resends = 0;
+    let cancelled = false;
     const result = (async () => {
       for (;;) {
         try {
           return await entry.promise;
         } catch (err) {
-          if (resends >= maxResends || !isStrayCancel(err, entry)) throw err;
+          const unparsed = isUnparsed(err);
+          if (unparsed) entry.pipeline.retire();
+          if (cancelled || resends >= maxResends || !(unparsed || isStrayCancel(err, entry))) throw err;
           resends++;
-          entry = (await this.pick()).send(name, text, values);
+          const next = await this.pick();
+          // The call's deadline passed while a pipeline was being opened: nothing of it ran.
+          if (cancelled) throw deadlineError();
+          entry = next.send(name, text, values);
         }
       }
     })();
     return {
       result,
-      cancel: () => entry.pipeline.requestCancel(entry),
+      cancel: () => {
+        cancelled = true;
+        entry.pipeline.requestCancel(entry);
+      },
       spoil: () => entry.pipeline.retire(),
     };
   }
@@ -245,8 +304,7 @@ export class Pipelines {
 
   async close(): Promise<void> {
     this.closed = true;
-    const all = this.live;
     this.live = [];
-    await Promise.all(all.map((p) => p.client.end().catch(() => undefined)));
+    await Promise.all([...this.open].map((p) => p.end()));
   }
 }

@@ -27,8 +27,9 @@ export interface PgDbOptions {
    */
   connectionTimeoutMs?: number;
   /**
-   * Pipelined connections for named statements that run on their own
-   * (pg-pipeline.ts), besides the pool; 0 sends every statement through the pool.
+   * Pipelined connections for the named statements a call (one with a
+   * deadline) runs on their own (pg-pipeline.ts), besides the pool; 0 sends
+   * every statement through the pool.
    */
   pipelines?: number;
 }
@@ -85,13 +86,14 @@ const types = {
 } as pg.CustomTypesConfig;
 
 /**
- * pg-pool reports "no connection within connectionTimeoutMillis" and a
+ * pg reports "no connection within connectionTimeoutMillis" and a
  * dropped connection as plain Errors without a code; give them one, so the
  * rpc layer (which maps by code) answers UNAVAILABLE rather than INTERNAL.
  */
 function withConnectionCode(err: unknown): unknown {
   if (err instanceof Error && (err as { code?: unknown }).code === undefined) {
-    if (/timeout exceeded when trying to connect/i.test(err.message)) return Object.assign(err, { code: "ETIMEDOUT" });
+    // pg-pool's wording, and a lone pg Client's (the pipelined connections, pg-pipeline.ts).
+    if (/timeout exceeded when trying to connect|^timeout expired$/i.test(err.message)) return Object.assign(err, { code: "ETIMEDOUT" });
     if (/connection terminated|not queryable/i.test(err.message)) return Object.assign(err, { code: "ECONNRESET" });
   }
   return err;
@@ -402,7 +404,9 @@ export function createPgDb(opts: PgDbOptions): Db {
     write: boolean,
     name?: string,
   ): Promise<pg.QueryResult> {
-    if (name !== undefined && pipes !== undefined) return pipelined(pipes, sql, params, deadline, write, name);
+    // Only a call's statements: one with no deadline (a sweep, a CLI command) is never cancelled,
+    // and on a pipeline it could hold up the calls' statements behind it.
+    if (name !== undefined && pipes !== undefined && deadline !== undefined) return pipelined(pipes, sql, params, deadline, write, name);
     const leased = await lease(deadline);
     try {
       return await run(leased, sql, params, deadline, write ? "write" : "checked", name);

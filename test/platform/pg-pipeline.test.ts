@@ -1,10 +1,11 @@
+import { createServer, type AddressInfo } from "node:net";
 import { performance } from "node:perf_hooks";
 import { setTimeout as sleep } from "node:timers/promises";
 import pg from "pg";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { CallDeadline } from "../../src/store/call-deadline.js";
 import type { Db } from "../../src/store/db.js";
-import { createPgDb } from "../../src/store/pg.js";
+import { createPgDb, isConnectionError } from "../../src/store/pg.js";
 import { createTestDatabase, type TestDatabase } from "../support/database.js";
 
 /**
@@ -53,10 +54,14 @@ describe("pipelined connections", () => {
 
   const cancel = (pid: number) => admin.query("SELECT pg_cancel_backend($1)", [pid]);
 
+  /** A call's view of the database, with a deadline far off: only a call's statements go on pipelines. */
+  const inCall = (db: Db): Db => db.during(new CallDeadline(performance.now() + 60_000));
+
   it("answers each of 300 concurrent named statements with its own row, on at most two connections", async () => {
     await withDb(2, async (db) => {
       const values = Array.from({ length: 300 }, (_, i) => i);
-      const rows = await Promise.all(values.map((v) => db.query<{ v: number }>("SELECT $1::int AS v", [v], { name: "tf_pipe_echo" })));
+      const call = inCall(db);
+      const rows = await Promise.all(values.map((v) => call.query<{ v: number }>("SELECT $1::int AS v", [v], { name: "tf_pipe_echo" })));
       expect(rows.map((r) => r.rows[0]?.v)).toEqual(values);
       const conns = await admin.query<{ n: string }>(
         "SELECT count(*) AS n FROM pg_stat_activity WHERE datname = current_database() AND application_name = 'twofold'",
@@ -72,20 +77,26 @@ describe("pipelined connections", () => {
       try {
         await locker.query("BEGIN");
         await locker.query("SELECT 1 FROM p WHERE id = 1 FOR UPDATE");
-        const deadline = new CallDeadline(performance.now() + 200);
-        const timer = setTimeout(() => deadline.abort(new Error("deadline")), 200);
+        const deadline = new CallDeadline(performance.now() + 300);
+        const timer = setTimeout(() => deadline.abort(new Error("deadline")), 300);
         const started = performance.now();
         const stuck = db
           .during(deadline)
           .query("UPDATE p SET n = n + 1 WHERE id = $1 RETURNING n /* pipe_stuck */", [1], { name: "tf_pipe_stuck" })
           .catch((e: unknown) => e);
-        // Sent after the stuck one, on the only pipeline: it waits behind it, then runs.
-        const behind = db.query<{ n: number }>("SELECT n FROM p WHERE id = $1", [2], { name: "tf_pipe_behind" });
+        // Sent once the stuck one runs, on the only pipeline: it waits behind it, then runs.
+        await running("pipe_stuck");
+        let behindAt = 0;
+        const behind = inCall(db)
+          .query<{ n: number }>("SELECT n FROM p WHERE id = $1", [2], { name: "tf_pipe_behind" })
+          .finally(() => (behindAt = performance.now()));
         const err = await stuck;
         clearTimeout(timer);
         expect(err).toMatchObject({ code: "57014" });
         expect(performance.now() - started).toBeLessThan(1_500);
         expect((await behind).rows).toEqual([{ n: 20 }]);
+        // Answered only once the stuck write ahead of it had been cancelled at the deadline.
+        expect(behindAt).toBeGreaterThanOrEqual(deadline.abortedAt);
         await locker.query("ROLLBACK");
         expect((await admin.query<{ n: string }>("SELECT n FROM p WHERE id = 1")).rows).toEqual([{ n: "10" }]);
       } finally {
@@ -94,13 +105,62 @@ describe("pipelined connections", () => {
     });
   });
 
+  it("sends statements again that were counting on a Parse cancelled at its call's deadline", async () => {
+    await withDb(1, async (db) => {
+      await inCall(db).query("SELECT 1 AS warm", [], { name: "tf_pipe_warm" });
+      const locker = new pg.Client({ connectionString: database.url });
+      await locker.connect();
+      try {
+        await locker.query("BEGIN");
+        await locker.query("LOCK TABLE p IN ACCESS EXCLUSIVE MODE");
+        // Same new statement three times on one connection: the first carries its Parse, which waits on
+        // the lock; the two behind it send only Bind, counting on that Parse.
+        const sql = "SELECT n FROM p WHERE id = $1 /* pipe_parse */";
+        const deadline = new CallDeadline(performance.now() + 200);
+        const timer = setTimeout(() => deadline.abort(new Error("deadline")), 200);
+        const first = db.during(deadline).query(sql, [1], { name: "tf_pipe_parse" }).catch((e: unknown) => e);
+        const behind = [1, 2].map((id) => inCall(db).query<{ n: number }>(sql, [id], { name: "tf_pipe_parse" }).catch((e: unknown) => e));
+        expect(await first).toMatchObject({ code: "57014" });
+        clearTimeout(timer);
+        await sleep(100);
+        await locker.query("ROLLBACK");
+        // Without the Parse they fail with 26000 (no such prepared statement); sent again, they are answered.
+        const [one, two] = await Promise.all(behind);
+        expect(one).toMatchObject({ rows: [{ n: 10 }] });
+        expect(two).toMatchObject({ rows: [{ n: 20 }] });
+      } finally {
+        await locker.end();
+      }
+    });
+  });
+
+  it("reports a server that accepts the connection and never answers as a connection failure", async () => {
+    const silent = createServer(() => undefined);
+    await new Promise<void>((resolve) => silent.listen(0, "127.0.0.1", resolve));
+    const port = (silent.address() as AddressInfo).port;
+    const db = createPgDb({ url: `postgres://postgres@127.0.0.1:${port}/none`, poolSize: 1, pipelines: 1, connectionTimeoutMs: 300 });
+    try {
+      const err = await inCall(db)
+        .query("SELECT 1", [], { name: "tf_pipe_silent" })
+        .catch((e: unknown) => e);
+      expect(isConnectionError(err)).toBe(true);
+    } finally {
+      await db.close();
+      silent.close();
+    }
+  });
+
   it("sends a statement again when a cancel it did not ask for lands on it, and gives up after four", async () => {
     await withDb(1, async (db) => {
-      const once = db.query<{ v: number }>("SELECT pg_sleep(0.3)::text AS s, $1::int AS v /* pipe_once */", [5], { name: "tf_pipe_once" });
-      await cancel((await running("pipe_once")).pid);
+      const call = inCall(db);
+      const once = call.query<{ v: number }>("SELECT pg_sleep(0.3)::text AS s, $1::int AS v /* pipe_once */", [5], { name: "tf_pipe_once" });
+      const first = await running("pipe_once");
+      await cancel(first.pid);
+      // Cancelled and sent again: a second run begins.
+      await running("pipe_once", first.began);
       expect((await once).rows[0]?.v).toBe(5);
 
-      const often = db
+      const often = call
         .query("SELECT pg_sleep(0.3)::text AS s, $1::int AS v /* pipe_often */", [6], { name: "tf_pipe_often" })
         .catch((e: unknown) => e);
       // Each run, once it has started, is cancelled: the first and four more.
