@@ -14,6 +14,25 @@ export interface CancelTarget {
   secretKey: number;
 }
 
+/** The fields of a connected pg Client a cancel request needs; pg keeps them public but untyped. */
+interface ClientBackend {
+  host: string;
+  port: number;
+  processID: number | null;
+  secretKey: number | null;
+}
+
+/**
+ * Cancels the statement `client`'s backend is running (sendCancel); false,
+ * sending nothing, when the client has no backend key yet (not connected).
+ */
+export function cancelClientStatement(client: object): boolean {
+  const c = client as ClientBackend;
+  if (c.processID === null || c.secretKey === null) return false;
+  sendCancel({ host: c.host, port: c.port, processId: c.processID, secretKey: c.secretKey });
+  return true;
+}
+
 /**
  * Asks the server to cancel the statement a backend is running, the way libpq's
  * PQcancel does: a new connection carrying only a CancelRequest. The running

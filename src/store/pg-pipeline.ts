@@ -31,7 +31,7 @@
  */
 import pg from "pg";
 import { deadlineError } from "./call-deadline.js";
-import { sendCancel } from "./pg-cancel.js";
+import { cancelClientStatement } from "./pg-cancel.js";
 import { queryPrepared } from "./pg-prepared.js";
 
 export interface PipelineOptions {
@@ -64,12 +64,8 @@ interface Entry {
   cancels: number;
 }
 
-/** The parts of a pg Client a cancel request needs, and its socket; pg keeps them public but untyped. */
+/** A pg Client's socket; pg keeps it public but untyped. */
 interface ClientInternals {
-  processID: number | null;
-  secretKey: number | null;
-  host: string;
-  port: number;
   connection: { stream: { destroy(): void } };
 }
 
@@ -132,6 +128,10 @@ class Pipeline {
 
   private cut(): void {
     this.retire();
+    this.destroy();
+  }
+
+  private destroy(): void {
     (this.client as unknown as ClientInternals).connection.stream.destroy();
   }
 
@@ -165,10 +165,8 @@ class Pipeline {
    * cancel before its connection is ended.
    */
   private sendCancel(head: Entry): void {
-    const c = this.client as unknown as ClientInternals;
-    if (c.processID === null || c.secretKey === null) return;
+    if (!cancelClientStatement(this.client)) return;
     head.cancels++;
-    sendCancel({ host: c.host, port: c.port, processId: c.processID, secretKey: c.secretKey });
     this.stuck = setTimeout(() => {
       this.stuck = undefined;
       if (this.inFlight[0] !== head) return;
@@ -183,7 +181,7 @@ class Pipeline {
   /** Ends the connection once: gracefully, or cut when the server does not let it go within `graceMs`. */
   end(graceMs = 1_000): Promise<void> {
     this.ending ??= (async () => {
-      const cutAfter = setTimeout(() => (this.client as unknown as ClientInternals).connection.stream.destroy(), graceMs);
+      const cutAfter = setTimeout(() => this.destroy(), graceMs);
       cutAfter.unref();
       try {
         await this.client.end();

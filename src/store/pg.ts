@@ -3,7 +3,7 @@ import pg from "pg";
 import { deadlineError, type CallDeadline, type CommitOutcome } from "./call-deadline.js";
 import { metrics } from "../metrics/index.js";
 import type { Db, Queryable, QueryOptions, QueryResult } from "./db.js";
-import { sendCancel } from "./pg-cancel.js";
+import { cancelClientStatement } from "./pg-cancel.js";
 import { pgListen } from "./pg-listen.js";
 import { queryPrepared } from "./pg-prepared.js";
 import { Pipelines, type Sent } from "./pg-pipeline.js";
@@ -57,6 +57,8 @@ const postCommitGraceMs = 250;
  * while it has committed nothing, a grace period later once it has, never
  * outside a call. Returns a subscription like CallDeadline.onAbort.
  */
+function stopsAt(deadline: CallDeadline): (listener: () => void) => () => void;
+function stopsAt(deadline: CallDeadline | undefined): ((listener: () => void) => () => void) | undefined;
 function stopsAt(deadline: CallDeadline | undefined): ((listener: () => void) => () => void) | undefined {
   if (deadline === undefined) return undefined;
   if (!deadline.committed) return (listener) => deadline.onAbort(listener);
@@ -99,10 +101,22 @@ function withConnectionCode(err: unknown): unknown {
   return err;
 }
 
-/** The fields of a pg Client a cancel request needs; pg keeps them public but untyped. */
-interface BackendKey {
-  processID: number | null;
-  secretKey: number | null;
+/** `connecting` (a pipeline being opened), waited for no longer than the call may (stopsAt). */
+function untilOver<T>(connecting: Promise<T>, deadline: CallDeadline): Promise<T> {
+  const whenOver = stopsAt(deadline);
+  return new Promise<T>((resolve, reject) => {
+    const unsubscribe = whenOver(() => reject(deadlineError()));
+    connecting.then(
+      (value) => {
+        unsubscribe();
+        resolve(value);
+      },
+      (err: unknown) => {
+        unsubscribe();
+        reject(withConnectionCode(err));
+      },
+    );
+  });
 }
 
 /** How a statement relates to the call's deadline. */
@@ -137,11 +151,8 @@ class Lease {
 
   /** Cancels the running statement (see pg-cancel.ts); the client is discarded afterwards, since a late cancel could hit its next statement. */
   cancel(): void {
-    const key = this.client as unknown as BackendKey;
-    const client = this.client as unknown as { host: string; port: number };
     this.spoiled = true;
-    if (key.processID === null || key.secretKey === null) return;
-    sendCancel({ host: client.host, port: client.port, processId: key.processID, secretKey: key.secretKey });
+    cancelClientStatement(this.client);
   }
 
   /** Idempotent; a spoiled client is destroyed (pg-pool ends it, cutting a statement still running). */
@@ -297,7 +308,6 @@ export function createPgDb(opts: PgDbOptions): Db {
     client.on("error", () => {});
   });
 
-
   /** A pool slot, then a client: the whole wait bounded by the call's deadline and by connectionTimeoutMs. */
   async function lease(deadline: CallDeadline | undefined): Promise<Lease> {
     if (deadline !== undefined && !deadline.committed && deadline.aborted) throw deadlineError();
@@ -349,35 +359,13 @@ export function createPgDb(opts: PgDbOptions): Db {
     pipelines: Pipelines,
     sql: string,
     params: readonly unknown[] | undefined,
-    deadline: CallDeadline | undefined,
+    deadline: CallDeadline,
     write: boolean,
     name: string,
   ): Promise<pg.QueryResult> {
-    if (deadline !== undefined && !deadline.committed && deadline.aborted) throw deadlineError();
-    let picked = pipelines.pick();
-    if (picked instanceof Promise) {
-      const whenOver = stopsAt(deadline);
-      try {
-        picked = await (whenOver === undefined
-          ? picked
-          : new Promise<Awaited<typeof picked>>((resolve, reject) => {
-              const unsubscribe = whenOver(() => reject(deadlineError()));
-              (picked as Promise<Awaited<typeof picked>>).then(
-                (p) => {
-                  unsubscribe();
-                  resolve(p);
-                },
-                (err: unknown) => {
-                  unsubscribe();
-                  reject(err);
-                },
-              );
-            }));
-      } catch (err) {
-        throw withConnectionCode(err);
-      }
-    }
-    const pipeline = picked;
+    if (!deadline.committed && deadline.aborted) throw deadlineError();
+    const picked = pipelines.pick();
+    const pipeline = picked instanceof Promise ? await untilOver(picked, deadline) : picked;
     let sent: Sent | undefined;
     return underDeadline(
       {
