@@ -66,7 +66,7 @@ interface Entry {
 
 /** A pg Client's socket; pg keeps it public but untyped. */
 interface ClientInternals {
-  connection: { stream: { destroy(): void } };
+  connection: { stream: { destroy(): void; cork(): void; uncork(): void } };
 }
 
 class Pipeline {
@@ -110,7 +110,29 @@ class Pipeline {
     this.ready.catch(() => undefined);
   }
 
+  /** Set while this turn of the event loop's statements gather in the socket (see hold). */
+  private held = false;
+
+  /**
+   * Holds the socket's writes until the event loop's check phase, so the
+   * statements sent in one turn (every response read in one poll, and
+   * what their callers send next) leave in one write instead of one each:
+   * the write system call per statement was a tenth of the server's CPU
+   * under load. pg corks around each statement itself; the counts nest.
+   */
+  private hold(): void {
+    if (this.held) return;
+    const stream = (this.client as unknown as ClientInternals).connection.stream;
+    this.held = true;
+    stream.cork();
+    setImmediate(() => {
+      this.held = false;
+      stream.uncork();
+    });
+  }
+
   send(name: string, text: string, values: unknown[]): Entry {
+    this.hold();
     const entry: Entry = {
       pipeline: this,
       promise: queryPrepared(this.client, name, text, values).finally(() => this.settle(entry)),

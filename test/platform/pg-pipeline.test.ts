@@ -1,4 +1,4 @@
-import { createServer, type AddressInfo } from "node:net";
+import { createServer, Socket, type AddressInfo } from "node:net";
 import { performance } from "node:perf_hooks";
 import { setTimeout as sleep } from "node:timers/promises";
 import pg from "pg";
@@ -67,6 +67,34 @@ describe("pipelined connections", () => {
         "SELECT count(*) AS n FROM pg_stat_activity WHERE datname = current_database() AND application_name = 'twofold'",
       );
       expect(Number(conns.rows[0]?.n)).toBeLessThanOrEqual(2);
+    });
+  });
+
+  it("writes the statements sent in one turn of the event loop to its socket at once", async () => {
+    await withDb(1, async (db) => {
+      const call = inCall(db);
+      // Connected, and the statement parsed and described, before counting.
+      await call.query("SELECT $1::int AS v", [0], { name: "tf_pipe_batch" });
+      const proto = Socket.prototype as unknown as { _writev: (...a: unknown[]) => unknown; _write: (...a: unknown[]) => unknown };
+      const { _writev: writev, _write: write } = proto;
+      let writes = 0;
+      proto._writev = function (this: unknown, ...a: unknown[]) {
+        writes++;
+        return writev.apply(this, a);
+      };
+      proto._write = function (this: unknown, ...a: unknown[]) {
+        writes++;
+        return write.apply(this, a);
+      };
+      try {
+        const values = Array.from({ length: 20 }, (_, i) => i + 1);
+        const rows = await Promise.all(values.map((v) => call.query<{ v: number }>("SELECT $1::int AS v", [v], { name: "tf_pipe_batch" })));
+        expect(rows.map((r) => r.rows[0]?.v)).toEqual(values);
+      } finally {
+        proto._writev = writev;
+        proto._write = write;
+      }
+      expect(writes).toBe(1);
     });
   });
 
