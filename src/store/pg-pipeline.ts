@@ -122,7 +122,7 @@ class Pipeline {
    */
   private hold(): void {
     if (this.held) return;
-    const stream = (this.client as unknown as ClientInternals).connection.stream;
+    const stream = this.socket;
     this.held = true;
     stream.cork();
     setImmediate(() => {
@@ -153,8 +153,12 @@ class Pipeline {
     this.destroy();
   }
 
+  private get socket(): ClientInternals["connection"]["stream"] {
+    return (this.client as unknown as ClientInternals).connection.stream;
+  }
+
   private destroy(): void {
-    (this.client as unknown as ClientInternals).connection.stream.destroy();
+    this.socket.destroy();
   }
 
   retire(): void {
