@@ -4,6 +4,7 @@ import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { FACTOR_COLUMNS, factorRowsFromJson, factorRowsJsonSql, type FactorRow } from "../../src/domain/factors/index.js";
 import { otpVerifyBasisSql } from "../../src/domain/otp/index.js";
+import { factorColumns } from "../../src/domain/factors/row.js";
 import { otpCandidatesSql } from "../../src/domain/otp/store.js";
 import { providerPolicyJsonSql } from "../../src/domain/policy/index.js";
 import { Statement } from "../../src/store/statement.js";
@@ -85,6 +86,25 @@ describe("factor rows as one JSON value", () => {
     expect(totp?.secret_sealed?.toString("hex")).toBe("00ff10a0");
     expect(fromJson[0]?.public_key?.toString("hex")).toBe("a50102032620");
     expect(typeof totp?.last_step).toBe("number");
+  });
+
+  /**
+   * Challenge's read of the user's active factors leaves out the columns its
+   * WHERE clause fixes (tenant, user, state); told them, the decoder gives
+   * back the rows a plain SELECT of every column decodes.
+   */
+  it.each([["postgres"], ["embedded"]])("decode a read that leaves out its known columns to the full rows (%s)", async (backend) => {
+    const db = backend === "postgres" ? pgDb : embedded;
+    // The rows of the first test, whether or not it ran first.
+    await db.query(`${ROWS} ON CONFLICT DO NOTHING`);
+    const where = "FROM factors WHERE tenant_id = 't' AND user_id = 'u' AND state = 'active'";
+    const plain = await db.query<FactorRow>(`SELECT ${FACTOR_COLUMNS} ${where} ORDER BY created_at, id`);
+    const lean = factorColumns("", [], true);
+    expect(lean).not.toMatch(/tenant_id|user_id|\bstate\b/);
+    const json = await db.query<{ j: Record<string, unknown>[] | null }>(`SELECT ${factorRowsJsonSql(`(SELECT ${lean} ${where})`)} AS j`);
+    const got = factorRowsFromJson(json.rows[0]?.j ?? null, { tenant_id: "t", user_id: "u", state: "active" });
+    expect(got.map((r) => r.id)).toEqual(["00000000-0000-4000-8000-000000000001", "00000000-0000-4000-8000-000000000003"]);
+    expect(got).toEqual(plain.rows);
   });
 
   /**

@@ -22,7 +22,7 @@ export type {
 export { removeFactor } from "./remove-factor.js";
 export { rotateFactorSecrets, type RotationReport } from "./rotate-secrets.js";
 export { renameFactor } from "./rename-factor.js";
-export { FACTOR_COLUMNS, factorFromRow, factorRowsFromJson, factorRowsJsonSql, isUuid, otpStateOf, type FactorRow } from "./row.js";
+export { FACTOR_COLUMNS, factorFromRow, factorRowsAggSql, factorRowsFromJson, factorRowsJsonSql, isUuid, otpStateOf, type FactorRow } from "./row.js";
 export {
   activeFactorsSql,
   deleteFactorsOfKindsCte,

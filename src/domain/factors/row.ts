@@ -38,18 +38,24 @@ export interface FactorRow {
   row_version?: string;
 }
 
+/** Columns a read that filters on them knows the value of: it may leave them out and the decoder put them back. */
+type KnownFactorColumns = Pick<FactorRow, "tenant_id" | "user_id" | "state">;
+
 /**
  * Every column of a FactorRow, for SELECT and RETURNING lists; `alias`
  * qualifies them (`f.`). Columns in `nulled` (bytea ones the row type allows
- * to be null) are selected as NULL: for reads that never need them.
+ * to be null) are selected as NULL: for reads that never need them. With
+ * `known`, the tenant, user and state columns are left out, for a read whose
+ * WHERE clause fixes them: the row is then that much cheaper to turn into
+ * JSON, and factorRowsFromJson fills them in.
  */
-export function factorColumns(alias = "", nulled: readonly ("secret_sealed" | "public_key")[] = []): string {
+export function factorColumns(alias = "", nulled: readonly ("secret_sealed" | "public_key")[] = [], known = false): string {
   const a = alias === "" ? "" : `${alias}.`;
   return [
-    "tenant_id", "user_id", `${a}id::text AS id`, "kind", "label", "state", "created_at", "confirmed_at", "last_used_at",
-    "pending_expires_at", "algorithm", "digits", "period_seconds", "token_profile", "secret_sealed", "last_step", "drift_steps",
-    "resync_step", "resync_offset", "webauthn_challenge", "credential_id", "public_key", "sign_count", "transports", "aaguid",
-    "backup_eligible", "backed_up", "clone_suspected",
+    ...(known ? [] : ["tenant_id", "user_id"]), `${a}id::text AS id`, "kind", "label", ...(known ? [] : ["state"]), "created_at",
+    "confirmed_at", "last_used_at", "pending_expires_at", "algorithm", "digits", "period_seconds", "token_profile", "secret_sealed",
+    "last_step", "drift_steps", "resync_step", "resync_offset", "webauthn_challenge", "credential_id", "public_key", "sign_count",
+    "transports", "aaguid", "backup_eligible", "backed_up", "clone_suspected",
   ]
     .map((c) => ((nulled as readonly string[]).includes(c) ? `NULL::bytea AS ${c}` : c.includes(" AS ") ? c : `${a}${c}`))
     .join(", ");
@@ -110,17 +116,23 @@ const JSON_BYTEA_COLUMNS = ["secret_sealed", "public_key"] as const;
  * (docs/design.md "Database round trips"); factorRowsFromJson reads it.
  */
 export function factorRowsJsonSql(from: string): string {
-  return `(SELECT json_agg(fr ORDER BY fr.created_at, fr.id) FROM ${from} fr)`;
+  return `(SELECT ${factorRowsAggSql("fr")} FROM ${from} fr)`;
+}
+
+/** The aggregate factorRowsJsonSql is, over the rows of `alias`, for a query that aggregates more beside it. */
+export function factorRowsAggSql(alias: string): string {
+  return `json_agg(${alias} ORDER BY ${alias}.created_at, ${alias}.id)`;
 }
 
 /**
  * The rows of a factorRowsJsonSql value, decoded as the row decoders would
  * have: timestamps as Dates, bytea (`\x` hex) as Buffers; numbers, booleans,
- * arrays and text are already what they are in a row.
+ * arrays and text are already what they are in a row. `known` gives the
+ * columns a read left out (factorColumns with `known`).
  */
-export function factorRowsFromJson(json: readonly Record<string, unknown>[] | null): FactorRow[] {
+export function factorRowsFromJson(json: readonly Record<string, unknown>[] | null, known?: KnownFactorColumns): FactorRow[] {
   return (json ?? []).map((element) => {
-    const row = { ...element };
+    const row: Record<string, unknown> = known === undefined ? { ...element } : { ...known, ...element };
     for (const c of JSON_DATE_COLUMNS) if (typeof row[c] === "string") row[c] = new Date(row[c]);
     for (const c of JSON_BYTEA_COLUMNS) {
       const v = row[c];

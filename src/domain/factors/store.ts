@@ -81,11 +81,13 @@ export function returningFactorSql(s: Statement): string {
  * The FactorRow columns with the sealed secret and the public key left out
  * (NULL, which the row type allows): a read that only lists factors never
  * needs them, so it neither carries a sealed secret nor pays for the bytea.
+ * The tenant, user and state columns are left out too: activeFactorsSql's
+ * WHERE clause fixes them.
  */
-const LISTING_COLUMNS = factorColumns("", ["secret_sealed", "public_key"]);
+const LISTING_COLUMNS = factorColumns("", ["secret_sealed", "public_key"], true);
 
 /** The listing columns with the OTP rows' sealed secrets, and every row's version (`row_version`, its xmin). */
-const REMEMBERED_COLUMNS = `${factorColumns("", ["public_key"]).replace(
+const REMEMBERED_COLUMNS = `${factorColumns("", ["public_key"], true).replace(
   "secret_sealed",
   "CASE WHEN kind IN ('totp', 'hotp') THEN secret_sealed END AS secret_sealed",
 )}, xmin::text AS row_version`;
@@ -95,7 +97,9 @@ const REMEMBERED_COLUMNS = `${factorColumns("", ["public_key"]).replace(
  * key); Challenge offers them by kind. With `rememberOtp`, the OTP rows carry
  * their sealed secrets and every row its version, for a Challenge whose
  * replica remembers the candidates for Verify (docs/design.md "Database
- * round trips").
+ * round trips"). The rows leave out the columns the WHERE clause fixes
+ * (tenant, user, state), so their decoder is told them: factorRowsFromJson
+ * with `known`.
  */
 export function activeFactorsSql(s: Statement, userSql: string, opts: { rememberOtp?: boolean } = {}): string {
   return `SELECT ${opts.rememberOtp === true ? REMEMBERED_COLUMNS : LISTING_COLUMNS} FROM factors

@@ -3,7 +3,7 @@ import { asyncCommitColumn, Statement } from "../../store/statement.js";
 import { auditInsertCte, logWrittenAudits, writtenAuditRows, type WrittenAuditRow } from "../audit/index.js";
 import { remainingCodesSql } from "../backup-codes/index.js";
 import type { RequestMeta } from "../caller.js";
-import { activeFactorsSql, factorRowsFromJson, factorRowsJsonSql, type ProviderOption } from "../factors/index.js";
+import { activeFactorsSql, factorRowsAggSql, factorRowsFromJson, type ProviderOption } from "../factors/index.js";
 import {
   enforcementPolicyJsonSql,
   isEnforced,
@@ -100,6 +100,14 @@ export async function challenge(
   // Counted once: a CTE read twice (the audit row and the answer) is computed once.
   s.with("bc", `SELECT ${passwordless ? "0" : `CASE WHEN ${kindOfferedSql("pp", "'backup_codes'")} THEN ${remainingCodesSql(s, s.ref("user"))} ELSE 0 END`} AS n`);
   const remaining = "(SELECT n FROM bc)";
+  // The factors read in one pass for both the answer and the audit row's kinds: f, read once, is folded into this
+  // query rather than stored for two readers.
+  s.with(
+    "fa",
+    `SELECT ${factorRowsAggSql("fr")} AS rows,
+       COALESCE(string_agg(DISTINCT fr.kind, ',') FILTER (WHERE fr.kind <> 'passwordless' AND ${kindOfferedSql("pp", "fr.kind")}), '') AS kinds
+     FROM f fr`,
+  );
   s.with(
     "audit",
     auditInsertCte(s, meta, now, [
@@ -107,13 +115,13 @@ export async function challenge(
         kind: "login.challenged",
         userId,
         detailsSql: `jsonb_build_object('transaction_id', (SELECT id::text FROM tx), 'purpose', ${s.param(purpose, "text")},
-          'factor_kinds', COALESCE((SELECT string_agg(DISTINCT kind, ',') FROM f WHERE kind <> 'passwordless' AND ${kindOfferedSql("pp", "kind")}), ''),
+          'factor_kinds', (SELECT kinds FROM fa),
           'backup_codes', ${remaining})`,
       },
     ]),
   );
   const head = [
-    `${factorRowsJsonSql("f")} AS h_factors`,
+    "(SELECT rows FROM fa) AS h_factors",
     `${remaining} AS h_backup_remaining`,
     `${passwordless ? "NULL::json" : enforcementPolicyJsonSql(s)} AS h_policy`,
     `${relyingPartyJsonSql(s)} AS h_rp`,
@@ -143,7 +151,7 @@ export async function challenge(
       providers: [{ provider: "webauthn", factors: [], turnsOnSecondFactor: false, webauthnRequestOptionsJson: options }],
     };
   }
-  const rows = factorRowsFromJson(first.h_factors);
+  const rows = factorRowsFromJson(first.h_factors, { tenant_id: meta.caller.tenant, user_id: userId, state: "active" });
   const providers = await offeredOptions(deps, {
     factors: rows,
     backupCodesRemaining: first.h_backup_remaining,
