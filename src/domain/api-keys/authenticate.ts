@@ -1,5 +1,6 @@
 import * as crypto from "node:crypto";
 import { duringCall, type AppDeps, type CallDeadline } from "../../app.js";
+import { NotifiedCache } from "../../store/notified-cache.js";
 import type { Caller } from "../caller.js";
 import { API_KEY_HASH_PURPOSE } from "./api-key.js";
 import { API_KEY_CHANNEL, selectLiveKeyByHash } from "./store.js";
@@ -53,67 +54,39 @@ export interface ApiKeyCacheOptions {
 /**
  * API keys checked without a database round trip in steady state
  * (docs/design.md "Database round trips"). Verified keys are kept for
- * `ttlMs`; a revocation is announced on a NOTIFY channel in the statement
- * that revokes (revokeApiKey), and every replica drops the key when it hears
- * it, so a revocation takes effect everywhere within the notification's
- * delivery time, well under a second.
- *
- * While the LISTEN connection is down a notification may be missed, so the
- * cache is not trusted at all until it is back (every call asks the
- * database), and it starts empty again then. A lookup that was in flight
- * when a revocation arrived never stores its answer.
+ * `ttlMs` in a NotifiedCache; a revocation is announced on a NOTIFY channel
+ * in the statement that revokes (revokeApiKey), and every replica drops the
+ * key when it hears it, so a revocation takes effect everywhere within the
+ * notification's delivery time, well under a second. While the LISTEN
+ * connection is down every call asks the database.
  */
 export async function cachedApiKeyAuthenticator(
   deps: Pick<AppDeps, "db" | "keyring" | "clock">,
   opts: ApiKeyCacheOptions = {},
 ): Promise<CachedAuthenticator> {
-  const ttlMs = opts.ttlMs ?? 60_000;
-  const maxEntries = opts.maxEntries ?? 10_000;
-  const entries = new Map<string, { caller: Caller; until: number }>();
-  let trusted = false;
-  // Bumped by every event that may make a stored answer stale.
-  let generation = 0;
-  const forgetAll = (): void => {
-    entries.clear();
-    generation++;
-  };
-  const subscription = await deps.db.listen(API_KEY_CHANNEL, {
-    message(keyId) {
-      generation++;
-      for (const [hash, e] of entries) if (e.caller.keyId === keyId) entries.delete(hash);
-    },
-    up() {
-      forgetAll();
-      trusted = true;
-    },
-    down() {
-      trusted = false;
-      forgetAll();
-    },
+  const cache = await NotifiedCache.open<Caller>(deps.db, API_KEY_CHANNEL, (keyId, _hash, caller) => caller.keyId === keyId, {
+    ttlMs: opts.ttlMs ?? 60_000,
+    maxEntries: opts.maxEntries ?? 10_000,
+    now: () => deps.clock.now().getTime(),
   });
-
   return {
     async authenticate(token, deadline) {
       if (parseApiKeyToken(token) === undefined) return undefined;
       // The cache's own key: a plain SHA-256 of the token (a 256-bit random secret, so no preimage to find),
       // which costs a third of the keyed HMAC the database lookup needs; the raw token is never kept.
       const hash = sha256Base64(token);
-      const now = deps.clock.now().getTime();
-      const hit = trusted ? entries.get(hash) : undefined;
-      if (hit !== undefined && hit.until > now) {
+      const hit = cache.get(hash);
+      if (hit !== undefined) {
         opts.onLookup?.("hit");
-        return hit.caller;
+        return hit;
       }
       opts.onLookup?.("miss");
-      const seen = generation;
+      const mark = cache.mark();
       const caller = await authenticateApiKey(duringCall(deps, deadline), token);
-      if (caller !== undefined && trusted && seen === generation) {
-        if (entries.size >= maxEntries) entries.delete(entries.keys().next().value ?? "");
-        entries.set(hash, { caller, until: now + ttlMs });
-      }
+      if (caller !== undefined) cache.set(hash, caller, mark);
       return caller;
     },
-    close: () => subscription.close(),
+    close: () => cache.close(),
   };
 }
 
