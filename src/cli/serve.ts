@@ -2,7 +2,7 @@ import type { Logger } from "pino";
 import type { AppDeps } from "../app.js";
 import type { Config } from "../config/config.js";
 import { cachedApiKeyAuthenticator, createApiKey, noApiKeysExist } from "../domain/api-keys/index.js";
-import { startTransactionSweeper } from "../domain/login/index.js";
+import { openTenantSettingsCache, startTransactionSweeper } from "../domain/login/index.js";
 import { metrics, startMetricsServer } from "../metrics/index.js";
 import { createServices } from "../rpc/services.js";
 import { startServer } from "../server/server.js";
@@ -48,12 +48,14 @@ export async function serve(config: Config, logger: Logger, env: Record<string, 
     await devAdminKey(deps);
     // Verified keys are cached; revocations reach every replica through LISTEN/NOTIFY.
     const keys = await cachedApiKeyAuthenticator(deps, { onLookup: (outcome) => metrics.apiKeyCache(outcome) });
+    // The tenants' login settings, kept the same way: a Challenge reads only the user's rows.
+    const tenantSettings = await openTenantSettingsCache(deps);
     const metricsServer = config.metricsAddr === undefined ? undefined : await startMetricsServer(metrics, config.metricsAddr, logger);
     if (metricsServer !== undefined) logger.info({ url: metricsServer.url }, "serving metrics");
     const server = await startServer({
       config: deps.config,
       logger,
-      services: createServices(deps),
+      services: createServices(deps, { tenantSettings }),
       authenticate: keys.authenticate,
       ready: () => deps.db.ping(),
     });
@@ -73,6 +75,7 @@ export async function serve(config: Config, logger: Logger, env: Record<string, 
         .close()
         .then(() => sweeper.stop())
         .then(() => keys.close())
+        .then(() => tenantSettings.close())
         .then(() => metricsServer?.close())
         .then(() => deps.db.close())
         .then(

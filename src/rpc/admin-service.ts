@@ -2,6 +2,7 @@ import type { ServiceImpl } from "@connectrpc/connect";
 import type { AppDeps } from "../app.js";
 import { clearThrottle, getUserState, listAuditEvents, resetSecondFactor } from "../domain/admin/index.js";
 import { loadEnforcementPolicy, loadProviderPolicy, setEnforcementPolicy, setProviderPolicy } from "../domain/policy/index.js";
+import type { TenantSettingsCache } from "../domain/login/index.js";
 import { relyingPartySettingsFor, setRelyingParty } from "../domain/relying-party/index.js";
 import { AdminService } from "../gen/twofold/v1/admin_pb.js";
 import { appPasswordToProto } from "./app-password-mapping.js";
@@ -29,9 +30,11 @@ import {
  * Admin keys only; the transport refuses `service` keys before these run.
  * Each handler validates (validate/admin.ts), calls one domain function and
  * maps the result; the caller's tenant always comes from its key, never from
- * the request.
+ * the request. A setting read at login is dropped from this replica's
+ * TenantSettingsCache as soon as it is stored (the other replicas hear of it
+ * through NOTIFY).
  */
-export function adminServiceImpl(base: AppDeps): Partial<ServiceImpl<typeof AdminService>> {
+export function adminServiceImpl(base: AppDeps, settings?: TenantSettingsCache): Partial<ServiceImpl<typeof AdminService>> {
   return {
     async getUserState(req, ctx) {
       const deps = callDeps(base, ctx);
@@ -59,6 +62,7 @@ export function adminServiceImpl(base: AppDeps): Partial<ServiceImpl<typeof Admi
     async setEnforcementPolicy(req, ctx) {
       const deps = callDeps(base, ctx);
       const policy = await setEnforcementPolicy(deps, requestMeta(ctx, ""), parseSetEnforcementPolicy(req));
+      settings?.forget(callerOf(ctx).tenant);
       return { policy: enforcementPolicyToProto(policy) };
     },
 
@@ -71,6 +75,7 @@ export function adminServiceImpl(base: AppDeps): Partial<ServiceImpl<typeof Admi
     async setProviderPolicy(req, ctx) {
       const deps = callDeps(base, ctx);
       const policy = await setProviderPolicy(deps, requestMeta(ctx, ""), parseSetProviderPolicy(req));
+      settings?.forget(callerOf(ctx).tenant);
       return { policy: providerPolicyToProto(policy) };
     },
 
@@ -83,6 +88,7 @@ export function adminServiceImpl(base: AppDeps): Partial<ServiceImpl<typeof Admi
     async setRelyingParty(req, ctx) {
       const deps = callDeps(base, ctx);
       const rp = await setRelyingParty(deps, requestMeta(ctx, ""), parseSetRelyingParty(req));
+      settings?.forget(callerOf(ctx).tenant);
       return { relyingParty: relyingPartyToProto(rp) };
     },
 

@@ -3,6 +3,7 @@ import type { AppDeps } from "../../src/app.js";
 import { totpCode } from "../../src/core/index.js";
 import { cachedApiKeyAuthenticator, type CachedAuthenticator } from "../../src/domain/api-keys/index.js";
 import { FixedClock } from "../../src/domain/clock.js";
+import { openTenantSettingsCache, type TenantSettingsCache } from "../../src/domain/login/index.js";
 import { AppPasswordService } from "../../src/gen/twofold/v1/app_passwords_pb.js";
 import { AuthenticationService } from "../../src/gen/twofold/v1/authentication_pb.js";
 import { BackupCodeService } from "../../src/gen/twofold/v1/backup_codes_pb.js";
@@ -28,6 +29,7 @@ const USER = "counted";
 let app: TestApp;
 let db: CountingDb;
 let keys: CachedAuthenticator;
+let settings: TenantSettingsCache[] = [];
 let server: RunningServer;
 /** A second replica on the same pool: a Challenge it answers is remembered there only. */
 let other: RunningServer;
@@ -39,14 +41,18 @@ beforeAll(async () => {
   db = countingDb(app.db);
   const deps: AppDeps = { ...app.deps, db };
   keys = await cachedApiKeyAuthenticator(deps);
-  server = await startServer({ config: deps.config, logger: deps.logger, services: createServices(deps), authenticate: keys.authenticate });
-  other = await startServer({ config: deps.config, logger: deps.logger, services: createServices(deps), authenticate: keys.authenticate });
+  // Each replica with its own copy of the tenants' settings, as `twofold serve` runs.
+  settings = await Promise.all([openTenantSettingsCache(deps), openTenantSettingsCache(deps)]);
+  const [mine, theirs] = settings;
+  server = await startServer({ config: deps.config, logger: deps.logger, services: createServices(deps, { tenantSettings: mine }), authenticate: keys.authenticate });
+  other = await startServer({ config: deps.config, logger: deps.logger, services: createServices(deps, { tenantSettings: theirs }), authenticate: keys.authenticate });
   apiKey = await createTestApiKey(app, "acme", "service");
 });
 afterAll(async () => {
   await server?.close();
   await other?.close();
   await keys?.close();
+  await Promise.all(settings.map((c) => c.close()));
   await app?.close();
 });
 

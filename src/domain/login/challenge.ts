@@ -21,6 +21,7 @@ import { passwordlessRequestOptions, WEBAUTHN_CHALLENGE_BYTES } from "../webauth
 import { otpRowVersions } from "../otp/index.js";
 import type { ChallengeMemory } from "./memory.js";
 import { offeredOptions, offersPasswordless } from "./providers.js";
+import type { TenantSettings, TenantSettingsCache } from "./settings-cache.js";
 import { insertTransactionCte, TRANSACTION_TTL_MS, type Purpose } from "./transaction-store.js";
 
 /** Who is logging in (empty for passwordless), and the groups the enforcement policy looks at. */
@@ -45,10 +46,11 @@ export interface ChallengeResult {
 interface ChallengeRow {
   h_factors: Record<string, unknown>[] | null;
   h_backup_remaining: number;
-  h_policy: EnforcementPolicyRow | null;
-  h_rp: RelyingPartyRow | null;
-  h_providers: ProviderPolicyRow | null;
-  h_policy_version: string;
+  /** The settings' columns: only when the replica had no copy of them. */
+  h_policy?: EnforcementPolicyRow | null;
+  h_rp?: RelyingPartyRow | null;
+  h_providers?: ProviderPolicyRow | null;
+  h_policy_version?: string;
   audits: WrittenAuditRow[] | null;
 }
 
@@ -69,13 +71,18 @@ interface ChallengeRow {
  *
  * With the replica's ChallengeMemory, a second-factor Challenge also reads
  * the OTP rows' sealed secrets and the rows' versions, and remembers them
- * for this transaction's Verify (memory.ts).
+ * for this transaction's Verify (memory.ts). With the replica's
+ * TenantSettingsCache, the tenant's policies and relying party come from
+ * it when it has them, and the statement reads only the user's rows; when
+ * it has not, the statement reads them as without it and leaves them there
+ * (settings-cache.ts).
  */
 export async function challenge(
   deps: Pick<AppDeps, "db" | "keyring" | "clock" | "random" | "config" | "logger">,
   meta: RequestMeta,
   input: ChallengeInput,
   memory?: ChallengeMemory,
+  settings?: TenantSettingsCache,
 ): Promise<ChallengeResult> {
   const now = deps.clock.now();
   const purpose = input.purpose ?? "second_factor";
@@ -94,18 +101,29 @@ export async function challenge(
   // A passwordless transaction's user is "", who holds no factors.
   const remember = memory !== undefined && !passwordless;
   s.with("f", activeFactorsSql(s, s.ref("user"), { rememberOtp: remember }));
-  // The provider policy, looked up once: for the answer and for what the audit row says was offered
-  // (a second-factor Challenge never offers a passwordless credential).
-  s.with("pp", providerPolicyCte(s, { version: remember }));
+  const tenant = meta.caller.tenant;
+  // The tenant's settings from this replica's copy when it has them; otherwise read here and kept.
+  const cached = settings?.get(tenant);
+  const mark = settings?.mark();
+  let offered: (kindSql: string) => string;
+  if (cached === undefined) {
+    // The provider policy, looked up once: for the answer and for what the audit row says was offered
+    // (a second-factor Challenge never offers a passwordless credential).
+    s.with("pp", providerPolicyCte(s, { version: remember || settings !== undefined }));
+    offered = (kindSql) => kindOfferedSql("pp", kindSql);
+  } else {
+    const disabled = cached.providers?.disabled_kinds ?? [];
+    offered = (kindSql) => (disabled.length === 0 ? "true" : `${kindSql} <> ALL (${s.param(disabled, "text[]")})`);
+  }
   // Counted once: a CTE read twice (the audit row and the answer) is computed once.
-  s.with("bc", `SELECT ${passwordless ? "0" : `CASE WHEN ${kindOfferedSql("pp", "'backup_codes'")} THEN ${remainingCodesSql(s, s.ref("user"))} ELSE 0 END`} AS n`);
+  s.with("bc", `SELECT ${passwordless ? "0" : `CASE WHEN ${offered("'backup_codes'")} THEN ${remainingCodesSql(s, s.ref("user"))} ELSE 0 END`} AS n`);
   const remaining = "(SELECT n FROM bc)";
   // The factors read in one pass for both the answer and the audit row's kinds: f, read once, is folded into this
   // query rather than stored for two readers.
   s.with(
     "fa",
     `SELECT ${factorRowsAggSql("fr")} AS rows,
-       COALESCE(string_agg(DISTINCT fr.kind, ',') FILTER (WHERE fr.kind <> 'passwordless' AND ${kindOfferedSql("pp", "fr.kind")}), '') AS kinds
+       COALESCE(string_agg(DISTINCT fr.kind, ',') FILTER (WHERE fr.kind <> 'passwordless' AND ${offered("fr.kind")}), '') AS kinds
      FROM f fr`,
   );
   s.with(
@@ -123,10 +141,14 @@ export async function challenge(
   const head = [
     "(SELECT rows FROM fa) AS h_factors",
     `${remaining} AS h_backup_remaining`,
-    `${passwordless ? "NULL::json" : enforcementPolicyJsonSql(s)} AS h_policy`,
-    `${relyingPartyJsonSql(s)} AS h_rp`,
-    `${providerPolicyJsonFromCte("pp")} AS h_providers`,
-    `${remember ? providerPolicyVersionFromCte("pp") : "''"} AS h_policy_version`,
+    ...(cached !== undefined
+      ? []
+      : [
+          `${passwordless && settings === undefined ? "NULL::json" : enforcementPolicyJsonSql(s)} AS h_policy`,
+          `${relyingPartyJsonSql(s)} AS h_rp`,
+          `${providerPolicyJsonFromCte("pp")} AS h_providers`,
+          `${remember || settings !== undefined ? providerPolicyVersionFromCte("pp") : "''"} AS h_policy_version`,
+        ]),
     writtenAuditRows("audit"),
     // Its transaction and audit row are flushed by the Verify that claims it (or any later durable commit).
     asyncCommitColumn(),
@@ -135,8 +157,15 @@ export async function challenge(
   const first = r.rows[0];
   if (first === undefined) throw new Error("the challenge statement returned no row");
   logWrittenAudits(deps.logger, meta, first.audits);
-  const relyingParty = relyingPartyFromJson(deps.config, first.h_rp);
-  const providerPolicy = providerPolicyFromJson(first.h_providers);
+  const read: TenantSettings = cached ?? {
+    enforcement: first.h_policy ?? null,
+    relyingParty: first.h_rp ?? null,
+    providers: first.h_providers ?? null,
+    providersVersion: first.h_policy_version ?? "",
+  };
+  if (cached === undefined && settings !== undefined && mark !== undefined) settings.set(tenant, read, mark);
+  const relyingParty = relyingPartyFromJson(deps.config, read.relyingParty);
+  const providerPolicy = providerPolicyFromJson(read.providers);
 
   if (passwordless) {
     if (!offersPasswordless(providerPolicy)) {
@@ -159,18 +188,18 @@ export async function challenge(
     relyingParty,
   }, providerPolicy);
   const secondFactorRequired = providers.some((p) => p.turnsOnSecondFactor && p.factors.length > 0);
-  const enrolmentRequired = !secondFactorRequired && isEnforced(policyFromJson(first.h_policy), input.userGroups);
+  const enrolmentRequired = !secondFactorRequired && isEnforced(policyFromJson(read.enforcement), input.userGroups);
   if (remember) {
     const candidates = rows.filter((row) => row.kind === "totp" || row.kind === "hotp");
     memory.remember({
-      tenant: meta.caller.tenant,
+      tenant,
       transactionId,
       userId,
       expiresAt,
       candidates,
       candidateVersions: otpRowVersions(candidates),
       policy: providerPolicy,
-      policyVersion: first.h_policy_version,
+      policyVersion: read.providersVersion,
     });
   }
   return { transactionId, expiresAt, secondFactorRequired, enrolmentRequired, providers };

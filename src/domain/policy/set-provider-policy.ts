@@ -2,6 +2,7 @@ import type { AppDeps } from "../../app.js";
 import { Statement } from "../../store/statement.js";
 import { auditInsertCte, logWrittenAudits, writtenAuditRows, type WrittenAuditRow } from "../audit/index.js";
 import type { RequestMeta } from "../caller.js";
+import { tenantSettingsChangedSql } from "../tenant-settings.js";
 import type { ProviderPolicy } from "./provider-policy.js";
 import { saveProviderPolicyCte } from "./provider-policy-store.js";
 
@@ -39,7 +40,7 @@ export async function setProviderPolicy(
       },
     ]),
   );
-  const r = await s.run<{ audits: WrittenAuditRow[] | null }>(deps.db, `SELECT ${writtenAuditRows("audit")}`);
+  const r = await s.run<{ audits: WrittenAuditRow[] | null }>(deps.db, `SELECT ${writtenAuditRows("audit")}, ${tenantSettingsChangedSql(s.ref("tenant"))}`);
   logWrittenAudits(deps.logger, meta, r.rows[0]?.audits);
   return policy;
 }

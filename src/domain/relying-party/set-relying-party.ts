@@ -2,6 +2,7 @@ import type { AppDeps } from "../../app.js";
 import { Statement } from "../../store/statement.js";
 import { auditInsertCte, logWrittenAudits, writtenAuditRows, type WrittenAuditRow } from "../audit/index.js";
 import type { RequestMeta } from "../caller.js";
+import { tenantSettingsChangedSql } from "../tenant-settings.js";
 import { saveRelyingPartyCte, type RelyingPartySettings } from "./relying-party.js";
 
 /**
@@ -32,7 +33,7 @@ export async function setRelyingParty(deps: Pick<AppDeps, "db" | "clock" | "logg
       },
     ]),
   );
-  const r = await s.run<{ audits: WrittenAuditRow[] | null }>(deps.db, `SELECT ${writtenAuditRows("audit")}`);
+  const r = await s.run<{ audits: WrittenAuditRow[] | null }>(deps.db, `SELECT ${writtenAuditRows("audit")}, ${tenantSettingsChangedSql(s.ref("tenant"))}`);
   logWrittenAudits(deps.logger, meta, r.rows[0]?.audits);
   return rp;
 }
