@@ -53,10 +53,12 @@ function censor(value: unknown, path: string[]): unknown {
 /**
  * The service logger: JSON lines on stdout at the configured level,
  * secret-ish fields redacted. A file descriptor is written synchronously
- * unless `buffered`: the server writes two lines per call (the rpc line and
- * an audit line), and a write system call each was a tenth of its CPU under
- * load, so `twofold serve` lets lines gather while a write is in flight (and
- * flushes them before it exits).
+ * unless `buffered`: the server writes two to four lines per login (the rpc
+ * lines and audit lines), and a write each was a tenth of its CPU under
+ * load, so `twofold serve` gathers lines in memory and writes them
+ * 4 KiB at a time, or every 100 ms when fewer come, and before it exits.
+ * A process killed outright loses at most those 100 ms of lines; the audit
+ * rows themselves are in Postgres.
  */
 export function createLogger(
   config: Pick<Config, "logLevel">,
@@ -71,12 +73,19 @@ export function createLogger(
       redact: { paths: REDACT_PATHS, censor },
       formatters: { level: (label) => ({ level: label }) },
     },
-    typeof destination === "number" ? pino.destination({ fd: destination, sync: !buffered }) : destination,
+    typeof destination === "number"
+      ? pino.destination({ fd: destination, sync: !buffered, ...(buffered ? { minLength: BUFFERED_BYTES, periodicFlush: BUFFERED_MS } : {}) })
+      : destination,
   );
   // Children are made with Object.create, so they see the mark too.
   Object.defineProperty(logger, SERVICE_LAYOUT, { value: true });
   return logger;
 }
+
+/** A buffered logger writes once this much has gathered, */
+const BUFFERED_BYTES = 4096;
+/** or this often when less has. */
+const BUFFERED_MS = 100;
 
 /** Marks a logger made by createLogger: its lines have the layout builtLine writes. */
 const SERVICE_LAYOUT = Symbol("twofold.serviceLayout");

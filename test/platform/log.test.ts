@@ -1,3 +1,6 @@
+import { closeSync, mkdtempSync, openSync, readFileSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { Writable } from "node:stream";
 import { describe, expect, it } from "vitest";
 import { pino } from "pino";
@@ -94,5 +97,38 @@ describe("the logger", () => {
     const plain = pino({ level: "info" }, { write: (l: string) => void lines.push(JSON.parse(l) as Record<string, unknown>) });
     builtLine(plain, { a: 1 }, "plain");
     expect(lines[0]).toMatchObject({ level: 30, a: 1, msg: "plain" });
+  });
+
+  it("gathers a buffered logger's lines and writes them within 100 ms, or at once on flush", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "twofold-log-"));
+    const path = join(dir, "out.log");
+    const fd = openSync(path, "w");
+    let ended = false;
+    try {
+      const logger = createLogger({ logLevel: "info" }, fd, true);
+      const lines = () => readFileSync(path, "utf8").split("\n").filter((l) => l !== "");
+      logger.info({ n: 1 }, "first");
+      builtLine(logger, { n: 2 }, "second");
+      // Gathered, not yet written: no turn of the event loop has passed.
+      expect(lines()).toEqual([]);
+      const start = performance.now();
+      while (lines().length < 2 && performance.now() - start < 2000) await new Promise((r) => setTimeout(r, 10));
+      expect(lines().map((l) => (JSON.parse(l) as { msg: string }).msg)).toEqual(["first", "second"]);
+      // The periodic write came within its interval (a generous bound for a busy machine), not at the test's end.
+      expect(performance.now() - start).toBeLessThan(1000);
+      logger.info({ n: 3 }, "third");
+      await new Promise<void>((resolve, reject) => logger.flush((err) => (err ? reject(err) : resolve())));
+      expect(lines()).toHaveLength(3);
+      // Ending the destination closes its file (and stops its timer).
+      const stream = (logger as unknown as Record<symbol, NodeJS.WritableStream>)[pino.symbols.streamSym];
+      await new Promise((resolve) => {
+        stream?.once("close", resolve);
+        stream?.end();
+      });
+      ended = true;
+    } finally {
+      if (!ended) closeSync(fd);
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });
