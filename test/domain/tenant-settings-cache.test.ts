@@ -48,6 +48,15 @@ async function within(ms: number, check: () => Promise<boolean>): Promise<number
   return undefined;
 }
 
+/**
+ * Until `cache` has heard a notification since `mark` (its mark moved), at
+ * most a second: a test waits for its own writes' notifications, so none
+ * arrives later to drop what it checks.
+ */
+async function heard(cache: TenantSettingsCache, mark: number): Promise<void> {
+  expect(await within(1000, async () => cache.mark() !== mark)).toBeDefined();
+}
+
 function code(secretHex: string, at: Date): string {
   return totpCode(Buffer.from(secretHex, "hex"), "SHA1", 6, 30, Math.floor(at.getTime() / 1000));
 }
@@ -90,8 +99,10 @@ describe("the tenant settings cache", () => {
   it("reads the settings in the first Challenge of a tenant only, and answers the same as without it", async () => {
     clock.set(T0);
     await activeTotp("cache-a", "alice");
-    await setEnforcementPolicy(app.deps, meta("cache-a"), { enforced: true, includeGroups: ["staff"], excludeGroups: [] });
     const { deps, db, cache } = replica(0);
+    const mark = cache.mark();
+    await setEnforcementPolicy(app.deps, meta("cache-a"), { enforced: true, includeGroups: ["staff"], excludeGroups: [] });
+    await heard(cache, mark);
     const plain = await challenge(app.deps, meta("cache-a"), { userId: "bob", userGroups: ["staff"] });
     const withAlice = await challenge(app.deps, meta("cache-a"), { userId: "alice", userGroups: ["staff"] });
     const answers: unknown[] = [];
@@ -124,10 +135,15 @@ describe("the tenant settings cache", () => {
     expect(SETTINGS_TABLES.test(a.db.sent[0]?.sql ?? "")).toBe(false);
 
     // Each setting, stored through replica B, reaches A's Challenges.
+    let mark = a.cache.mark();
     await setProviderPolicy(b.deps, meta("cache-b"), NO_TOTP);
+    await heard(a.cache, mark);
     expect(await within(1000, async () => !(await ask(a.deps, a.cache, "carol")).providers.some((p) => p.provider === "totp"))).toBeDefined();
+    mark = a.cache.mark();
     await setEnforcementPolicy(b.deps, meta("cache-b"), { enforced: true, includeGroups: [], excludeGroups: [] });
+    await heard(a.cache, mark);
     expect(await within(1000, async () => (await ask(a.deps, a.cache, "dave")).enrolmentRequired)).toBeDefined();
+    mark = a.cache.mark();
     await setRelyingParty(b.deps, meta("cache-b"), {
       rpId: "login.example.com",
       rpName: "Example",
@@ -135,6 +151,7 @@ describe("the tenant settings cache", () => {
       allowedAaguids: [],
       attestationRootCertificates: [],
     });
+    await heard(a.cache, mark);
     const rpId = async () => JSON.parse((await ask(a.deps, a.cache, "", "passwordless")).providers[0]?.webauthnRequestOptionsJson ?? "{}").rpId;
     expect(await within(1000, async () => (await rpId()) === "login.example.com")).toBeDefined();
     // And A keeps the new settings: its Challenges read only the user's rows again.

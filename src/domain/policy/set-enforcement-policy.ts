@@ -8,7 +8,8 @@ import { savePolicyCte } from "./policy-store.js";
 
 /**
  * Stores the caller's tenant's policy (parsed upstream by
- * parseEnforcementPolicy) in one statement with its audit row. Returns the
+ * parseEnforcementPolicy) in one statement with its audit row and a notification to every
+ * replica's copy of the tenant's settings (tenant-settings.ts). Returns the
  * policy as stored, so the caller sees exactly what will be enforced.
  */
 export async function setEnforcementPolicy(

@@ -9,8 +9,9 @@ import { saveProviderPolicyCte } from "./provider-policy-store.js";
 /**
  * Stores the caller's tenant's provider policy (parsed upstream by
  * parseProviderPolicy) in one statement with its audit row, which names the
- * caller's key. Factors of a kind turned off stay stored; returns the policy
- * as stored.
+ * caller's key, and a notification to every replica's copy of the tenant's
+ * settings (tenant-settings.ts). Factors of a kind turned off stay stored;
+ * returns the policy as stored.
  */
 export async function setProviderPolicy(
   deps: Pick<AppDeps, "db" | "clock" | "logger">,

@@ -7,7 +7,8 @@ import { saveRelyingPartyCte, type RelyingPartySettings } from "./relying-party.
 
 /**
  * Stores the caller's tenant's relying party (parsed upstream by
- * parseRelyingParty) in one statement with its audit row. Existing
+ * parseRelyingParty) in one statement with its audit row and a notification
+ * to every replica's copy of the tenant's settings (tenant-settings.ts). Existing
  * credentials stay: ones registered under another RP ID simply stop
  * verifying, which is what moving a relying party means in WebAuthn.
  */
