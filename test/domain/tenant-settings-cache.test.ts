@@ -13,11 +13,10 @@ import { AuthenticationService } from "../../src/gen/twofold/v1/authentication_p
 import { Provider } from "../../src/gen/twofold/v1/types_pb.js";
 import { callerKey } from "../../src/rpc/context.js";
 import { createServices } from "../../src/rpc/services.js";
-import type { Db } from "../../src/store/db.js";
-import { createPgDb } from "../../src/store/pg.js";
 import { createTestApp, type TestApp } from "../support/app.js";
-import { countingDb, type CountingDb } from "../support/counting-db.js";
+import type { CountingDb } from "../support/counting-db.js";
 import { enrolTotp } from "../support/otp.js";
+import { twoReplicas, within } from "../support/replicas.js";
 
 /**
  * The replica's copy of the tenants' login settings (src/domain/login/
@@ -38,16 +37,6 @@ function deafCache(): Promise<TenantSettingsCache> {
   return openTenantSettingsCache({ clock, db: { ...app.db, listen: async (_channel, handlers) => (handlers.up(), { close: async () => {} }) } });
 }
 
-/** Polls `check` every 20 ms until it holds or `ms` pass; how long it took, or undefined. */
-async function within(ms: number, check: () => Promise<boolean>): Promise<number | undefined> {
-  const start = performance.now();
-  while (performance.now() - start < ms) {
-    if (await check()) return performance.now() - start;
-    await new Promise((r) => setTimeout(r, 20));
-  }
-  return undefined;
-}
-
 /**
  * Until `cache` has heard a notification since `mark` (its mark moved), at
  * most a second: a test waits for its own writes' notifications, so none
@@ -63,7 +52,6 @@ function code(secretHex: string, at: Date): string {
 
 let app: TestApp;
 let clock: FixedClock;
-let pools: Db[] = [];
 let dbs: CountingDb[] = [];
 let replicas: AppDeps[] = [];
 let caches: TenantSettingsCache[] = [];
@@ -71,14 +59,12 @@ let caches: TenantSettingsCache[] = [];
 beforeAll(async () => {
   clock = new FixedClock(T0);
   app = await createTestApp({ clock });
-  pools = [createPgDb({ url: app.dbUrl, poolSize: 2 }), createPgDb({ url: app.dbUrl, poolSize: 2 })];
-  dbs = pools.map(countingDb);
-  replicas = dbs.map((db) => ({ ...app.deps, db }));
+  ({ dbs, deps: replicas } = twoReplicas(app));
   caches = await Promise.all(replicas.map((deps) => openTenantSettingsCache(deps)));
 });
 afterAll(async () => {
   await Promise.all(caches.map((c) => c.close()));
-  await Promise.all(pools.map((p) => p.close()));
+  await Promise.all(dbs.map((d) => d.close()));
   await app?.close();
 });
 

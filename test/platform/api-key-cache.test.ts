@@ -1,20 +1,9 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { AppDeps } from "../../src/app.js";
 import { cachedApiKeyAuthenticator, createApiKey, revokeApiKey, type CachedAuthenticator } from "../../src/domain/api-keys/index.js";
-import { createPgDb } from "../../src/store/pg.js";
-import type { Db } from "../../src/store/db.js";
 import { createTestApp, type TestApp } from "../support/app.js";
-import { countingDb, type CountingDb } from "../support/counting-db.js";
-
-/** Polls `check` every 20 ms until it holds or `ms` pass; how long it took, or undefined. */
-async function within(ms: number, check: () => Promise<boolean>): Promise<number | undefined> {
-  const start = performance.now();
-  while (performance.now() - start < ms) {
-    if (await check()) return performance.now() - start;
-    await new Promise((r) => setTimeout(r, 20));
-  }
-  return undefined;
-}
+import type { CountingDb } from "../support/counting-db.js";
+import { twoReplicas, within } from "../support/replicas.js";
 
 /**
  * Two replicas, each with its own pool, LISTEN connection and cache, on one
@@ -28,9 +17,7 @@ describe("the API key cache across replicas", () => {
 
   beforeAll(async () => {
     app = await createTestApp();
-    const pools: Db[] = [createPgDb({ url: app.dbUrl, poolSize: 2 }), createPgDb({ url: app.dbUrl, poolSize: 2 })];
-    dbs = pools.map(countingDb);
-    replicaDeps = dbs.map((db) => ({ ...app.deps, db }));
+    ({ dbs, deps: replicaDeps } = twoReplicas(app));
     caches = await Promise.all(replicaDeps.map((deps) => cachedApiKeyAuthenticator(deps)));
   });
   afterAll(async () => {

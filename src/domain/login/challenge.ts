@@ -113,7 +113,8 @@ export async function challenge(
     offered = (kindSql) => kindOfferedSql("pp", kindSql);
   } else {
     const disabled = cached.providers?.disabled_kinds ?? [];
-    offered = (kindSql) => (disabled.length === 0 ? "true" : `${kindSql} <> ALL (${s.param(disabled, "text[]")})`);
+    const kinds = disabled.length === 0 ? undefined : s.param(disabled, "text[]");
+    offered = (kindSql) => (kinds === undefined ? "true" : `${kindSql} <> ALL (${kinds})`);
   }
   // Counted once: a CTE read twice (the audit row and the answer) is computed once.
   s.with("bc", `SELECT ${passwordless ? "0" : `CASE WHEN ${offered("'backup_codes'")} THEN ${remainingCodesSql(s, s.ref("user"))} ELSE 0 END`} AS n`);
