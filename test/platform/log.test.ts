@@ -2,7 +2,7 @@ import { closeSync, mkdtempSync, openSync, readFileSync, rmSync } from "node:fs"
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { Writable } from "node:stream";
-import { describe, expect, it } from "vitest";
+import { describe, expect, it, vi } from "vitest";
 import { pino } from "pino";
 import { builtLine, createLogger } from "../../src/log.js";
 import { within } from "../support/replicas.js";
@@ -88,6 +88,29 @@ describe("the logger", () => {
     expect({ ...viaBuilt, time: 0 }).toEqual({ ...viaPino, time: 0 });
     expect(Object.keys(viaBuilt ?? {})).toEqual(Object.keys(viaPino ?? {}));
     expect(empty).toMatchObject({ level: "info", service: "twofold", component: "grpc", msg: "empty" });
+  });
+
+  it("stamps each line with its own millisecond, built lines and pino's alike", () => {
+    const out = capture();
+    const log = createLogger({ logLevel: "info" }, out.stream);
+    vi.useFakeTimers({ toFake: ["Date"] });
+    try {
+      vi.setSystemTime(new Date("2026-12-07T08:00:00.001Z"));
+      builtLine(log, { n: 1 }, "built");
+      log.info("same millisecond");
+      vi.setSystemTime(new Date("2026-12-07T08:00:00.002Z"));
+      builtLine(log, { n: 2 }, "built");
+      vi.setSystemTime(new Date("2026-12-07T09:30:00.002Z"));
+      log.info("later");
+    } finally {
+      vi.useRealTimers();
+    }
+    expect(out.lines().map((l) => l["time"])).toEqual([
+      "2026-12-07T08:00:00.001Z",
+      "2026-12-07T08:00:00.001Z",
+      "2026-12-07T08:00:00.002Z",
+      "2026-12-07T09:30:00.002Z",
+    ]);
   });
 
   it("writes no built line below the configured level, and hands other loggers' lines to pino", () => {
