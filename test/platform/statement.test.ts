@@ -2,9 +2,15 @@ import { describe, expect, it } from "vitest";
 import type { Queryable, QueryOptions } from "../../src/store/db.js";
 import { Statement } from "../../src/store/statement.js";
 
+interface Sent {
+  text: string;
+  name: string | undefined;
+  values: readonly unknown[];
+}
+
 /** A Queryable that records what it is sent and answers no rows (pure composition, no database). */
-function recorder(): { q: Queryable; sent: { text: string; name: string | undefined; values: readonly unknown[] }[] } {
-  const sent: { text: string; name: string | undefined; values: readonly unknown[] }[] = [];
+function recorder(): { q: Queryable; sent: Sent[] } {
+  const sent: Sent[] = [];
   const q: Queryable = {
     query: async (text: string, values: readonly unknown[] = [], opts?: QueryOptions) => {
       sent.push({ text, name: opts?.name, values });
