@@ -1,6 +1,8 @@
-import { closeSync, mkdtempSync, openSync, readFileSync, rmSync } from "node:fs";
+import { spawnSync } from "node:child_process";
+import { closeSync, mkdtempSync, openSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
-import { join } from "node:path";
+import { join, resolve } from "node:path";
+import { pathToFileURL } from "node:url";
 import { Writable } from "node:stream";
 import { describe, expect, it, vi } from "vitest";
 import { pino } from "pino";
@@ -150,6 +152,34 @@ describe("the logger", () => {
       ended = true;
     } finally {
       if (!ended) closeSync(fd);
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it("writes every gathered line, in order, when the process exits without a flush", () => {
+    const dir = mkdtempSync(join(tmpdir(), "twofold-log-exit-"));
+    try {
+      const script = join(dir, "exit.ts");
+      // 2,000 lines are several batches: some written while others gather, the last ones only at exit.
+      writeFileSync(
+        script,
+        [
+          `import { builtLine, createLogger } from ${JSON.stringify(pathToFileURL(resolve("src/log.ts")).href)};`,
+          `const logger = createLogger({ logLevel: "info" }, 1, true);`,
+          `for (let n = 0; n < 2000; n++) builtLine(logger, { n }, "gathered");`,
+          `logger.info({ n: 2000 }, "pino's own");`,
+          `process.exit(0);`,
+        ].join("\n"),
+      );
+      const run = spawnSync(process.execPath, ["--import", "tsx", script], { encoding: "utf8", timeout: 30_000, maxBuffer: 1 << 24 });
+      expect(run.status, run.stderr).toBe(0);
+      const lines = run.stdout
+        .split("\n")
+        .filter((l) => l !== "")
+        .map((l) => JSON.parse(l) as { n: number; msg: string });
+      expect(lines.map((l) => l.n)).toEqual(Array.from({ length: 2001 }, (_, n) => n));
+      expect(lines.at(-1)?.msg).toBe("pino's own");
+    } finally {
       rmSync(dir, { recursive: true, force: true });
     }
   });
