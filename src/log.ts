@@ -93,6 +93,8 @@ export function createLogger(
 const BUFFERED_CHARS = 16 * 1024;
 /** or this often when less has. */
 const BUFFERED_MS = 100;
+/** The longest a flush waits for a write in flight. */
+const FLUSH_WAIT_MS = 1000;
 
 type Destination = ReturnType<typeof pino.destination>;
 
@@ -146,23 +148,31 @@ class LineBatch {
     return true;
   }
 
-  /** Calls back once everything written so far is out of the process (the destination's next "drain"), or on its error. */
+  /**
+   * Calls back once everything written so far is out of the process (the
+   * destination's next "drain"), on its error, or after FLUSH_WAIT_MS: a
+   * destination that broke (stdout closed: pino then drops every write) says
+   * neither, and a shutdown waiting on this must still end.
+   */
   flush(cb: (err?: Error) => void): void {
     this.#drain();
     if (!this.#inFlight) {
       cb();
       return;
     }
-    const drained = (): void => {
-      this.sink.off("error", failed);
-      cb();
-    };
-    const failed = (err: Error): void => {
+    let called = false;
+    const finish = (err?: Error): void => {
+      if (called) return;
+      called = true;
+      clearTimeout(timer);
       this.sink.off("drain", drained);
+      this.sink.off("error", finish);
       cb(err);
     };
+    const drained = (): void => finish();
+    const timer = setTimeout(finish, FLUSH_WAIT_MS);
     this.sink.once("drain", drained);
-    this.sink.once("error", failed);
+    this.sink.once("error", finish);
   }
 
   flushSync(): void {

@@ -183,4 +183,23 @@ describe("the logger", () => {
       rmSync(dir, { recursive: true, force: true });
     }
   });
+
+  it("ends a buffered logger's flush within a second when its destination broke and never drains", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "twofold-log-broken-"));
+    const fd = openSync(join(dir, "out.log"), "w");
+    try {
+      const logger = createLogger({ logLevel: "info" }, fd, true);
+      const stream = (logger as unknown as Record<symbol, { sink: { write: (s: string) => boolean } }>)[pino.symbols.streamSym];
+      // What pino does to its destination after EPIPE: every write is dropped, so no "drain" comes.
+      if (stream === undefined) throw new Error("no destination");
+      stream.sink.write = () => true;
+      builtLine(logger, { n: 1 }, "lost");
+      const started = performance.now();
+      await new Promise<void>((resolve) => logger.flush(() => resolve()));
+      expect(performance.now() - started).toBeLessThan(5000);
+    } finally {
+      closeSync(fd);
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
 });
