@@ -69,6 +69,9 @@ export function verifyHotpWindow(input: HotpWindowInput): HotpWindowResult {
   const lengthOk = loadCode(input.code, digits, given);
   let ahead = -1;
   let behind = -1;
+  // Views of the first `digits` bytes, made once: the HMAC loop writes `expected` under them.
+  const expectedCode = expected.subarray(0, digits);
+  const givenCode = given.subarray(0, digits);
   const hmac = prepareHotpKey(key, algorithm);
   try {
     for (let c = expectedCounter - lookBehind; c <= expectedCounter + resyncRange; c++) {
@@ -76,7 +79,7 @@ export function verifyHotpWindow(input: HotpWindowInput): HotpWindowResult {
       const valid = c >= 0;
       writeCode(hmac.value(valid ? c : 0), digits, expected);
       coreCounters.compares++;
-      const equal = timingSafeEqual(expected.subarray(0, digits), given.subarray(0, digits)) && valid && lengthOk;
+      const equal = timingSafeEqual(expectedCode, givenCode) && valid && lengthOk;
       if (equal && c >= expectedCounter && ahead < 0) ahead = c;
       if (equal && c < expectedCounter) behind = c;
     }
@@ -113,14 +116,17 @@ export function findConsecutivePair(input: ConsecutivePairInput): number[] {
   const ok = ok1 && ok2;
   const found: number[] = [];
   let previousWasCode1 = false;
+  const expectedCode = expected.subarray(0, digits);
+  const givenCode1 = given.subarray(0, digits);
+  const givenCode2 = given2.subarray(0, digits);
   const hmac = prepareHotpKey(key, algorithm);
   try {
     for (let c = first; c <= first + count; c++) {
       const valid = c >= 0;
       writeCode(hmac.value(valid ? c : 0), digits, expected);
       coreCounters.compares += 2;
-      const is1 = timingSafeEqual(expected.subarray(0, digits), given.subarray(0, digits)) && valid && ok;
-      const is2 = timingSafeEqual(expected.subarray(0, digits), given2.subarray(0, digits)) && valid && ok;
+      const is1 = timingSafeEqual(expectedCode, givenCode1) && valid && ok;
+      const is2 = timingSafeEqual(expectedCode, givenCode2) && valid && ok;
       if (is2 && previousWasCode1) found.push(c - 1);
       previousWasCode1 = is1 && c < first + count;
     }

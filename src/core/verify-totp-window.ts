@@ -79,6 +79,9 @@ export function verifyTotpWindow(input: TotpWindowInput): TotpWindowResult {
   let bestDistance = RESYNC_RANGE + 1;
   let usedStep = -1;
   const ok = +lengthOk;
+  // Views of the first `digits` bytes, made once: the HMAC loop writes `expected` under them.
+  const expectedCode = expected.subarray(0, digits);
+  const givenCode = given.subarray(0, digits);
   const hmac = prepareHotpKey(key, algorithm);
   try {
     for (let d = -RESYNC_RANGE; d <= RESYNC_RANGE; d++) {
@@ -87,7 +90,7 @@ export function verifyTotpWindow(input: TotpWindowInput): TotpWindowResult {
       const valid = +(step >= 0);
       writeCode(hmac.value(Math.max(step, 0)), digits, expected);
       coreCounters.compares++;
-      const hit = +timingSafeEqual(expected.subarray(0, digits), given.subarray(0, digits)) & valid & ok;
+      const hit = +timingSafeEqual(expectedCode, givenCode) & valid & ok;
       const distance = Math.abs(d);
       const unused = +(step > lastStep);
       const used = hit & (unused ^ 1);
