@@ -98,10 +98,6 @@ const FLUSH_WAIT_MS = 1000;
 
 type Destination = ReturnType<typeof pino.destination>;
 
-/** Batches not yet ended, written out when the process exits. */
-const openBatches = new Set<LineBatch>();
-let exitHooked = false;
-
 /**
  * A buffered logger's lines, gathered in an array and handed to the
  * destination as one joined string per batch. The destination (pino's
@@ -117,6 +113,14 @@ class LineBatch {
   #chars = 0;
   #inFlight = false;
   readonly #timer: NodeJS.Timeout;
+  /** Writes what is gathered synchronously as the process exits (no event loop is left then). */
+  readonly #onExit = (): void => {
+    try {
+      this.flushSync();
+    } catch {
+      // The destination is already gone (a closed descriptor): nothing more can be written.
+    }
+  };
 
   constructor(
     private readonly sink: Destination,
@@ -126,19 +130,7 @@ class LineBatch {
     this.#timer = setInterval(() => this.#drain(), periodMs).unref();
     // The destination writes at once unless a write is in flight, and says "drain" when none is left.
     sink.on("drain", () => (this.#inFlight = false));
-    openBatches.add(this);
-    if (!exitHooked) {
-      exitHooked = true;
-      process.on("exit", () => {
-        for (const b of openBatches) {
-          try {
-            b.flushSync();
-          } catch {
-            // The destination is already gone (a closed descriptor): nothing more can be written.
-          }
-        }
-      });
-    }
+    process.on("exit", this.#onExit);
   }
 
   write(line: string): boolean {
@@ -165,13 +157,12 @@ class LineBatch {
       if (called) return;
       called = true;
       clearTimeout(timer);
-      this.sink.off("drain", drained);
+      this.sink.off("drain", finish);
       this.sink.off("error", finish);
       cb(err);
     };
-    const drained = (): void => finish();
     const timer = setTimeout(finish, FLUSH_WAIT_MS);
-    this.sink.once("drain", drained);
+    this.sink.once("drain", finish);
     this.sink.once("error", finish);
   }
 
@@ -184,7 +175,7 @@ class LineBatch {
   end(): void {
     this.#drain();
     clearInterval(this.#timer);
-    openBatches.delete(this);
+    process.off("exit", this.#onExit);
     this.sink.end();
   }
 
